@@ -1,0 +1,155 @@
+// Store ports. Every port has two adapters (a real server and an embedded default) that pass one
+// contract suite in test/store/. Routes and the provider depend on these interfaces only.
+
+import type { Adapter } from 'oidc-provider';
+import type {
+  AuditEvent,
+  FactorRecord,
+  FactorType,
+  MembershipWithOrg,
+  MembershipWithUser,
+  NewAuditEvent,
+  NewFactor,
+  Organization,
+  Plan,
+  Role,
+  SsoSettings,
+  User,
+} from './records.ts';
+
+/** Thrown by any adapter when its backing server cannot be reached; rendered as 503 (X2). */
+export class StoreUnavailableError extends Error {
+  readonly store: 'database' | 'redis';
+  constructor(store: 'database' | 'redis', cause?: unknown) {
+    super(`${store} is unavailable`, { cause });
+    this.name = 'StoreUnavailableError';
+    this.store = store;
+  }
+}
+
+/** Thrown on a unique-constraint violation (e.g. an e-mail already registered). */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export interface OrgPatch {
+  name?: string;
+  plan?: Plan;
+  requireMfaForAllUsers?: boolean;
+  ssoEnforced?: boolean;
+  sso?: SsoSettings | null;
+}
+
+export interface FactorPatch {
+  secretEnc?: string | null;
+  data?: Record<string, unknown>;
+  failedAttempts?: number;
+  lockedAt?: Date | null;
+}
+
+/** System of record: PostgreSQL (pg) or PGlite, one query layer (Kysely). */
+export interface SystemOfRecord {
+  readonly kind: 'postgres' | 'pglite';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Runs fn in one transaction; the store passed to fn is bound to it. */
+  transaction<T>(fn: (tx: SystemOfRecord) => Promise<T>): Promise<T>;
+
+  createUser(input: { email: string; passwordHash: string }): Promise<User>; // ConflictError on dup
+  findUserById(id: string): Promise<User | undefined>;
+  findUserByEmail(email: string): Promise<User | undefined>; // case-insensitive
+  listUsers(): Promise<User[]>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
+  createOrg(input: { name: string; plan: Plan; requireMfaForAllUsers?: boolean }): Promise<Organization>;
+  findOrgById(id: string): Promise<Organization | undefined>;
+  listOrgs(): Promise<Organization[]>;
+  updateOrg(id: string, patch: OrgPatch): Promise<Organization | undefined>;
+
+  /** Adds or changes (upsert) a membership. */
+  setMembership(userId: string, orgId: string, role: Role): Promise<void>;
+  removeMembership(userId: string, orgId: string): Promise<boolean>;
+  listMembershipsOfUser(userId: string): Promise<MembershipWithOrg[]>;
+  listMembersOfOrg(orgId: string): Promise<MembershipWithUser[]>;
+
+  listFactors(userId: string): Promise<FactorRecord[]>;
+  /** Every factor row of every user: used by key rotation only. */
+  listFactorsWithSecrets(): Promise<FactorRecord[]>;
+  insertFactor(input: NewFactor): Promise<FactorRecord>;
+  updateFactor(id: string, patch: FactorPatch): Promise<void>;
+  deleteFactor(id: string): Promise<boolean>;
+  /** Deletes a user's factors of the given types (all types when omitted); returns the count. */
+  deleteFactorsOfUser(userId: string, types?: FactorType[]): Promise<number>;
+  /**
+   * Atomically records an accepted TOTP step: succeeds only when step > lastStep (or lastStep is
+   * null), also resetting failedAttempts. false means a replay of the same or an earlier step.
+   */
+  advanceTotpStep(factorId: string, step: number): Promise<boolean>;
+  /** Atomically marks an unused backup code used; false when it was already used. */
+  useBackupCode(factorId: string): Promise<boolean>;
+  /** Atomically increments failedAttempts and returns the new value. */
+  incrementFailedAttempts(factorId: string): Promise<number>;
+
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]>;
+}
+
+/** Small TTL key-value primitives over Redis or memory. Values are strings; ttl in seconds. */
+export interface KeyValueStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Sets only when absent; true when set. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** Atomically reads and deletes. */
+  take(key: string): Promise<string | undefined>;
+  del(key: string): Promise<void>;
+  /** Increments an integer counter; the TTL is set when the key is created. */
+  incr(key: string, ttlSeconds: number): Promise<number>;
+  ttl(key: string): Promise<number | undefined>;
+  /** Set membership (for indexes such as sessions of an account). */
+  addToSet(key: string, member: string, ttlSeconds: number): Promise<void>;
+  setMembers(key: string): Promise<string[]>;
+  removeFromSet(key: string, member: string): Promise<void>;
+}
+
+export interface RateLimitOptions {
+  /** Distinguishes limiters sharing a backend, e.g. "login:ip". */
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+  /** When set, once exhausted the key stays blocked this long. */
+  blockDurationSeconds?: number;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  remaining: number;
+  /** Seconds until the next point is available (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Spends one point (or `points`) for key. */
+  consume(key: string, points?: number): Promise<RateLimitResult>;
+  /** Reads without spending. */
+  peek(key: string): Promise<RateLimitResult>;
+  /** Forgets key (e.g. after a successful sign-in). */
+  reset(key: string): Promise<void>;
+}
+
+export type AdapterConstructor = new (name: string) => Adapter;
+
+/** Ephemeral state: Redis (ioredis) or in-memory. */
+export interface EphemeralStore {
+  readonly kind: 'redis' | 'memory';
+  /** The oidc-provider `adapter` for every model. */
+  readonly OidcAdapter: AdapterConstructor;
+  readonly kv: KeyValueStore;
+  rateLimiter(options: RateLimitOptions): RateLimiter;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,96 @@
+// Domain records held by the system of record (PostgreSQL or embedded PGlite). SPEC "Domain".
+
+export type Plan = 'free' | 'paid';
+export type Role = 'owner' | 'admin' | 'member';
+export type FactorType = 'totp' | 'sms' | 'backup_code';
+
+export interface User {
+  id: string;
+  /** As entered (trimmed); uniqueness is case-insensitive. */
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface SsoSettings {
+  issuer: string;
+  clientId: string;
+  /** Encrypted with the factor-encryption key (see src/crypto/sealed.ts). */
+  clientSecretEnc: string | null;
+  scopes: string;
+  domains: string[];
+  trustUpstreamMfaOnly: boolean;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  plan: Plan;
+  requireMfaForAllUsers: boolean;
+  ssoEnforced: boolean;
+  sso: SsoSettings | null;
+  createdAt: Date;
+}
+
+export interface Membership {
+  userId: string;
+  orgId: string;
+  role: Role;
+  createdAt: Date;
+}
+
+export interface MembershipWithOrg extends Membership {
+  org: Organization;
+}
+
+export interface MembershipWithUser extends Membership {
+  user: User;
+}
+
+/**
+ * One enrolled factor element. A TOTP app is one row (secretEnc set), an SMS phone is one row
+ * (data.phone E.164), and each of the 4 backup codes is one row (codeHash set, usedAt once used).
+ */
+export interface FactorRecord {
+  id: string;
+  userId: string;
+  type: FactorType;
+  /** AES-256-GCM sealed secret ("<kid>.<iv>.<ct>.<tag>" base64url), TOTP only. */
+  secretEnc: string | null;
+  /** Password-hash digest (argon2id), backup codes only. */
+  codeHash: string | null;
+  /** Non-secret per-factor data, e.g. { phone: '+81...' } for SMS. */
+  data: Record<string, unknown>;
+  /** Last accepted TOTP time step (RFC 6238 §5.2 replay protection). */
+  lastStep: number | null;
+  /** Consecutive failed verifications (NIST 800-63B §5.2.2); reset on success. */
+  failedAttempts: number;
+  lockedAt: Date | null;
+  usedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface NewFactor {
+  userId: string;
+  type: FactorType;
+  secretEnc?: string | null;
+  codeHash?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: Date;
+  /** Acting user id, or null for an operator/system action (see actorLabel). */
+  actorUserId: string | null;
+  /** Free text naming the actor when not a user (e.g. "operator:alice"). */
+  actorLabel: string | null;
+  action: string;
+  targetUserId: string | null;
+  orgId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'> & { at?: Date };
