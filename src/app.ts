@@ -1,0 +1,77 @@
+// Builds the HTTP application: our routes first, the provider mounted last (Koa builds its chain
+// at callback() time, so everything is mounted before the server starts).
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import { demoRouter } from './demo/router.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { healthz } from './http/health.ts';
+import { localeMiddleware } from './http/locale.ts';
+import { createMetrics, type Metrics, observe } from './http/observability.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { serveStatic } from './http/static.ts';
+import { mfaExtension } from './interactions/mfa/index.ts';
+import { interactionRouter } from './interactions/router.ts';
+import type { MfaPolicy } from './mfa/policy.ts';
+import { createMfaService, type MfaService } from './mfa/service.ts';
+import { createMfaGate } from './oidc/mfa-gate.ts';
+import { createProvider } from './oidc/provider.ts';
+import type { Services } from './services.ts';
+
+export interface AppParts {
+  app: Koa;
+  provider: Provider;
+  metrics: Metrics;
+  mfa: MfaService;
+}
+
+export interface AppOptions {
+  /** Replaces the default MFA policy hook (P3), everywhere the decision is made. */
+  mfaPolicy?: MfaPolicy;
+}
+
+export function createApp(services: Services, options: AppOptions = {}): AppParts {
+  const { config, logger, sor, eph } = services;
+  const mfa = createMfaService(services, { policy: options.mfaPolicy });
+  const provider = createProvider(services, createMfaGate(mfa));
+  const metrics = createMetrics();
+  const app = new Koa();
+  app.keys = config.cookieKeys;
+  app.proxy = config.trustProxy;
+  app.silent = true;
+
+  app.use(securityHeaders);
+  app.use(observe(logger, metrics));
+  app.use(errorHandler(logger));
+  app.use(serveStatic);
+
+  const ops = new Router();
+  ops.get('/healthz', healthz(sor, eph));
+  ops.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  app.use(ops.routes());
+
+  const body = bodyParser({
+    enableTypes: ['form'],
+    formLimit: String(config.maxBodyBytes),
+    encoding: 'utf-8',
+  });
+  const interactions = interactionRouter(provider, services, [mfaExtension(provider, services, mfa)]);
+  app.use(localeMiddleware);
+  app.use(async (ctx, next) => {
+    // Only our hosted pages parse bodies; the provider parses its own endpoints.
+    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/account/')) return body(ctx, next);
+    return next();
+  });
+  app.use(interactions.routes()).use(interactions.allowedMethods());
+  if (config.demo) {
+    const demo = demoRouter(config.issuer);
+    app.use(demo.routes());
+  }
+  app.use(mount(provider));
+  return { app, provider, metrics, mfa };
+}

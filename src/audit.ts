@@ -1,0 +1,38 @@
+// Audit events (R3): every factor change, reset, policy change, lockout and rate-limit hit.
+import type { SystemOfRecord } from './store/ports.ts';
+
+export type AuditAction =
+  | 'factor.enrolled'
+  | 'factor.disabled'
+  | 'factor.locked'
+  | 'mfa.rate_limited'
+  | 'mfa.reset'
+  | 'org.updated'
+  | 'org.policy_changed'
+  | 'sms.rate_limited';
+
+export interface AuditWho {
+  actorUserId: string | null;
+  actorLabel?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export function audit(
+  sor: SystemOfRecord,
+  who: AuditWho,
+  action: AuditAction,
+  target: { userId?: string | null; orgId?: string | null },
+  details: Record<string, unknown> = {},
+) {
+  return sor.appendAudit({
+    actorUserId: who.actorUserId,
+    actorLabel: who.actorLabel ?? null,
+    action,
+    targetUserId: target.userId ?? null,
+    orgId: target.orgId ?? null,
+    ip: who.ip ?? null,
+    userAgent: who.userAgent?.slice(0, 512) ?? null,
+    details,
+  });
+}

@@ -1,0 +1,51 @@
+// deadbolt — operator CLI. Prints JSON. Uses the same configuration (environment) as the server:
+// the embedded PGlite under DATA_DIR, or DATABASE_URL. With the embedded store, stop the server
+// first (PGlite is single-process).
+import { ConfigError, loadConfig } from '../config/index.ts';
+import { openSystemOfRecord } from '../store/sor/index.ts';
+import { UsageError } from './args.ts';
+import { clientCommand } from './clients.ts';
+import { memberCommand, orgCommand, userCommand } from './directory.ts';
+
+const USAGE = `usage: deadbolt <command>
+  org list | create | set          organizations (plan, require-MFA switch)
+  user list | create               users (argon2id password hash)
+  member list | add | remove       memberships (owner | admin | member)
+  client list | add | remove       relying-party clients in CLIENTS_FILE
+Run a command without flags to see its options.`;
+
+async function run(argv: string[]): Promise<number> {
+  const [group, sub, ...rest] = argv;
+  if (!group || group === 'help' || group === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return group ? 0 : 2;
+  }
+  const config = await loadConfig();
+  if (group === 'client') {
+    await clientCommand(config.clientsFile, sub, rest);
+    return 0;
+  }
+  const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    if (group === 'org') await orgCommand(sor, sub, rest);
+    else if (group === 'user') await userCommand(sor, sub, rest);
+    else if (group === 'member') await memberCommand(sor, sub, rest);
+    else throw new UsageError(USAGE);
+    return 0;
+  } finally {
+    await sor.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`deadbolt: ${err.message}\n`);
+      process.exit(2);
+    }
+    const name = (err as Error).name;
+    process.stderr.write(`deadbolt: ${name === 'ConflictError' ? (err as Error).message : String(err)}\n`);
+    process.exit(1);
+  },
+);

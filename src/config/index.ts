@@ -1,0 +1,128 @@
+// One typed Config from the environment (X4). A missing or malformed value throws ConfigError
+// naming the variable; main.ts prints it and exits 1.
+import type { JWK } from 'oidc-provider';
+import { parseSealingKeys, type SealingKeys } from '../crypto/sealed.ts';
+import { loadDevSecrets } from './dev-secrets.ts';
+import { type Env, envSchema } from './schema.ts';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  issuer: string;
+  /** ':memory:' keeps nothing on disk (tests). */
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  cookieKeys: string[];
+  jwks: { keys: JWK[] };
+  factorKeys: SealingKeys;
+  clientsFile: string;
+  logLevel: Env['LOG_LEVEL'];
+  trustProxy: boolean;
+  demo: boolean;
+  maxBodyBytes: number;
+  login: { maxPerAccount: number; maxPerIp: number; windowSeconds: number };
+  ttl: {
+    sessionPassword: number;
+    sessionMfa: number;
+    interaction: number;
+    accessToken: number;
+    idToken: number;
+    refreshToken: number;
+  };
+  mfa: {
+    issuerName: string;
+    reauthWindowSeconds: number;
+    maxFailuresPerWindow: number;
+    maxFailuresPerIp: number;
+    failureWindowSeconds: number;
+    lockoutThreshold: number;
+  };
+}
+
+function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`);
+}
+
+export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const env = parseEnv(source);
+  const production = env.NODE_ENV === 'production';
+  if (production) {
+    for (const name of ['ISSUER', 'COOKIE_KEYS', 'JWKS_FILE', 'FACTOR_ENCRYPTION_KEYS'] as const) {
+      if (!env[name] || (Array.isArray(env[name]) && env[name].length === 0)) {
+        throw new ConfigError(`Invalid configuration — ${name} is required when NODE_ENV=production`);
+      }
+    }
+    if (env.DATA_DIR === ':memory:') {
+      throw new ConfigError('Invalid configuration — DATA_DIR=:memory: is not allowed in production');
+    }
+  }
+  const dev = await loadDevSecrets({
+    dataDir: env.DATA_DIR,
+    jwksFile: env.JWKS_FILE,
+    generate: !production,
+  }).catch((err: Error) => {
+    throw new ConfigError(`Invalid configuration — JWKS_FILE: ${err.message}`);
+  });
+  const cookieKeys = env.COOKIE_KEYS?.length ? env.COOKIE_KEYS : dev.cookieKeys;
+  if (cookieKeys.some((k) => k.length < 32)) {
+    throw new ConfigError('Invalid configuration — COOKIE_KEYS: each key must be at least 32 characters');
+  }
+  let factorKeys: SealingKeys;
+  try {
+    factorKeys = parseSealingKeys(env.FACTOR_ENCRYPTION_KEYS ?? dev.factorKeys);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration — FACTOR_ENCRYPTION_KEYS: ${(err as Error).message}`);
+  }
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    issuer: (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    cookieKeys,
+    jwks: dev.jwks,
+    factorKeys,
+    clientsFile: env.CLIENTS_FILE,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    demo: env.DEMO ?? env.NODE_ENV === 'development',
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    login: {
+      maxPerAccount: env.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
+      maxPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,
+      windowSeconds: env.LOGIN_ATTEMPT_WINDOW_SECONDS,
+    },
+    ttl: {
+      sessionPassword: env.SESSION_TTL_PASSWORD_SECONDS,
+      sessionMfa: env.SESSION_TTL_MFA_SECONDS,
+      interaction: env.INTERACTION_TTL_SECONDS,
+      accessToken: env.ACCESS_TOKEN_TTL_SECONDS,
+      idToken: env.ID_TOKEN_TTL_SECONDS,
+      refreshToken: env.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    mfa: {
+      issuerName: env.MFA_ISSUER_NAME,
+      reauthWindowSeconds: env.REAUTH_WINDOW_SECONDS,
+      maxFailuresPerWindow: env.MFA_MAX_FAILURES_PER_WINDOW,
+      maxFailuresPerIp: env.MFA_MAX_FAILURES_PER_IP,
+      failureWindowSeconds: env.MFA_FAILURE_WINDOW_SECONDS,
+      lockoutThreshold: env.MFA_LOCKOUT_THRESHOLD,
+    },
+  };
+}

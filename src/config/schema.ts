@@ -1,0 +1,58 @@
+// Environment schema (X4). Every variable here is listed in .env.example with its default and the
+// README's configuration table; `loadConfig` turns process.env into one typed Config.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined)
+  .pipe(z.string().url().optional());
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  ISSUER: optionalUrl,
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: optionalUrl,
+  REDIS_URL: optionalUrl,
+  REDIS_KEY_PREFIX: z.string().default('deadbolt:'),
+  COOKIE_KEYS: csv.optional(),
+  JWKS_FILE: z.string().optional(),
+  FACTOR_ENCRYPTION_KEYS: z.string().optional(),
+  CLIENTS_FILE: z.string().default('config/clients.json'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: bool.default(false),
+  DEMO: bool.optional(),
+  MAX_BODY_BYTES: int(1024, 1_048_576).default(16_384),
+  // Sign-in (L1)
+  LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: int(1, 10_000).default(5),
+  LOGIN_MAX_ATTEMPTS_PER_IP: int(1, 100_000).default(50),
+  LOGIN_ATTEMPT_WINDOW_SECONDS: int(1, 86_400).default(900),
+  // Provider lifetimes (P7 and O1)
+  SESSION_TTL_PASSWORD_SECONDS: int(60, 31_536_000).default(12 * 3600),
+  SESSION_TTL_MFA_SECONDS: int(60, 31_536_000).default(14 * 86_400),
+  INTERACTION_TTL_SECONDS: int(60, 86_400).default(3600),
+  ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400).default(3600),
+  ID_TOKEN_TTL_SECONDS: int(60, 86_400).default(3600),
+  REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(14 * 86_400),
+  // MFA (T1, T4)
+  MFA_ISSUER_NAME: z.string().min(1).max(64).default('Deadbolt'),
+  REAUTH_WINDOW_SECONDS: int(10, 86_400).default(300),
+  MFA_MAX_FAILURES_PER_WINDOW: int(1, 1000).default(10),
+  MFA_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
+  MFA_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
+  MFA_LOCKOUT_THRESHOLD: int(1, 100).default(100),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,42 @@
+// Renders an ejs page inside views/layout.ejs. ejs 7 ignores locals inherited through prototypes,
+// so every local is copied into a plain object.
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import type { Context } from 'koa';
+import type { Locale, Translate } from '../i18n/index.ts';
+import { localeOf } from './locale.ts';
+
+const viewsDir = fileURLToPath(new URL('../../views/', import.meta.url));
+
+export interface PageLocals {
+  title: string;
+  [key: string]: unknown;
+}
+
+function langSwitchHref(ctx: Context, locale: Locale): string {
+  const other = locale === 'en' ? 'ja' : 'en';
+  const url = new URL(ctx.originalUrl, 'http://x');
+  url.searchParams.set('lang', other);
+  // A POST's URL may not be GET-able; point the switch at a page that is.
+  return ctx.method === 'GET' ? `${url.pathname}${url.search}` : `?lang=${other}`;
+}
+
+export async function renderPage(
+  ctx: Context,
+  view: string,
+  locals: PageLocals,
+  status = 200,
+): Promise<void> {
+  const { locale, t } = (ctx.state.t ? ctx.state : localeOf(ctx)) as { locale: Locale; t: Translate };
+  const data = { ...locals, t, locale, langSwitch: langSwitchHref(ctx, locale) };
+  const body = await ejs.renderFile(`${viewsDir}${view}.ejs`, data, { async: true, cache: true });
+  const html = await ejs.renderFile(`${viewsDir}layout.ejs`, { ...data, body }, { async: true, cache: true });
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('cache-control', 'no-store');
+  ctx.set(
+    'content-security-policy',
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+  );
+  ctx.body = html;
+}

@@ -1,0 +1,49 @@
+// Hosted-page strings in English and Japanese (X3). The Japanese wording of the MFA messages is
+// taken from the seed help article (shared/seed).
+import { readFileSync } from 'node:fs';
+
+export type Locale = 'en' | 'ja';
+export const LOCALES: readonly Locale[] = ['en', 'ja'];
+
+type Catalog = Record<string, string>;
+const load = (name: Locale): Catalog =>
+  JSON.parse(readFileSync(new URL(`./${name}.json`, import.meta.url), 'utf8')) as Catalog;
+const catalogs: Record<Locale, Catalog> = { en: load('en'), ja: load('ja') };
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+export function translator(locale: Locale): Translate {
+  const catalog = catalogs[locale];
+  return (key, params) => {
+    const template = catalog[key] ?? catalogs.en[key] ?? key;
+    if (!params) return template;
+    return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  };
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return value === 'en' || value === 'ja';
+}
+
+/** Picks a locale: explicit choice (query or cookie) first, then Accept-Language q-values. */
+export function negotiateLocale(explicit: unknown, acceptLanguage: string | undefined): Locale {
+  if (isLocale(explicit)) return explicit;
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .slice(0, 20)
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.find((p) => p.trim().startsWith('q='));
+      return { tag: tag.trim().toLowerCase(), q: q ? Number(q.trim().slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.tag && x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    const base = tag.split('-')[0];
+    if (isLocale(base)) return base;
+  }
+  return 'en';
+}
+
+/** Both catalogs, for the test that every key exists in both languages. */
+export const catalogsForTest = catalogs;

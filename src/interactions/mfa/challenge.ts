@@ -1,0 +1,146 @@
+// The MFA challenge at sign-in (L2, L3): the preferred factor first (app over SMS), a backup code
+// as fallback, a clear message for a wrong code, and limits on attempts.
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { HttpError } from '../../http/errors.ts';
+import { readForm } from '../../http/form.ts';
+import { renderPage } from '../../http/render.ts';
+import type { Translate } from '../../i18n/index.ts';
+import type { MfaService } from '../../mfa/service.ts';
+import { ACR_MFA } from '../../oidc/acr.ts';
+import type { FactorType } from '../../store/records.ts';
+import { completeMfa, type MfaStep } from './context.ts';
+
+const METHODS: readonly FactorType[] = ['totp', 'sms', 'backup_code'];
+
+export interface ChallengeView {
+  method: FactorType;
+  error?: string | null;
+  notice?: string | null;
+  status?: number;
+  canSubmit?: boolean;
+}
+
+export function pickMethod(step: MfaStep, requested: unknown): FactorType | undefined {
+  const allowed = step.decision.allowedFactors;
+  if (typeof requested === 'string' && (METHODS as readonly string[]).includes(requested)) {
+    if (allowed.includes(requested as FactorType)) return requested as FactorType;
+  }
+  return step.decision.preferred ?? undefined;
+}
+
+export async function showChallenge(
+  ctx: Context,
+  mfa: MfaService,
+  step: MfaStep,
+  view: ChallengeView,
+): Promise<void> {
+  const t = ctx.state.t as Translate;
+  const { method } = view;
+  const base = `/interaction/${step.details.uid}`;
+  const backupLeft = mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
+  const factor = mfa.factors.get(method);
+  let challengeError: string | undefined;
+  let resend: { action: string; label: string; waitSeconds: number; waitText: string } | null = null;
+  let intro = t(`mfa.intro.${method}`, { issuer: ctx.state.issuerName ?? 'Deadbolt' });
+  if (factor && method === 'sms') {
+    const state = await factor.challenge({
+      user: step.state.user,
+      records: step.state.records,
+      flowKey: step.details.uid,
+      resend: false,
+    });
+    intro = t('mfa.intro.sms', { phone: state.sentTo ?? '' });
+    challengeError = state.error;
+    resend = {
+      action: `${base}/mfa/resend`,
+      label: t('sms.resend'),
+      waitSeconds: state.retryAfterSeconds ?? 0,
+      waitText: t('sms.wait', { seconds: state.retryAfterSeconds ?? 0 }),
+    };
+  }
+  const alternatives: Array<{ href: string; label: string }> = [];
+  const allowed = step.decision.allowedFactors;
+  if (method !== 'backup_code' && allowed.includes('backup_code') && backupLeft > 0) {
+    alternatives.push({
+      href: `${base}?method=backup_code`,
+      label: t('mfa.use_backup', { count: backupLeft }),
+    });
+  }
+  if (method !== 'totp' && allowed.includes('totp'))
+    alternatives.push({ href: `${base}?method=totp`, label: t('mfa.use_totp') });
+  if (method !== 'sms' && allowed.includes('sms'))
+    alternatives.push({ href: `${base}?method=sms`, label: t('mfa.use_sms') });
+  await renderPage(
+    ctx,
+    'mfa-challenge',
+    {
+      title: t('mfa.title'),
+      intro,
+      method,
+      action: `${base}/mfa/verify`,
+      error: view.error ?? challengeError ?? null,
+      notice: view.notice ?? null,
+      canSubmit: view.canSubmit ?? true,
+      resend,
+      alternatives,
+      noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
+    },
+    view.status,
+  );
+}
+
+export async function submitChallenge(
+  ctx: Context,
+  provider: Provider,
+  mfa: MfaService,
+  step: MfaStep,
+): Promise<void> {
+  const t = ctx.state.t as Translate;
+  const form = readForm(ctx, { method: { maxLength: 16 }, code: { maxLength: 64 } });
+  const method = pickMethod(step, form.method);
+  if (!method || method !== form.method) throw new HttpError(400, 'error.bad_request');
+  // Full-width digits from a Japanese keyboard are the same digits (NFKC).
+  const code = form.code.normalize('NFKC');
+  const outcome = await mfa.verify(step.state, method, code, step.details.uid, {
+    actorUserId: step.state.user.id,
+    ip: ctx.ip,
+    userAgent: ctx.get('user-agent'),
+  });
+  if (outcome.ok) {
+    const redirectTo = await completeMfa(ctx, provider, step, outcome.amr, ACR_MFA);
+    ctx.status = 303;
+    ctx.redirect(redirectTo);
+    return;
+  }
+  const minutes = (s = 60) => Math.max(1, Math.ceil(s / 60));
+  switch (outcome.error) {
+    case 'incorrect':
+      return showChallenge(
+        ctx,
+        mfa,
+        { ...step, state: (await mfa.load(step.state.user.id)) ?? step.state },
+        {
+          method,
+          status: 401,
+          error: t('mfa.incorrect'),
+          notice:
+            outcome.remaining !== undefined && outcome.remaining <= 5
+              ? t('mfa.attempts_left', { count: outcome.remaining })
+              : null,
+        },
+      );
+    case 'rate_limited':
+      ctx.set('retry-after', String(outcome.retryAfterSeconds ?? 60));
+      return showChallenge(ctx, mfa, step, {
+        method,
+        status: 429,
+        error: t('mfa.rate_limited', { minutes: minutes(outcome.retryAfterSeconds) }),
+        canSubmit: false,
+      });
+    case 'locked':
+      return showChallenge(ctx, mfa, step, { method, status: 423, error: t('mfa.locked'), canSubmit: false });
+    default:
+      throw new HttpError(400, 'error.bad_request');
+  }
+}

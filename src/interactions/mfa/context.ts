@@ -1,0 +1,58 @@
+// What every MFA step of an interaction needs: the interaction, its user (from the server-side
+// session, never from the form) and the policy decision.
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+import { interactionExpired } from '../../http/errors.ts';
+import type { MfaDecision } from '../../mfa/policy.ts';
+import type { MfaService, UserMfaState } from '../../mfa/service.ts';
+import { loadInteraction } from '../load.ts';
+
+export interface MfaStep {
+  details: Interaction;
+  state: UserMfaState;
+  decision: MfaDecision;
+  amr: string[];
+  /** When the password was typed in this sign-in (for re-authentication freshness, T1). */
+  passwordAt: number | undefined;
+}
+
+export async function loadMfaStep(
+  ctx: Context,
+  provider: Provider,
+  mfa: MfaService,
+  given?: Interaction,
+): Promise<MfaStep> {
+  const details = given ?? (await loadInteraction(ctx, provider, 'mfa'));
+  if (details.prompt.name !== 'mfa') throw interactionExpired();
+  const accountId = details.session?.accountId;
+  if (!accountId) throw interactionExpired();
+  const state = await mfa.load(accountId);
+  if (!state) throw interactionExpired();
+  const session = details.session as { amr?: string[] } | undefined;
+  const amr = session?.amr ?? [];
+  const params = details.params as { client_id?: string; acr_values?: string };
+  const decision = mfa.decide(state, { amr }, { clientId: params.client_id, acrValues: params.acr_values });
+  const login = (
+    details.lastSubmission as { login?: { accountId?: string; ts?: number; amr?: string[] } } | undefined
+  )?.login;
+  const passwordAt = login?.accountId === accountId && login.amr?.includes('pwd') ? login.ts : undefined;
+  return { details, state, decision, amr, passwordAt };
+}
+
+/** Finishes the MFA step: the same account signs in again with the upgraded amr/acr (L4). */
+export async function completeMfa(
+  ctx: Context,
+  provider: Provider,
+  step: MfaStep,
+  factorAmr: string[],
+  acr: string,
+): Promise<string> {
+  const amr = [...new Set([...step.amr.filter((v) => v !== 'mfa'), ...factorAmr, 'mfa'])];
+  return provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { login: { accountId: step.state.user.id, amr, acr, ts: Math.floor(Date.now() / 1000) } },
+    { mergeWithLastSubmission: false },
+  );
+}

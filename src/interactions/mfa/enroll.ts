@@ -1,0 +1,176 @@
+// Enrollment inside the sign-in (P5) for a user who must use MFA and has no method yet: password
+// re-authentication (T1), the authenticator app with its QR code (T2), then the backup codes (T3).
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { checkPassword } from '../../account/credentials.ts';
+import { readForm } from '../../http/form.ts';
+import { renderPage } from '../../http/render.ts';
+import type { Translate } from '../../i18n/index.ts';
+import { backupCodesText } from '../../mfa/backup-codes/codes.ts';
+import type { MfaService } from '../../mfa/service.ts';
+import { ACR_MFA } from '../../oidc/acr.ts';
+import type { Services } from '../../services.ts';
+import { completeMfa, type MfaStep } from './context.ts';
+
+export function enrollmentViews(ctx: Context, services: Services, mfa: MfaService) {
+  const t = ctx.state.t as Translate;
+  return {
+    reauth(action: string, email: string, expired: boolean, csrf?: string) {
+      return renderPage(
+        ctx,
+        'reauth',
+        { title: t('reauth.title'), action, email, csrf, error: expired ? t('reauth.required') : null },
+        expired ? 401 : 200,
+      );
+    },
+    async totp(opts: {
+      step?: MfaStep;
+      userFlow: { user: MfaStep['state']['user']; flowKey: string };
+      base: string;
+      required: boolean;
+      restart?: boolean;
+      error?: string | null;
+      csrf?: string;
+      status?: number;
+    }) {
+      const pending = await mfa.totpEnrollment.start(opts.userFlow.user, opts.userFlow.flowKey, opts.restart);
+      return renderPage(
+        ctx,
+        'enroll-totp',
+        {
+          title: t('enroll.totp.title'),
+          required: opts.required,
+          error: opts.error ?? null,
+          qrSvg: pending.qrSvg,
+          secret: pending.secretForDisplay,
+          confirmAction: `${opts.base}/enroll/totp/confirm`,
+          restartAction: `${opts.base}/enroll/totp/restart`,
+          csrf: opts.csrf,
+        },
+        opts.status,
+      );
+    },
+    backupCodes(codes: string[], email: string, doneHref: string) {
+      const text = backupCodesText(codes, { issuer: services.config.mfa.issuerName, email });
+      return renderPage(ctx, 'backup-codes', {
+        title: t('codes.title'),
+        codes,
+        downloadHref: `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`,
+        doneHref,
+      });
+    },
+  };
+}
+
+async function isFresh(mfa: MfaService, step: MfaStep): Promise<boolean> {
+  return mfa.reauth.isFresh(step.details.uid, step.state.user.id, step.passwordAt);
+}
+
+export async function showEnrollment(
+  ctx: Context,
+  services: Services,
+  mfa: MfaService,
+  step: MfaStep,
+  opts: { expired?: boolean } = {},
+) {
+  const base = `/interaction/${step.details.uid}/mfa`;
+  const views = enrollmentViews(ctx, services, mfa);
+  if (opts.expired || !(await isFresh(mfa, step))) {
+    return views.reauth(`${base}/reauth`, step.state.user.email, Boolean(opts.expired));
+  }
+  return views.totp({ userFlow: { user: step.state.user, flowKey: step.details.uid }, base, required: true });
+}
+
+export async function submitReauth(
+  ctx: Context,
+  services: Services,
+  mfa: MfaService,
+  step: MfaStep,
+): Promise<void> {
+  const t = ctx.state.t as Translate;
+  const { password } = readForm(ctx, {
+    password: { maxLength: 1024 },
+    username: { maxLength: 254, optional: true },
+  });
+  const before = await mfa.guard.check(step.state.user.id, ctx.ip);
+  const ok = before.allowed && (await checkPassword(services.sor, step.state.user.email, password));
+  if (!ok) {
+    if (before.allowed)
+      await mfa.guard.fail(step.state.user.id, ctx.ip, undefined, {
+        actorUserId: step.state.user.id,
+        ip: ctx.ip,
+      });
+    return renderPage(
+      ctx,
+      'reauth',
+      {
+        title: t('reauth.title'),
+        action: ctx.path,
+        email: step.state.user.email,
+        error: before.allowed
+          ? t('reauth.invalid')
+          : t('mfa.rate_limited', { minutes: Math.ceil(before.retryAfterSeconds / 60) }),
+      },
+      before.allowed ? 401 : 429,
+    );
+  }
+  await mfa.reauth.mark(step.details.uid, step.state.user.id);
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${step.details.uid}`);
+}
+
+export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
+  readForm(ctx, {});
+  if (await isFresh(mfa, step)) await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${step.details.uid}`);
+}
+
+export async function confirmTotp(
+  ctx: Context,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+  step: MfaStep,
+): Promise<void> {
+  const t = ctx.state.t as Translate;
+  const { code } = readForm(ctx, { code: { maxLength: 64 } });
+  if (!step.decision.mustEnroll) {
+    // Already enrolled (e.g. the form was posted twice): the codes are never shown again.
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${step.details.uid}`);
+    return;
+  }
+  if (!(await isFresh(mfa, step))) return showEnrollment(ctx, services, mfa, step, { expired: true });
+  const who = { actorUserId: step.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
+  const views = enrollmentViews(ctx, services, mfa);
+  const userFlow = { user: step.state.user, flowKey: step.details.uid };
+  const base = `/interaction/${step.details.uid}/mfa`;
+  const limit = await mfa.guard.check(step.state.user.id, ctx.ip);
+  if (!limit.allowed) {
+    ctx.set('retry-after', String(limit.retryAfterSeconds));
+    return views.totp({
+      userFlow,
+      base,
+      required: true,
+      status: 429,
+      error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+    });
+  }
+  const result = await mfa.totpEnrollment.confirm(
+    step.state.user,
+    step.details.uid,
+    code.normalize('NFKC'),
+    who,
+  );
+  if (!result.ok) {
+    if (result.reason === 'incorrect') await mfa.guard.fail(step.state.user.id, ctx.ip, undefined, who);
+    const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
+    return views.totp({ userFlow, base, required: true, status: 400, error });
+  }
+  await mfa.guard.succeed(step.state.user.id);
+  await mfa.reauth.clear(step.details.uid);
+  // The person just proved the app works: this sign-in has its second factor.
+  const redirectTo = await completeMfa(ctx, provider, step, ['otp'], ACR_MFA);
+  await views.backupCodes(result.backupCodes, step.state.user.email, redirectTo);
+}

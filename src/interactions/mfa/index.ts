@@ -1,0 +1,68 @@
+// The mfa prompt's pages and routes under /interaction/:uid (plugged into interactions/router.ts).
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+import { renderPage } from '../../http/render.ts';
+import type { Translate } from '../../i18n/index.ts';
+import type { MfaService } from '../../mfa/service.ts';
+import { ACR_MFA } from '../../oidc/acr.ts';
+import type { Services } from '../../services.ts';
+import type { InteractionExtension } from '../router.ts';
+import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
+import { loadMfaStep, type MfaStep } from './context.ts';
+import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
+
+/** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
+async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promise<boolean> {
+  const raw = (step.details.params as { claims?: unknown }).claims;
+  if (typeof raw !== 'string') return false;
+  let acr: { essential?: boolean; value?: unknown; values?: unknown } | undefined;
+  try {
+    acr = (JSON.parse(raw) as { id_token?: { acr?: typeof acr } }).id_token?.acr;
+  } catch {
+    return false;
+  }
+  if (!acr?.essential) return false;
+  const values = Array.isArray(acr.values) ? acr.values : [acr.value];
+  if (values.includes(ACR_MFA)) return false;
+  const redirectTo = await provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { error: 'unmet_authentication_requirements', error_description: 'the requested acr cannot be met' },
+    { mergeWithLastSubmission: false },
+  );
+  ctx.status = 303;
+  ctx.redirect(redirectTo);
+  return true;
+}
+
+export function mfaExtension(provider: Provider, services: Services, mfa: MfaService): InteractionExtension {
+  const step = (ctx: Context, details?: Interaction) => loadMfaStep(ctx, provider, mfa, details);
+  const show = async (ctx: Context, details: Interaction) => {
+    ctx.state.issuerName = services.config.mfa.issuerName;
+    const s = await step(ctx, details);
+    if (await unmetAcr(ctx, provider, s)) return;
+    if (s.decision.mustEnroll) return showEnrollment(ctx, services, mfa, s);
+    const method = pickMethod(s, ctx.query.method);
+    if (!method) {
+      const t = ctx.state.t as Translate;
+      return renderPage(ctx, 'error', { title: t('error.title'), message: t('mfa.locked'), code: null }, 423);
+    }
+    return showChallenge(ctx, mfa, s, { method });
+  };
+  return {
+    prompt: 'mfa',
+    show,
+    routes(router) {
+      router.post('/mfa/verify', async (ctx) => {
+        ctx.state.issuerName = services.config.mfa.issuerName;
+        return submitChallenge(ctx, provider, mfa, await step(ctx));
+      });
+      router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
+      router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));
+      router.post('/mfa/enroll/totp/confirm', async (ctx) =>
+        confirmTotp(ctx, provider, services, mfa, await step(ctx)),
+      );
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// /interaction/:uid routes. GET shows the page for the pending prompt; each step posts to its own
+// path. Later prompts (mfa) plug in through `extraPrompts` without touching this file.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+import type { Services } from '../services.ts';
+import { abortInteraction, showConsent, submitConsent } from './consent.ts';
+import { loadInteraction } from './load.ts';
+import { showLogin, submitLogin } from './login.ts';
+import { createLoginLimits } from './login-limits.ts';
+
+export type PromptPage = (ctx: Context, details: Interaction) => Promise<void>;
+
+export interface InteractionExtension {
+  /** Page shown by GET /interaction/:uid for this prompt name. */
+  prompt: string;
+  show: PromptPage;
+  /** Extra routes under /interaction/:uid/. */
+  routes?: (router: Router) => void;
+}
+
+export function interactionRouter(
+  provider: Provider,
+  services: Services,
+  extensions: InteractionExtension[] = [],
+) {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const limits = createLoginLimits(services.eph, services.config);
+  const pages = new Map<string, PromptPage>([
+    ['login', (ctx, details) => showLogin(ctx, provider, details)],
+    ['consent', (ctx, details) => showConsent(ctx, provider, details)],
+    ...extensions.map((e) => [e.prompt, e.show] as [string, PromptPage]),
+  ]);
+
+  router.get('/', async (ctx) => {
+    const details = await loadInteraction(ctx, provider);
+    const page = pages.get(details.prompt.name);
+    if (!page) throw new Error(`no page for prompt ${details.prompt.name}`);
+    await page(ctx, details);
+  });
+  router.post('/login', (ctx) => submitLogin(ctx, provider, services, limits));
+  router.post('/consent', (ctx) => submitConsent(ctx, provider));
+  router.get('/abort', (ctx) => abortInteraction(ctx, provider));
+  for (const e of extensions) e.routes?.(router);
+  return router;
+}

@@ -1,0 +1,55 @@
+// Composition root: read config, open stores, build the provider and app, listen; stop cleanly on
+// SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config/index.ts';
+import { DEMO_PASSWORD, DEMO_PEOPLE, seedDemo } from './demo/seed.ts';
+import { createLogger, listen, openServices } from './server.ts';
+
+async function main(): Promise<void> {
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`deadbolt: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config);
+  const services = await openServices(config, logger);
+  if (config.demo) await seedDemo(services.sor);
+  const running = await listen(services);
+  logger.info(
+    { issuer: config.issuer, database: services.sor.kind, redis: services.eph.kind, port: config.port },
+    'deadbolt listening',
+  );
+  if (config.demo) {
+    const lines = [
+      '',
+      `  Deadbolt is running at ${config.issuer}`,
+      `  Demo relying party:  ${config.issuer}/demo`,
+      `  Discovery:           ${config.issuer}/.well-known/openid-configuration`,
+      `  Demo users (password "${DEMO_PASSWORD}"):`,
+      ...DEMO_PEOPLE.map((p) => `    ${p.email.padEnd(22)} ${p.role.padEnd(7)} ${p.org}`),
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`deadbolt: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

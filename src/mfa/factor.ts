@@ -1,0 +1,62 @@
+// The Factor interface every second-factor method implements (one folder a factor). The MFA
+// prompt and the settings pages speak only this interface; SMS plugs in without touching them.
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { Amr } from '../oidc/acr.ts';
+import type { EphemeralStore, SystemOfRecord } from '../store/ports.ts';
+import type { FactorRecord, FactorType, User } from '../store/records.ts';
+
+export interface FactorDeps {
+  config: Config;
+  sor: SystemOfRecord;
+  eph: EphemeralStore;
+  logger: Logger;
+}
+
+export type VerifyResult =
+  | { ok: true; factorId: string; amr: Amr[] }
+  | { ok: false; reason: 'invalid' | 'replay' | 'expired'; factorId?: string };
+
+export interface VerifyInput {
+  user: User;
+  /** The user's factor rows (all types). */
+  records: FactorRecord[];
+  code: string;
+  /** Binds a challenge (e.g. a sent SMS code) to one interaction or settings flow. */
+  flowKey: string;
+}
+
+export interface ChallengeInput {
+  user: User;
+  records: FactorRecord[];
+  flowKey: string;
+  /** The person asked for a (re)send; false when the page just opened. */
+  resend: boolean;
+}
+
+/** What the challenge page needs to say (e.g. where a code was sent, when a resend is allowed). */
+export interface ChallengeState {
+  sentTo?: string;
+  retryAfterSeconds?: number;
+  error?: string;
+}
+
+export interface Factor {
+  readonly type: FactorType;
+  /** i18n key of the method's name. */
+  readonly nameKey: string;
+  /** Higher is preferred at sign-in (L2). */
+  readonly strength: number;
+  /** The records of this factor that can be used now (unused, not locked). */
+  usable(records: FactorRecord[]): FactorRecord[];
+  /** Prepares a sign-in challenge (sends an SMS); a no-op for the authenticator app. */
+  challenge(input: ChallengeInput): Promise<ChallengeState>;
+  /** Checks a code; on success the use is recorded atomically (replays refused). */
+  verify(input: VerifyInput): Promise<VerifyResult>;
+  /** Removes the method (and what comes with it); returns the number of rows removed. */
+  disable(userId: string, sor: SystemOfRecord): Promise<number>;
+}
+
+export function isLocked(record: FactorRecord): boolean {
+  return record.lockedAt !== null;
+}

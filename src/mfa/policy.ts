@@ -1,0 +1,96 @@
+// The MFA policy hook (P1–P6): one pure function, data in, decision out. Routes and the provider
+// ask it; they never re-derive the rules. A host replaces it through `createApp({ mfaPolicy })`.
+import { ACR_MFA } from '../oidc/acr.ts';
+import type { FactorType, Organization, Role } from '../store/records.ts';
+
+export type MfaRequirement = 'required' | 'optional' | 'exempt';
+
+export interface PolicyContext {
+  user: { id: string; email: string };
+  memberships: Array<{
+    role: Role;
+    org: Pick<Organization, 'id' | 'name' | 'plan' | 'requireMfaForAllUsers' | 'ssoEnforced'>;
+  }>;
+  /** Factors the user has enrolled and can use now (a locked factor is not listed). */
+  enrolled: FactorType[];
+  /** How this session authenticated so far. */
+  authentication: {
+    amr: string[];
+    /** Set when the sign-in came through an organization's enterprise SSO connection (F1). */
+    ssoOrgId?: string;
+  };
+  client?: { clientId: string };
+  /** acr values the relying party asked for (acr_values, or an essential acr claim). */
+  requestedAcr: string[];
+}
+
+export type MfaReason =
+  | 'org_paid_plan' // P1
+  | 'org_requires_mfa' // P1
+  | 'sso_exempt' // P2
+  | 'enrolled' // P4
+  | 'step_up' // P6
+  | 'not_required';
+
+export interface MfaDecision {
+  requirement: MfaRequirement;
+  reason: MfaReason;
+  /** The organization behind a mandate or an exemption, for the pages and the audit log. */
+  orgId?: string;
+  /** Factors the user may complete the step with, strongest first. */
+  allowedFactors: FactorType[];
+  /** The factor the MFA page asks for first (L2: the app outranks SMS). */
+  preferred: FactorType | null;
+  /** Required but nothing enrolled: enroll inside the sign-in (P5). */
+  mustEnroll: boolean;
+}
+
+export type MfaPolicy = (context: PolicyContext) => MfaDecision;
+
+/** Strength ranks (L2): the authenticator app outranks SMS; backup codes are only a fallback. */
+export const FACTOR_STRENGTH: Record<FactorType, number> = { totp: 30, sms: 20, backup_code: 10 };
+
+export function allowedFactorsOf(enrolled: FactorType[]): FactorType[] {
+  const set = new Set(enrolled);
+  // Backup codes come with the authenticator app (T3) and are not a method of their own.
+  if (!set.has('totp')) set.delete('backup_code');
+  return [...set].sort((a, b) => FACTOR_STRENGTH[b] - FACTOR_STRENGTH[a]);
+}
+
+export const defaultMfaPolicy: MfaPolicy = (context) => {
+  const allowedFactors = allowedFactorsOf(context.enrolled);
+  const preferred = allowedFactors.find((f) => f !== 'backup_code') ?? null;
+  const decide = (requirement: MfaRequirement, reason: MfaReason, orgId?: string): MfaDecision => ({
+    requirement,
+    reason,
+    orgId,
+    allowedFactors: requirement === 'required' ? allowedFactors : [],
+    preferred: requirement === 'required' ? preferred : null,
+    mustEnroll: requirement === 'required' && preferred === null,
+  });
+
+  const stepUp = context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA);
+  const sso = context.authentication.ssoOrgId;
+  const viaEnforcedSso = context.memberships.find((m) => m.org.id === sso && m.org.ssoEnforced);
+  // P2: the organization whose enforced SSO this sign-in came through relies on its own IdP.
+  const mandates = context.memberships.filter(
+    (m) => (m.org.plan === 'paid' || m.org.requireMfaForAllUsers) && m.org.id !== viaEnforcedSso?.org.id,
+  );
+
+  if (stepUp) return decide('required', 'step_up'); // P6: the relying party demands it
+  const paid = mandates.find((m) => m.org.plan === 'paid');
+  if (paid) return decide('required', 'org_paid_plan', paid.org.id);
+  if (mandates[0]) return decide('required', 'org_requires_mfa', mandates[0].org.id);
+  if (viaEnforcedSso) return decide('exempt', 'sso_exempt', viaEnforcedSso.org.id);
+  if (preferred) return decide('required', 'enrolled'); // P4
+  return decide('optional', 'not_required');
+};
+
+/** Is MFA mandatory for this user regardless of session (M3/M4: may the last method go)? */
+export function isMandatory(
+  policy: MfaPolicy,
+  context: Omit<PolicyContext, 'requestedAcr' | 'authentication'>,
+) {
+  const decision = policy({ ...context, enrolled: [], requestedAcr: [], authentication: { amr: [] } });
+  return decision.requirement === 'required';
+}

@@ -1,0 +1,123 @@
+// The MFA service: the user's factors and policy decision, and code verification with attempt
+// limits. Both the sign-in prompt and the settings pages use it.
+import { type AuditWho, audit } from '../audit.ts';
+import { type Amr, requestsMfa } from '../oidc/acr.ts';
+import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
+import { createAttemptGuard } from './attempts.ts';
+import { createBackupCodeFactor } from './backup-codes/factor.ts';
+import { type Factor, type FactorDeps, isLocked } from './factor.ts';
+import { defaultMfaPolicy, type MfaDecision, type MfaPolicy, type PolicyContext } from './policy.ts';
+import { createReauth } from './reauth.ts';
+import { createTotpEnrollment } from './totp/enroll.ts';
+import { createTotpFactor } from './totp/factor.ts';
+
+export interface UserMfaState {
+  user: User;
+  memberships: MembershipWithOrg[];
+  records: FactorRecord[];
+  /** Enrolled, usable factor types. */
+  enrolled: FactorType[];
+}
+
+export type MfaVerifyOutcome =
+  | { ok: true; amr: Amr[]; factor: FactorType }
+  | {
+      ok: false;
+      error: 'incorrect' | 'rate_limited' | 'locked' | 'not_enrolled';
+      retryAfterSeconds?: number;
+      remaining?: number;
+    };
+
+export interface MfaServiceOptions {
+  policy?: MfaPolicy;
+  extraFactors?: Factor[];
+}
+
+export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = {}) {
+  const { sor } = deps;
+  const policy = options.policy ?? defaultMfaPolicy;
+  const factors = new Map<FactorType, Factor>(
+    [createTotpFactor(deps), createBackupCodeFactor(deps), ...(options.extraFactors ?? [])].map((f) => [
+      f.type,
+      f,
+    ]),
+  );
+  const guard = createAttemptGuard(deps);
+
+  async function load(userId: string): Promise<UserMfaState | undefined> {
+    const [user, memberships, records] = await Promise.all([
+      sor.findUserById(userId),
+      sor.listMembershipsOfUser(userId),
+      sor.listFactors(userId),
+    ]);
+    if (!user) return undefined;
+    const enrolled = [...factors.values()].filter((f) => f.usable(records).length > 0).map((f) => f.type);
+    return { user, memberships, records, enrolled };
+  }
+
+  function decide(
+    state: UserMfaState,
+    session: { amr?: string[]; ssoOrgId?: string },
+    request: { clientId?: string; acrValues?: string; essentialAcr?: string[] } = {},
+  ): MfaDecision {
+    const requestedAcr = [
+      ...(requestsMfa(request.acrValues) ? (request.acrValues ?? '').split(' ').filter(Boolean) : []),
+      ...(request.essentialAcr ?? []),
+    ];
+    const context: PolicyContext = {
+      user: { id: state.user.id, email: state.user.email },
+      memberships: state.memberships.map((m) => ({ role: m.role, org: m.org })),
+      enrolled: state.enrolled,
+      authentication: { amr: session.amr ?? [], ssoOrgId: session.ssoOrgId },
+      client: request.clientId ? { clientId: request.clientId } : undefined,
+      requestedAcr,
+    };
+    return policy(context);
+  }
+
+  async function verify(
+    state: UserMfaState,
+    type: FactorType,
+    code: string,
+    flowKey: string,
+    who: AuditWho & { ip: string },
+  ): Promise<MfaVerifyOutcome> {
+    const factor = factors.get(type);
+    const allowed = type === 'backup_code' ? state.enrolled.includes('totp') : true;
+    if (!factor || !allowed || factor.usable(state.records).length === 0) {
+      const locked = state.records.some((r) => r.type === type && isLocked(r));
+      return { ok: false, error: locked ? 'locked' : 'not_enrolled' };
+    }
+    const before = await guard.check(state.user.id, who.ip);
+    if (!before.allowed)
+      return { ok: false, error: 'rate_limited', retryAfterSeconds: before.retryAfterSeconds };
+    const result = await factor.verify({ user: state.user, records: state.records, code, flowKey });
+    if (result.ok) {
+      await guard.succeed(state.user.id);
+      return { ok: true, amr: result.amr, factor: type };
+    }
+    const after = await guard.fail(state.user.id, who.ip, result.factorId, {
+      ...who,
+      actorUserId: state.user.id,
+    });
+    if (after.locked) return { ok: false, error: 'locked' };
+    return { ok: false, error: 'incorrect', remaining: after.remaining };
+  }
+
+  return {
+    policy,
+    factors,
+    load,
+    decide,
+    verify,
+    guard,
+    totpEnrollment: createTotpEnrollment(deps),
+    reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
+    audit: (
+      who: AuditWho,
+      ...rest: Parameters<typeof audit> extends [unknown, unknown, ...infer R] ? R : never
+    ) => audit(sor, who, ...rest),
+  };
+}
+
+export type MfaService = ReturnType<typeof createMfaService>;

@@ -1,0 +1,69 @@
+// Relying-party clients from CLIENTS_FILE (JSON array), validated at start (O1, X4). The CLI
+// (`deadbolt client add`) edits the same file; restart the server to load changes.
+import { readFile, writeFile } from 'node:fs/promises';
+import type { ClientMetadata } from 'oidc-provider';
+import { z } from 'zod';
+
+const uri = z.string().url();
+export const clientSchema = z
+  .object({
+    client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'letters, digits, . _ ~ - (max 128)'),
+    client_secret: z.string().min(32).optional(),
+    client_name: z.string().max(100).optional(),
+    redirect_uris: z.array(uri).min(1),
+    post_logout_redirect_uris: z.array(uri).optional(),
+    grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code']),
+    response_types: z.array(z.literal('code')).default(['code']),
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
+    /** First-party clients skip the consent screen. */
+    first_party: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const method = c.token_endpoint_auth_method ?? (c.client_secret ? 'client_secret_basic' : 'none');
+    if (method !== 'none' && !c.client_secret) {
+      ctx.addIssue({ code: 'custom', message: 'client_secret is required for confidential clients' });
+    }
+  });
+
+export type ClientConfig = z.infer<typeof clientSchema>;
+const fileSchema = z.array(clientSchema);
+
+export function toMetadata(c: ClientConfig): ClientMetadata {
+  return {
+    ...c,
+    token_endpoint_auth_method:
+      c.token_endpoint_auth_method ?? (c.client_secret ? 'client_secret_basic' : 'none'),
+  };
+}
+
+export async function readClientsFile(file: string, { missingOk = false } = {}): Promise<ClientConfig[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (missingOk && (err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`CLIENTS_FILE ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`CLIENTS_FILE ${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(`CLIENTS_FILE ${file}: [${first.path.join('.')}] ${first.message}`);
+  }
+  const ids = new Set<string>();
+  for (const c of parsed.data) {
+    if (ids.has(c.client_id)) throw new Error(`CLIENTS_FILE ${file}: duplicate client_id ${c.client_id}`);
+    ids.add(c.client_id);
+  }
+  return parsed.data;
+}
+
+export async function writeClientsFile(file: string, clients: ClientConfig[]): Promise<void> {
+  await writeFile(file, `${JSON.stringify(clients, null, 2)}\n`, { mode: 0o600 });
+}

@@ -1,0 +1,28 @@
+// Interaction policy: login → mfa → consent (design B in DESIGN.md). The mfa prompt's check runs
+// on EVERY authorization request, prompt=none included, so a password-only session never yields a
+// code for a user whose policy requires a second factor.
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+
+const { Check, Prompt, base } = interactionPolicy;
+
+/** Answers whether this authorization needs the MFA step now. Throws (fails closed) on store errors. */
+export type MfaGate = (ctx: KoaContextWithOIDC) => Promise<boolean>;
+
+export function buildInteractionPolicy(mfaGate: MfaGate): interactionPolicy.DefaultPolicy {
+  const policy = base();
+  // Essential acr requests are the mfa prompt's business: the login prompt would otherwise ask for
+  // the password again, forever, since a password alone never yields urn:deadbolt:acr:mfa.
+  policy.get('login')?.checks.remove('essential_acr');
+  policy.get('login')?.checks.remove('essential_acrs');
+  const mfa = new Prompt(
+    { name: 'mfa', requestable: false },
+    new Check(
+      'mfa_required',
+      'a second authentication factor is required',
+      'interaction_required',
+      async (ctx) => ((await mfaGate(ctx)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT),
+    ),
+  );
+  policy.add(mfa, 1);
+  return policy;
+}

@@ -1,0 +1,38 @@
+// The mfa prompt's check (P4–P6): asks the policy hook on every authorization request whether
+// this session still needs a second factor. A store error propagates and fails the request closed.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { MfaService } from '../mfa/service.ts';
+import type { MfaGate } from './interaction-policy.ts';
+
+/** Values of an essential `acr` claim request (claims parameter), if any. */
+export function essentialAcrValues(ctx: KoaContextWithOIDC): string[] {
+  const acr = (
+    ctx.oidc.claims as { id_token?: { acr?: { essential?: boolean; value?: unknown; values?: unknown } } }
+  )?.id_token?.acr;
+  if (!acr?.essential) return [];
+  if (Array.isArray(acr.values)) return acr.values.filter((v): v is string => typeof v === 'string');
+  return typeof acr.value === 'string' ? [acr.value] : [];
+}
+
+export function createMfaGate(mfa: MfaService): MfaGate {
+  return async (ctx) => {
+    const { session } = ctx.oidc;
+    const accountId = session?.accountId;
+    if (!accountId) return false; // the login prompt comes first
+    const amr = session.amr ?? [];
+    const essential = essentialAcrValues(ctx);
+    // An essential acr this session does not meet: the MFA page either meets it (ACR_MFA) or
+    // ends the request with unmet_authentication_requirements.
+    if (essential.length > 0 && !essential.includes(session.acr ?? '')) return true;
+    if (amr.includes('mfa')) return false; // this session completed the second factor
+    const state = await mfa.load(accountId);
+    if (!state) return true;
+    const params = ctx.oidc.params as { acr_values?: string; client_id?: string } | undefined;
+    const decision = mfa.decide(
+      state,
+      { amr },
+      { clientId: params?.client_id, acrValues: params?.acr_values, essentialAcr: essential },
+    );
+    return decision.requirement === 'required';
+  };
+}

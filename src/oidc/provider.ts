@@ -1,0 +1,89 @@
+// node-oidc-provider configuration (O1, O2, L4). Nothing here re-implements the protocol.
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Services } from '../services.ts';
+import { findAccount } from './account.ts';
+import { ACR_MFA, ACR_VALUES } from './acr.ts';
+import { type ClientConfig, toMetadata } from './clients.ts';
+import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
+import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
+
+function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
+  return clients.some((c) => c.client_id === clientId && c.first_party);
+}
+
+export function createProvider(services: Services, mfaGate: MfaGate): Provider {
+  const { config, sor, eph, clients } = services;
+  const configuration: Configuration = {
+    adapter: eph.OidcAdapter,
+    clients: clients.map(toMetadata),
+    findAccount: findAccount(sor),
+    jwks: config.jwks,
+    cookies: {
+      keys: config.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+    },
+    acrValues: [...ACR_VALUES],
+    scopes: ['openid', 'email', 'offline_access'],
+    extraClientMetadata: { properties: ['first_party'] },
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+    },
+    interactions: {
+      policy: buildInteractionPolicy(mfaGate),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    ttl: {
+      AccessToken: config.ttl.accessToken,
+      AuthorizationCode: 60,
+      IdToken: config.ttl.idToken,
+      Interaction: config.ttl.interaction,
+      Grant: config.ttl.sessionMfa,
+      RefreshToken: config.ttl.refreshToken,
+      // P7: a session that completed MFA is trusted longer than a password-only one.
+      Session: (_ctx, session) =>
+        session.amr?.includes('mfa') || session.acr === ACR_MFA
+          ? config.ttl.sessionMfa
+          : config.ttl.sessionPassword,
+    },
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const { client, session, result } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = (result?.consent?.grantId as string | undefined) ?? session.grantIdFor(client.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (!isFirstParty(clients, client.clientId)) return existing;
+      // First-party clients skip consent: their grant covers what they ask for.
+      const grant =
+        existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      const scope = ctx.oidc.params?.scope;
+      if (typeof scope === 'string') grant.addOIDCScope(scope);
+      const claims = ctx.oidc.params?.claims;
+      if (typeof claims === 'string') {
+        try {
+          const parsed = JSON.parse(claims) as { id_token?: object; userinfo?: object };
+          grant.addOIDCClaims([...Object.keys(parsed.id_token ?? {}), ...Object.keys(parsed.userinfo ?? {})]);
+        } catch {
+          // an invalid claims parameter is rejected by the provider itself
+        }
+      }
+      await grant.save();
+      return grant;
+    },
+    renderError,
+    rotateRefreshToken: true,
+  };
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}

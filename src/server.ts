@@ -1,0 +1,69 @@
+// Wires config → stores → provider → HTTP app. Used by main.ts, the CLI and the tests alike, so the
+// demo, the tests and production run the same code paths.
+import { createServer, type Server } from 'node:http';
+import pino, { type Logger } from 'pino';
+import { type AppOptions, type AppParts, createApp } from './app.ts';
+import type { Config } from './config/index.ts';
+import { demoClient } from './demo/router.ts';
+import { readClientsFile } from './oidc/clients.ts';
+import type { Services } from './services.ts';
+import { openEphemeralStore } from './store/ephemeral/index.ts';
+import { openSystemOfRecord } from './store/sor/index.ts';
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Defence in depth: these fields never carry secrets in our code, but never print them.
+    redact: {
+      paths: ['password', 'code', 'secret', 'otp', '*.password', '*.code', '*.secret'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function openServices(config: Config, logger = createLogger(config)): Promise<Services> {
+  const clients = await readClientsFile(config.clientsFile, { missingOk: config.env !== 'production' });
+  if (config.demo && !clients.some((c) => c.client_id === demoClient(config.issuer).client_id)) {
+    clients.push(demoClient(config.issuer));
+  }
+  const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+  return { config, sor, eph, logger, clients };
+}
+
+export function buildApp(services: Services, options: AppOptions = {}): AppParts {
+  return createApp(services, options);
+}
+
+export interface RunningServer extends AppParts {
+  server: Server;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(services: Services, parts = buildApp(services)): Promise<RunningServer> {
+  const { config } = services;
+  const server = createServer(parts.app.callback());
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    ...parts,
+    server,
+    services,
+    url: `http://localhost:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await Promise.allSettled([services.sor.close(), services.eph.close()]);
+    },
+  };
+}

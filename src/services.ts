@@ -1,0 +1,13 @@
+// What the composition root (main.ts) builds and hands to every part of the server.
+import type { Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import type { ClientConfig } from './oidc/clients.ts';
+import type { EphemeralStore, SystemOfRecord } from './store/ports.ts';
+
+export interface Services {
+  config: Config;
+  sor: SystemOfRecord;
+  eph: EphemeralStore;
+  logger: Logger;
+  clients: ClientConfig[];
+}

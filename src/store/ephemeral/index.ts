@@ -1,0 +1,39 @@
+// The ephemeral store: Redis when configured, else in memory (single process only).
+
+import type { EphemeralStore } from '../ports.ts';
+import { createMemoryStore } from './memory.ts';
+import { sessionsOfAccountKey } from './oidc-redis-adapter.ts';
+import { createRedisStore, type RedisStoreOptions } from './redis.ts';
+
+export { createMemoryStore } from './memory.ts';
+export { sessionsOfAccountKey } from './oidc-redis-adapter.ts';
+export { createRedisStore } from './redis.ts';
+
+export function openEphemeralStore(options: {
+  redisUrl?: string | undefined;
+  keyPrefix?: string | undefined;
+  onError?: RedisStoreOptions['onError'];
+}): EphemeralStore {
+  if (!options.redisUrl) return createMemoryStore();
+  return createRedisStore(options.redisUrl, { keyPrefix: options.keyPrefix, onError: options.onError });
+}
+
+/**
+ * Ids of the account's live sessions (e.g. to end them all: destroy each through
+ * `new store.OidcAdapter('Session')`). The index may still list sessions that expired or now belong
+ * to another account; those are left out here and pruned from the index.
+ */
+export async function listSessionIdsOfAccount(store: EphemeralStore, accountId: string): Promise<string[]> {
+  const indexKey = sessionsOfAccountKey(accountId);
+  const sessions = new store.OidcAdapter('Session');
+  const ids = await store.kv.setMembers(indexKey);
+  const live = await Promise.all(
+    ids.map(async (id) => {
+      const session = await sessions.find(id);
+      if (session?.accountId === accountId) return id;
+      await store.kv.removeFromSet(indexKey, id);
+      return undefined;
+    }),
+  );
+  return live.filter((id) => id !== undefined);
+}

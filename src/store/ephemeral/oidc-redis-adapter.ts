@@ -1,0 +1,190 @@
+// node-oidc-provider adapter over Redis (O2), after the upstream Redis example adapter.
+//
+// Key layout (every key starts with the store's prefix; the memory adapter mirrors it):
+//   oidc:<Model>:<id>          the model; a hash {payload, consumed?} for consumable models, else a JSON string
+//   oidc:grant:<grantId>       set of the model keys issued under one grant; TTL = longest member
+//   oidc:uid:<uid>             Session uid -> session id
+//   oidc:userCode:<code>       DeviceCode user code -> device code id
+//   oidc:sessions:<accountId>  set of the account's session ids; TTL = longest member. Also a KeyValueStore
+//                              key (sessionsOfAccountKey), so `kv.setMembers` reads it on either backend.
+// TTLs are the provider's expiresIn. "Extend to the longest member" is EXPIRE NX followed by EXPIRE GT
+// (Redis >= 7.0): NX gives a new key its TTL, GT only ever lengthens an existing one.
+
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { AdapterConstructor } from '../ports.ts';
+
+/** Models whose `consume` marks them used; `find` then returns `consumed` so a replay is refused. */
+export const CONSUMABLE_MODELS: ReadonlySet<string> = new Set([
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+  'PreAuthorizedCode',
+]);
+
+/** Models removed by `revokeByGrantId`. */
+export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+export const oidcKeys = {
+  model: (model: string, id: string): string => `oidc:${model}:${id}`,
+  grant: (grantId: string): string => `oidc:grant:${grantId}`,
+  uid: (uid: string): string => `oidc:uid:${uid}`,
+  userCode: (userCode: string): string => `oidc:userCode:${userCode}`,
+};
+
+/** KeyValueStore key of the set of session ids of an account (see listSessionIdsOfAccount). */
+export function sessionsOfAccountKey(accountId: string): string {
+  return `oidc:sessions:${accountId}`;
+}
+
+/** Runs one Redis operation, mapping connection failures to StoreUnavailableError (see redis.ts). */
+export type RedisRunner = <T>(operation: (client: Redis) => Promise<T>) => Promise<T>;
+
+/** Runs a MULTI, rejecting with the first failed command's error. */
+export async function execMulti(multi: ChainableCommander): Promise<unknown[]> {
+  const replies = await multi.exec();
+  if (!replies) throw new Error('Redis transaction aborted');
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+
+/** Provider TTLs are whole seconds; anything below 1 would make Redis reject or drop the key at once. */
+function ttlOf(expiresIn: number | undefined): number | undefined {
+  return typeof expiresIn === 'number' ? Math.max(1, Math.ceil(expiresIn)) : undefined;
+}
+
+/** Adds member to a set whose TTL follows its longest-lived member (no TTL: the set never expires). */
+function addToIndex(multi: ChainableCommander, key: string, member: string, ttl: number | undefined): void {
+  multi.sadd(key, member);
+  if (ttl === undefined) {
+    multi.persist(key);
+  } else {
+    multi.expire(key, ttl, 'NX');
+    multi.expire(key, ttl, 'GT');
+  }
+}
+
+// Marks a stored model consumed without re-creating it (with no TTL) when it has just expired.
+const CONSUME_SCRIPT = `if redis.call('exists', KEYS[1]) == 1 then
+  return redis.call('hset', KEYS[1], 'consumed', ARGV[1])
+end
+return 0`;
+
+function parse(json: string | null | undefined): AdapterPayload | undefined {
+  return json ? (JSON.parse(json) as AdapterPayload) : undefined;
+}
+
+const epochSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export function createRedisOidcAdapter(run: RedisRunner, prefix: string): AdapterConstructor {
+  const k = (key: string): string => prefix + key;
+
+  return class RedisOidcAdapter implements Adapter {
+    readonly model: string;
+    readonly consumable: boolean;
+
+    constructor(model: string) {
+      this.model = model;
+      this.consumable = CONSUMABLE_MODELS.has(model);
+    }
+
+    key(id: string): string {
+      return k(oidcKeys.model(this.model, id));
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      const key = this.key(id);
+      const ttl = ttlOf(expiresIn);
+      const json = JSON.stringify(payload);
+      await run((client) => {
+        const multi = client.multi();
+        if (this.consumable) {
+          // HSET keeps an earlier `consumed` field: once used, a code stays used.
+          multi.hset(key, 'payload', json);
+          if (ttl === undefined) multi.persist(key);
+          else multi.expire(key, ttl);
+        } else if (ttl === undefined) {
+          multi.set(key, json);
+        } else {
+          multi.set(key, json, 'EX', ttl);
+        }
+        if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
+          addToIndex(multi, k(oidcKeys.grant(payload.grantId)), key, ttl);
+        }
+        if (this.model === 'Session' && payload.uid) {
+          const uidKey = k(oidcKeys.uid(payload.uid));
+          if (ttl === undefined) multi.set(uidKey, id);
+          else multi.set(uidKey, id, 'EX', ttl);
+        }
+        if (payload.userCode) {
+          const userCodeKey = k(oidcKeys.userCode(payload.userCode));
+          if (ttl === undefined) multi.set(userCodeKey, id);
+          else multi.set(userCodeKey, id, 'EX', ttl);
+        }
+        if (this.model === 'Session' && payload.accountId) {
+          addToIndex(multi, k(sessionsOfAccountKey(payload.accountId)), id, ttl);
+        }
+        return execMulti(multi);
+      });
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      const key = this.key(id);
+      if (!this.consumable) {
+        return parse(await run((client) => client.get(key)));
+      }
+      const hash = await run((client) => client.hgetall(key));
+      const payload = parse(hash.payload);
+      if (payload && hash.consumed) payload.consumed = Number(hash.consumed);
+      return payload;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const id = await run((client) => client.get(k(oidcKeys.uid(uid))));
+      return id ? this.find(id) : undefined;
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const id = await run((client) => client.get(k(oidcKeys.userCode(userCode))));
+      return id ? this.find(id) : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      if (!this.consumable) throw new TypeError(`${this.model} is not a consumable model`);
+      const key = this.key(id);
+      await run((client) => client.eval(CONSUME_SCRIPT, 1, key, epochSeconds()));
+    }
+
+    async destroy(id: string): Promise<void> {
+      const key = this.key(id);
+      if (this.model !== 'Session') {
+        await run((client) => client.del(key));
+        return;
+      }
+      // A session also leaves its account's index (one extra round trip, on sign-out only).
+      const session = parse(await run((client) => client.get(key)));
+      await run((client) => {
+        const multi = client.multi().del(key);
+        if (session?.accountId) multi.srem(k(sessionsOfAccountKey(session.accountId)), id);
+        return execMulti(multi);
+      });
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      const grantKey = k(oidcKeys.grant(grantId));
+      const members = await run((client) => client.smembers(grantKey));
+      await run((client) => client.del(...members, grantKey));
+    }
+  };
+}

@@ -1,0 +1,135 @@
+// Redis EphemeralStore over one ioredis connection, failing closed (X2): no offline queue and short
+// timeouts, so while Redis is unreachable every call rejects within about a second with
+// StoreUnavailableError instead of waiting; the client reconnects forever and calls succeed again as
+// soon as Redis is back. Redis >= 7.0 is required (EXPIRE NX/GT, GETDEL).
+
+import { Redis, ReplyError } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import {
+  type EphemeralStore,
+  type KeyValueStore,
+  type RateLimitOptions,
+  StoreUnavailableError,
+} from '../ports.ts';
+import { adaptRateLimiter, cachedLimiters } from './memory.ts';
+import { createRedisOidcAdapter, execMulti, type RedisRunner } from './oidc-redis-adapter.ts';
+
+const TIMEOUT_MS = 1000;
+
+// Replies meaning "the server is there but cannot serve now"; any other reply error is a bug.
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
+
+export interface RedisStoreOptions {
+  /** Prepended to every key (default "deadbolt:"). */
+  keyPrefix?: string;
+  /** Connection errors (emitted on every failed reconnect attempt); ignored when omitted. */
+  onError?: (error: Error) => void;
+}
+
+function toStoreError(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError) return error;
+  if (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message)) return error;
+  return new StoreUnavailableError('redis', error);
+}
+
+export function createRedisStore(url: string, opts: RedisStoreOptions = {}): EphemeralStore {
+  const prefix = opts.keyPrefix ?? 'deadbolt:';
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    connectTimeout: TIMEOUT_MS,
+    commandTimeout: TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
+  client.on('error', (error: Error) => opts.onError?.(error));
+
+  // Without an offline queue, a command sent before the first connection is up would fail at once;
+  // so calls wait for the first outcome (ready, an error, or the connect timeout) and never again.
+  const firstOutcome = new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done).off('error', done).off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, TIMEOUT_MS);
+    timer.unref();
+    client.once('ready', done).once('error', done).once('end', done);
+  });
+
+  const run: RedisRunner = async (operation) => {
+    await firstOutcome;
+    try {
+      return await operation(client);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  };
+  const k = (key: string): string => prefix + key;
+
+  const kv: KeyValueStore = {
+    get: async (key) => (await run((c) => c.get(k(key)))) ?? undefined,
+    set: async (key, value, ttlSeconds) => {
+      await run((c) => c.set(k(key), value, 'EX', ttlSeconds));
+    },
+    setIfAbsent: async (key, value, ttlSeconds) =>
+      (await run((c) => c.set(k(key), value, 'EX', ttlSeconds, 'NX'))) === 'OK',
+    take: async (key) => (await run((c) => c.getdel(k(key)))) ?? undefined,
+    del: async (key) => {
+      await run((c) => c.del(k(key)));
+    },
+    incr: async (key, ttlSeconds) => {
+      const [count] = await run((c) => execMulti(c.multi().incr(k(key)).expire(k(key), ttlSeconds, 'NX')));
+      return Number(count);
+    },
+    // Seconds left; undefined when absent, Infinity for a key without expiry.
+    ttl: async (key) => {
+      const seconds = await run((c) => c.ttl(k(key)));
+      if (seconds === -2) return undefined;
+      return seconds === -1 ? Number.POSITIVE_INFINITY : seconds;
+    },
+    // The set's TTL follows its longest-lived member (EXPIRE NX, then GT).
+    addToSet: async (key, member, ttlSeconds) => {
+      await run((c) =>
+        execMulti(
+          c.multi().sadd(k(key), member).expire(k(key), ttlSeconds, 'NX').expire(k(key), ttlSeconds, 'GT'),
+        ),
+      );
+    },
+    setMembers: (key) => run((c) => c.smembers(k(key))),
+    removeFromSet: async (key, member) => {
+      await run((c) => c.srem(k(key), member));
+    },
+  };
+
+  return {
+    kind: 'redis',
+    OidcAdapter: createRedisOidcAdapter(run, prefix),
+    kv,
+    // One RateLimiterRedis per distinct options (each construction re-registers its Lua command).
+    rateLimiter: cachedLimiters((options: RateLimitOptions) =>
+      adaptRateLimiter(
+        new RateLimiterRedis({
+          storeClient: client,
+          keyPrefix: `${prefix}rl:${options.keyPrefix}`,
+          points: options.points,
+          duration: options.durationSeconds,
+          blockDuration: options.blockDurationSeconds,
+        }),
+        options.points,
+        run,
+      ),
+    ),
+    ping: async () => {
+      await run((c) => c.ping());
+    },
+    close: async () => {
+      if (client.status === 'end') return;
+      try {
+        if (client.status !== 'ready') throw new Error('not connected');
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}

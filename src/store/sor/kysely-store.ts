@@ -1,0 +1,154 @@
+// SystemOfRecord over Kysely: one implementation for both PostgreSQL (pg) and PGlite. The queries
+// live in account-queries.ts and factor-queries.ts; every method maps driver errors (errors.ts).
+
+import type { Kysely } from 'kysely';
+import type { FactorPatch, OrgPatch, SystemOfRecord } from '../ports.ts';
+import type {
+  AuditEvent,
+  FactorRecord,
+  FactorType,
+  MembershipWithOrg,
+  MembershipWithUser,
+  NewAuditEvent,
+  NewFactor,
+  Organization,
+  Plan,
+  Role,
+  User,
+} from '../records.ts';
+import * as accounts from './account-queries.ts';
+import { run } from './errors.ts';
+import * as factors from './factor-queries.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export class KyselySystemOfRecord implements SystemOfRecord {
+  readonly kind: 'postgres' | 'pglite';
+  /** The underlying Kysely instance (a transaction when this store is transaction-bound). */
+  readonly db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>, kind: 'postgres' | 'pglite') {
+    this.db = db;
+    this.kind = kind;
+  }
+
+  migrate(): Promise<void> {
+    return run(() => migrateToLatest(this.db as Kysely<unknown>));
+  }
+
+  ping(): Promise<void> {
+    return run(async () => {
+      await this.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.db.isTransaction) return Promise.reject(new Error('a transaction-bound store cannot be closed'));
+    return this.db.destroy();
+  }
+
+  /**
+   * Nested calls on a transaction-bound store join the outer transaction (no savepoints). Inside fn
+   * use only the tx store: on PGlite the outer store waits for the transaction to end.
+   */
+  transaction<T>(fn: (tx: SystemOfRecord) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return run(() => this.db.transaction().execute((trx) => fn(new KyselySystemOfRecord(trx, this.kind))));
+  }
+
+  createUser(input: { email: string; passwordHash: string }): Promise<User> {
+    return run(() => accounts.createUser(this.db, input));
+  }
+
+  findUserById(id: string): Promise<User | undefined> {
+    return run(() => accounts.findUserById(this.db, id));
+  }
+
+  findUserByEmail(email: string): Promise<User | undefined> {
+    return run(() => accounts.findUserByEmail(this.db, email));
+  }
+
+  listUsers(): Promise<User[]> {
+    return run(() => accounts.listUsers(this.db));
+  }
+
+  setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    return run(() => accounts.setPasswordHash(this.db, userId, passwordHash));
+  }
+
+  createOrg(input: { name: string; plan: Plan; requireMfaForAllUsers?: boolean }): Promise<Organization> {
+    return run(() => accounts.createOrg(this.db, input));
+  }
+
+  findOrgById(id: string): Promise<Organization | undefined> {
+    return run(() => accounts.findOrgById(this.db, id));
+  }
+
+  listOrgs(): Promise<Organization[]> {
+    return run(() => accounts.listOrgs(this.db));
+  }
+
+  updateOrg(id: string, patch: OrgPatch): Promise<Organization | undefined> {
+    return run(() => accounts.updateOrg(this.db, id, patch));
+  }
+
+  setMembership(userId: string, orgId: string, role: Role): Promise<void> {
+    return run(() => accounts.setMembership(this.db, userId, orgId, role));
+  }
+
+  removeMembership(userId: string, orgId: string): Promise<boolean> {
+    return run(() => accounts.removeMembership(this.db, userId, orgId));
+  }
+
+  listMembershipsOfUser(userId: string): Promise<MembershipWithOrg[]> {
+    return run(() => accounts.listMembershipsOfUser(this.db, userId));
+  }
+
+  listMembersOfOrg(orgId: string): Promise<MembershipWithUser[]> {
+    return run(() => accounts.listMembersOfOrg(this.db, orgId));
+  }
+
+  listFactors(userId: string): Promise<FactorRecord[]> {
+    return run(() => factors.listFactors(this.db, userId));
+  }
+
+  listFactorsWithSecrets(): Promise<FactorRecord[]> {
+    return run(() => factors.listFactors(this.db, undefined));
+  }
+
+  insertFactor(input: NewFactor): Promise<FactorRecord> {
+    return run(() => factors.insertFactor(this.db, input));
+  }
+
+  updateFactor(id: string, patch: FactorPatch): Promise<void> {
+    return run(() => factors.updateFactor(this.db, id, patch));
+  }
+
+  deleteFactor(id: string): Promise<boolean> {
+    return run(() => factors.deleteFactor(this.db, id));
+  }
+
+  deleteFactorsOfUser(userId: string, types?: FactorType[]): Promise<number> {
+    return run(() => factors.deleteFactorsOfUser(this.db, userId, types));
+  }
+
+  advanceTotpStep(factorId: string, step: number): Promise<boolean> {
+    return run(() => factors.advanceTotpStep(this.db, factorId, step));
+  }
+
+  useBackupCode(factorId: string): Promise<boolean> {
+    return run(() => factors.useBackupCode(this.db, factorId));
+  }
+
+  incrementFailedAttempts(factorId: string): Promise<number> {
+    return run(() => factors.incrementFailedAttempts(this.db, factorId));
+  }
+
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
+    return run(() => factors.appendAudit(this.db, event));
+  }
+
+  listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]> {
+    return run(() => factors.listAudit(this.db, filter));
+  }
+}

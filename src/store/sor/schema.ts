@@ -1,0 +1,76 @@
+// Kysely table types for the system of record. Column names are the SQL names (snake_case);
+// kysely-store.ts maps rows to the camelCase records of ../records.ts.
+
+import type { ColumnType, Generated } from 'kysely';
+import type { FactorType, Plan, Role, SsoSettings } from '../records.ts';
+
+/** A timestamptz column that has a database default (now()). */
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+/**
+ * A jsonb column: selected as the parsed value, written as JSON text (both drivers accept a string
+ * for a jsonb parameter, while pg would turn a JS array into a PostgreSQL array).
+ */
+type Jsonb<T> = ColumnType<T, string, string>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  plan: Plan;
+  require_mfa_for_all_users: Generated<boolean>;
+  sso_enforced: Generated<boolean>;
+  sso: ColumnType<SsoSettings | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  org_id: string;
+  role: Role;
+  created_at: CreatedAt;
+}
+
+export interface FactorsTable {
+  id: Generated<string>;
+  user_id: string;
+  type: FactorType;
+  secret_enc: string | null;
+  code_hash: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** bigint: pg returns it as a string, PGlite as a number. */
+  last_step: ColumnType<string | number | null, number | null | undefined, number | null>;
+  failed_attempts: Generated<number>;
+  locked_at: Date | null;
+  used_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  /** Insertion order, to list events of equal `at` (one transaction) stably. */
+  seq: ColumnType<string | number, never, never>;
+  at: ColumnType<Date, Date | undefined, never>;
+  actor_user_id: string | null;
+  actor_label: string | null;
+  action: string;
+  target_user_id: string | null;
+  org_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: Jsonb<Record<string, unknown>>;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  factors: FactorsTable;
+  audit_events: AuditEventsTable;
+}
