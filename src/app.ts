@@ -7,6 +7,7 @@ import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { demoRouter } from './demo/router.ts';
 import { errorHandler } from './http/error-handler.ts';
+import { badRequest } from './http/errors.ts';
 import { healthz } from './http/health.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { createMetrics, type Metrics, observe } from './http/observability.ts';
@@ -59,6 +60,10 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     enableTypes: ['form'],
     formLimit: String(config.maxBodyBytes),
     encoding: 'utf-8',
+    // X1: a body that cannot be decoded (e.g. a corrupt gzip stream) is the client's fault, not a 500.
+    onError: (err) => {
+      throw typeof (err as { status?: unknown }).status === 'number' ? err : badRequest();
+    },
   });
   const interactions = interactionRouter(provider, services, [mfaExtension(provider, services, mfa)]);
   app.use(localeMiddleware);

@@ -48,7 +48,7 @@ export const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(14 * 86_400),
   // MFA (T1, T4)
   MFA_ISSUER_NAME: z.string().min(1).max(64).default('Deadbolt'),
-  REAUTH_WINDOW_SECONDS: int(10, 86_400).default(300),
+  REAUTH_WINDOW_SECONDS: int(1, 86_400).default(300),
   MFA_MAX_FAILURES_PER_WINDOW: int(1, 1000).default(10),
   MFA_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
   MFA_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
