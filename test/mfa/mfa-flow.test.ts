@@ -167,7 +167,9 @@ for (const mode of STORE_MODES) {
     });
 
     it('L4: prompt=login and max_age=0 ask for the password and the second factor again', async () => {
-      for (const [i, params] of [{ prompt: 'login' }, { max_age: '0' }].entries()) {
+      for (const [i, params] of (
+        [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]
+      ).entries()) {
         // One user each: a code is accepted once per time step, and a test should not wait 30 s.
         const email = `relogin${i}@example.test`;
         await server.createUser(email, PASSWORD, { plan: 'paid' });

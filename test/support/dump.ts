@@ -40,7 +40,7 @@ export async function dumpRedis(url: string, prefix: string): Promise<string> {
                 : type === 'list'
                   ? JSON.stringify(await redis.lrange(key, 0, -1))
                   : type === 'zset'
-                    ? JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES'))
+                    ? JSON.stringify(await redis.zrange(key, '0', '-1', 'WITHSCORES'))
                     : `(${type})`;
         lines.push(`${key} ${value}`);
       }
