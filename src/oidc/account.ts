@@ -1,13 +1,30 @@
-// findAccount for oidc-provider: the account's claims come from the system of record.
-import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+// findAccount for oidc-provider: the account's claims come from the system of record. At the token
+// endpoint it also re-asks the MFA policy hook (P3): a code exchange or refresh for a session that
+// no longer satisfies the policy (e.g. the organization went paid, or a host's hook changed its
+// mind) is refused with invalid_grant.
+import type { Account, FindAccount } from 'oidc-provider';
+import type { MfaService } from '../mfa/service.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUserId = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-export function findAccount(sor: SystemOfRecord) {
-  return async (_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> => {
+export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
+  return async (ctx, sub, token): Promise<Account | undefined> => {
     if (!isUserId(sub)) return undefined;
+    if (token && ctx.oidc?.route === 'token') {
+      const { amr = [], clientId } = token as { amr?: string[]; clientId?: string };
+      if (!amr.includes('mfa')) {
+        const state = await mfa.load(sub);
+        if (!state) return undefined;
+        const decision = mfa.decide(
+          state,
+          { amr, ssoOrgId: (token as { ssoOrgId?: string }).ssoOrgId },
+          { clientId },
+        );
+        if (decision.requirement === 'required') return undefined;
+      }
+    }
     const user = await sor.findUserById(sub);
     if (!user) return undefined;
     return {

@@ -1,5 +1,6 @@
 // node-oidc-provider configuration (O1, O2, L4). Nothing here re-implements the protocol.
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { findAccount } from './account.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
@@ -11,12 +12,12 @@ function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
   return clients.some((c) => c.client_id === clientId && c.first_party);
 }
 
-export function createProvider(services: Services, mfaGate: MfaGate): Provider {
+export function createProvider(services: Services, mfa: MfaService, mfaGate: MfaGate): Provider {
   const { config, sor, eph, clients } = services;
   const configuration: Configuration = {
     adapter: eph.OidcAdapter,
     clients: clients.map(toMetadata),
-    findAccount: findAccount(sor),
+    findAccount: findAccount(sor, mfa),
     jwks: config.jwks,
     cookies: {
       keys: config.cookieKeys,

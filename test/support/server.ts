@@ -5,9 +5,10 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { hashPassword } from '../../src/crypto/password.ts';
-import { listen, openServices, type RunningServer } from '../../src/server.ts';
+import { buildApp, listen, openServices, type RunningServer } from '../../src/server.ts';
 import type { Role } from '../../src/store/records.ts';
 import { createTestDatabase } from './postgres.ts';
 
@@ -63,6 +64,8 @@ export interface TestServer extends RunningServer {
 export interface TestServerOptions {
   /** Overrides; a DATABASE_URL here reuses that database (multi-instance tests). */
   env?: Record<string, string>;
+  /** Options of the app, e.g. a replaced MFA policy hook. */
+  app?: AppOptions;
 }
 
 export async function startTestServer(mode: StoreMode, options: TestServerOptions = {}): Promise<TestServer> {
@@ -92,7 +95,7 @@ export async function startTestServer(mode: StoreMode, options: TestServerOption
   }
   const config = await loadConfig(env);
   const services = await openServices(config);
-  const running = await listen(services);
+  const running = await listen(services, buildApp(services, options.app));
   return {
     ...running,
     mode,

@@ -1,0 +1,115 @@
+// P1–P6: the default policy hook over every combination of plan × owner switch × SSO × enrolled
+// factors × portfolio. The expectations are written from SPEC.md's sentences, row by row.
+import assert from 'node:assert/strict';
+import { defaultMfaPolicy, type PolicyContext } from '../../src/mfa/policy.ts';
+import { ACR_MFA } from '../../src/oidc/acr.ts';
+import type { FactorType, Plan } from '../../src/store/records.ts';
+
+type Sso =
+  | 'none'
+  | 'enforced-signed-in-via-sso'
+  | 'enforced-signed-in-with-password'
+  | 'optional-signed-in-via-sso';
+type Portfolio = 'single' | 'plus-paid-org' | 'plus-free-org';
+
+const PLANS: Plan[] = ['free', 'paid'];
+const SWITCHES = [false, true];
+const SSOS: Sso[] = [
+  'none',
+  'enforced-signed-in-via-sso',
+  'enforced-signed-in-with-password',
+  'optional-signed-in-via-sso',
+];
+const ENROLLED: FactorType[][] = [[], ['totp', 'backup_code'], ['sms'], ['totp', 'backup_code', 'sms']];
+const PORTFOLIOS: Portfolio[] = ['single', 'plus-paid-org', 'plus-free-org'];
+
+function contextFor(
+  plan: Plan,
+  requireMfa: boolean,
+  sso: Sso,
+  enrolled: FactorType[],
+  portfolio: Portfolio,
+  acr: string[] = [],
+): PolicyContext {
+  const main = {
+    id: 'org-main',
+    name: 'Main',
+    plan,
+    requireMfaForAllUsers: requireMfa,
+    ssoEnforced: sso.startsWith('enforced'),
+  };
+  const memberships = [{ role: 'member' as const, org: main }];
+  if (portfolio !== 'single') {
+    const other = {
+      id: 'org-other',
+      name: 'Other',
+      plan: portfolio === 'plus-paid-org' ? ('paid' as const) : ('free' as const),
+      requireMfaForAllUsers: false,
+      ssoEnforced: false,
+    };
+    memberships.push({ role: 'member', org: other });
+  }
+  const viaSso = sso === 'enforced-signed-in-via-sso' || sso === 'optional-signed-in-via-sso';
+  return {
+    user: { id: 'u1', email: 'u1@example.test' },
+    memberships,
+    enrolled,
+    authentication: viaSso ? { amr: ['fed'], ssoOrgId: 'org-main' } : { amr: ['pwd'] },
+    requestedAcr: acr,
+  };
+}
+
+/** SPEC, sentence by sentence. */
+function expected(plan: Plan, requireMfa: boolean, sso: Sso, enrolled: FactorType[], portfolio: Portfolio) {
+  // P2: "a sign-in that came through that organization's SSO connection is not asked for MFA on its behalf"
+  const mainExempt = sso === 'enforced-signed-in-via-sso';
+  // P1: "mandatory for a user who belongs to any paid organization, or to any organization whose owner has switched on requireMfaForAllUsers"
+  const mainMandates = (plan === 'paid' || requireMfa) && !mainExempt;
+  const otherMandates = portfolio === 'plus-paid-org';
+  const mandatory = mainMandates || otherMandates;
+  const hasMethod = enrolled.includes('totp') || enrolled.includes('sms');
+  if (mandatory) return { requirement: 'required', mustEnroll: !hasMethod };
+  // P2 takes precedence over P4 for that sign-in ("the other security measure takes precedence")
+  if (mainExempt) return { requirement: 'exempt', mustEnroll: false };
+  // P4: "A user who has enrolled any factor is always asked for it at sign-in"
+  if (hasMethod) return { requirement: 'required', mustEnroll: false };
+  return { requirement: 'optional', mustEnroll: false };
+}
+
+describe('MFA policy table (P1–P5, default hook)', () => {
+  let rows = 0;
+  for (const plan of PLANS)
+    for (const requireMfa of SWITCHES)
+      for (const sso of SSOS)
+        for (const enrolled of ENROLLED)
+          for (const portfolio of PORTFOLIOS) {
+            rows++;
+            const want = expected(plan, requireMfa, sso, enrolled, portfolio);
+            it(`plan=${plan} switch=${requireMfa ? 'on' : 'off'} sso=${sso} enrolled=[${enrolled.join(',')}] portfolio=${portfolio} → ${want.requirement}${want.mustEnroll ? ' (enroll)' : ''}`, () => {
+              const got = defaultMfaPolicy(contextFor(plan, requireMfa, sso, enrolled, portfolio));
+              assert.equal(got.requirement, want.requirement);
+              assert.equal(got.mustEnroll, want.mustEnroll);
+              if (got.requirement === 'required' && !got.mustEnroll) {
+                // L2: the app outranks SMS; backup codes only come with the app.
+                assert.equal(got.preferred, enrolled.includes('totp') ? 'totp' : 'sms');
+                assert.equal(got.allowedFactors.includes('backup_code'), enrolled.includes('totp'));
+              }
+            });
+          }
+  it('the table has every combination (2 × 2 × 4 × 4 × 3 = 192 rows)', () => assert.equal(rows, 192));
+
+  it('P6: acr_values asking for MFA makes it required even for an optional or SSO-exempt sign-in', () => {
+    for (const sso of ['none', 'enforced-signed-in-via-sso'] as Sso[]) {
+      const got = defaultMfaPolicy(contextFor('free', false, sso, [], 'single', [ACR_MFA]));
+      assert.equal(got.requirement, 'required');
+      assert.equal(got.reason, 'step_up');
+      assert.equal(got.mustEnroll, true);
+    }
+  });
+
+  it('P1: the reason names the organization that mandates MFA (paid before owner switch)', () => {
+    const got = defaultMfaPolicy(contextFor('free', true, 'none', [], 'plus-paid-org'));
+    assert.equal(got.reason, 'org_paid_plan');
+    assert.equal(got.orgId, 'org-other');
+  });
+});
