@@ -5,8 +5,10 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { accountRouters } from './account/router.ts';
 import { demoRouter } from './demo/router.ts';
-import { errorHandler } from './http/error-handler.ts';
+import { errorHandler, unavailable } from './http/error-handler.ts';
 import { badRequest } from './http/errors.ts';
 import { healthz } from './http/health.ts';
 import { localeMiddleware } from './http/locale.ts';
@@ -36,7 +38,7 @@ export interface AppOptions {
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
   const { config, logger, sor, eph } = services;
   const mfa = createMfaService(services, { policy: options.mfaPolicy });
-  const provider = createProvider(services, createMfaGate(mfa));
+  const provider = createProvider(services, mfa, createMfaGate(mfa));
   const metrics = createMetrics();
   const app = new Koa();
   app.keys = config.cookieKeys;
@@ -73,10 +75,16 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     return next();
   });
   app.use(interactions.routes()).use(interactions.allowedMethods());
+  for (const r of accountRouters(provider, services, mfa)) app.use(r.routes()).use(r.allowedMethods());
   if (config.demo) {
     const demo = demoRouter(config.issuer);
     app.use(demo.routes());
   }
+  // oidc-provider swallows its own 500s: log them, and keep the error for errorHandler (X2).
+  provider.on('server_error', (ctx: Koa.Context, err: unknown) => {
+    ctx.state.providerError = err;
+    if (!unavailable(err)) ((ctx.state.log as Logger | undefined) ?? logger).error({ err }, 'provider error');
+  });
   app.use(mount(provider));
   return { app, provider, metrics, mfa };
 }

@@ -2,6 +2,7 @@
 // demo, the tests and production run the same code paths.
 import { createServer, type Server } from 'node:http';
 import pino, { type Logger } from 'pino';
+import { accountClient } from './account/login.ts';
 import { type AppOptions, type AppParts, createApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import { demoClient } from './demo/router.ts';
@@ -23,9 +24,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 
 export async function openServices(config: Config, logger = createLogger(config)): Promise<Services> {
   const clients = await readClientsFile(config.clientsFile, { missingOk: config.env !== 'production' });
-  if (config.demo && !clients.some((c) => c.client_id === demoClient(config.issuer).client_id)) {
-    clients.push(demoClient(config.issuer));
-  }
+  // Built-in first-party clients: the account pages always, the demo app in development.
+  const builtIn = [accountClient(config.issuer), ...(config.demo ? [demoClient(config.issuer)] : [])];
+  for (const c of builtIn) if (!clients.some((x) => x.client_id === c.client_id)) clients.push(c);
   const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
   return { config, sor, eph, logger, clients };

@@ -1,6 +1,6 @@
 // The MFA service: the user's factors and policy decision, and code verification with attempt
 // limits. Both the sign-in prompt and the settings pages use it.
-import { type AuditWho, audit } from '../audit.ts';
+import type { AuditWho } from '../audit.ts';
 import { type Amr, requestsMfa } from '../oidc/acr.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
 import { createAttemptGuard } from './attempts.ts';
@@ -113,10 +113,6 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     guard,
     totpEnrollment: createTotpEnrollment(deps),
     reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
-    audit: (
-      who: AuditWho,
-      ...rest: Parameters<typeof audit> extends [unknown, unknown, ...infer R] ? R : never
-    ) => audit(sor, who, ...rest),
   };
 }
 

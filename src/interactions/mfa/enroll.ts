@@ -15,12 +15,14 @@ import { completeMfa, type MfaStep } from './context.ts';
 export function enrollmentViews(ctx: Context, services: Services, mfa: MfaService) {
   const t = ctx.state.t as Translate;
   return {
-    reauth(action: string, email: string, expired: boolean, csrf?: string) {
+    /** The password step (T1); `expired` shows the re-authentication-required message. */
+    reauth(action: string, email: string, opts: { expired?: boolean; error?: string; status?: number; csrf?: string } = {}) {
+      const error = opts.error ?? (opts.expired ? t('reauth.required') : null);
       return renderPage(
         ctx,
         'reauth',
-        { title: t('reauth.title'), action, email, csrf, error: expired ? t('reauth.required') : null },
-        expired ? 401 : 200,
+        { title: t('reauth.title'), action, email, csrf: opts.csrf, error },
+        opts.status ?? (error ? 401 : 200),
       );
     },
     async totp(opts: {
@@ -76,7 +78,7 @@ export async function showEnrollment(
   const base = `/interaction/${step.details.uid}/mfa`;
   const views = enrollmentViews(ctx, services, mfa);
   if (opts.expired || !(await isFresh(mfa, step))) {
-    return views.reauth(`${base}/reauth`, step.state.user.email, Boolean(opts.expired));
+    return views.reauth(`${base}/reauth`, step.state.user.email, { expired: opts.expired });
   }
   return views.totp({ userFlow: { user: step.state.user, flowKey: step.details.uid }, base, required: true });
 }

@@ -1,0 +1,156 @@
+// /account/organizations/:id (M5, R1, R3): members with their roles and MFA status; for an owner
+// the require-MFA switch (locked on for a paid plan) and the audit log; for owners and admins,
+// resetting a member's MFA.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { audit } from '../audit.ts';
+import { forbidden, notFound } from '../http/errors.ts';
+import { readForm } from '../http/form.ts';
+import { renderPage } from '../http/render.ts';
+import type { Translate } from '../i18n/index.ts';
+import type { MfaService } from '../mfa/service.ts';
+import { isUserId } from '../oidc/account.ts';
+import type { Services } from '../services.ts';
+import type { MembershipWithUser, Role } from '../store/records.ts';
+import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+import { endSessions } from './sessions.ts';
+
+/** R1: who may reset whose MFA inside one organization. */
+export function mayReset(
+  actor: { userId: string; role: Role },
+  target: { userId: string; role: Role },
+): boolean {
+  if (actor.userId === target.userId) return false; // nobody resets themselves this way
+  if (actor.role === 'owner') return true;
+  if (actor.role === 'admin') return target.role === 'member'; // not an owner, not another admin
+  return false;
+}
+
+export function organizationRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+): void {
+  const { sor, eph, config } = services;
+
+  async function context(ctx: Context) {
+    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
+    if (!s) {
+      ctx.status = 303;
+      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
+      return undefined;
+    }
+    const orgId = ctx.params.id;
+    const own = s.state.memberships.find((m) => m.orgId === orgId);
+    if (!isUserId(orgId) || !own) throw notFound(); // not theirs: indistinguishable from absent
+    return { s, org: own.org, role: own.role };
+  }
+
+  async function page(
+    ctx: Context,
+    s: AccountSession,
+    orgId: string,
+    role: Role,
+    flash: { error?: string; notice?: string } = {},
+    status = 200,
+  ) {
+    const t = ctx.state.t as Translate;
+    const org = (await sor.findOrgById(orgId))!;
+    const members = await sor.listMembersOfOrg(orgId);
+    const factors = await Promise.all(members.map((m) => mfa.load(m.userId)));
+    const rows = members.map((m: MembershipWithUser, i) => ({
+      userId: m.userId,
+      email: m.user.email,
+      role: m.role,
+      methods: factors[i]?.enrolled.filter((f) => f !== 'backup_code') ?? [],
+      canReset: mayReset({ userId: s.state.user.id, role }, { userId: m.userId, role: m.role }),
+    }));
+    await renderPage(
+      ctx,
+      'account-org',
+      {
+        title: org.name,
+        wide: true,
+        org,
+        role,
+        csrf: s.csrf,
+        rows,
+        withoutMfa: rows.filter((r) => r.methods.length === 0).length,
+        events: role === 'owner' ? await sor.listAudit({ orgId, limit: 50 }) : [],
+        error: flash.error ?? null,
+        notice: flash.notice ?? null,
+        roleName: (r: Role) => t(`role.${r}`),
+      },
+      status,
+    );
+  }
+
+  router.get('/account/organizations/:id', async (ctx) => {
+    const c = await context(ctx);
+    if (c) await page(ctx, c.s, c.org.id, c.role);
+  });
+
+  // M5: the owner's switch; always on (and locked) for a paid organization.
+  router.post('/account/organizations/:id/require-mfa', async (ctx) => {
+    const c = await context(ctx);
+    if (!c) return;
+    const t = ctx.state.t as Translate;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, value: { maxLength: 3 } });
+    checkCsrf(c.s, form.csrf);
+    if (c.role !== 'owner') throw forbidden();
+    if (form.value !== 'on' && form.value !== 'off') throw forbidden();
+    if (c.org.plan === 'paid' && form.value === 'off') {
+      return page(ctx, c.s, c.org.id, c.role, { error: t('org.paid_locked') }, 409);
+    }
+    const on = form.value === 'on';
+    if (c.org.requireMfaForAllUsers !== on) {
+      await sor.transaction(async (tx) => {
+        await tx.updateOrg(c.org.id, { requireMfaForAllUsers: on });
+        await audit(
+          tx,
+          { actorUserId: c.s.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') },
+          'org.policy_changed',
+          { orgId: c.org.id },
+          { requireMfaForAllUsers: on },
+        );
+      });
+    }
+    await page(ctx, c.s, c.org.id, c.role, { notice: t(on ? 'org.switched_on' : 'org.switched_off') });
+  });
+
+  // R1: reset a member's MFA — every factor and backup code goes, their sessions end.
+  router.post('/account/organizations/:id/members/:userId/reset-mfa', async (ctx) => {
+    const c = await context(ctx);
+    if (!c) return;
+    const t = ctx.state.t as Translate;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, reason: { maxLength: 500 } });
+    checkCsrf(c.s, form.csrf);
+    const targetId = ctx.params.userId;
+    const target = isUserId(targetId)
+      ? (await sor.listMembersOfOrg(c.org.id)).find((m) => m.userId === targetId)
+      : undefined;
+    if (
+      !target ||
+      !mayReset({ userId: c.s.state.user.id, role: c.role }, { userId: target.userId, role: target.role })
+    ) {
+      throw forbidden();
+    }
+    const removed = await sor.transaction(async (tx) => {
+      const n = await tx.deleteFactorsOfUser(target.userId);
+      await audit(
+        tx,
+        { actorUserId: c.s.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') },
+        'mfa.reset',
+        { userId: target.userId, orgId: c.org.id },
+        { reason: form.reason.trim(), removed: n, via: 'organization' },
+      );
+      return n;
+    });
+    const ended = await endSessions(eph, target.userId);
+    await page(ctx, c.s, c.org.id, c.role, {
+      notice: t('org.reset_done', { email: target.user.email, factors: removed, sessions: ended }),
+    });
+  });
+}

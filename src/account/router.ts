@@ -1,0 +1,16 @@
+// /account/* — the security settings and organization pages, behind the IdP's own sign-in.
+import Router from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { MfaService } from '../mfa/service.ts';
+import type { Services } from '../services.ts';
+import { accountLoginRouter } from './login.ts';
+import { organizationRoutes } from './organizations.ts';
+import { securityRoutes } from './security.ts';
+
+export function accountRouters(provider: Provider, services: Services, mfa: MfaService): Router[] {
+  const pages = new Router();
+  pages.get('/account', (ctx) => ctx.redirect('/account/security'));
+  securityRoutes(pages, provider, services, mfa);
+  organizationRoutes(pages, provider, services, mfa);
+  return [accountLoginRouter(services.config.issuer), pages];
+}

@@ -1,0 +1,241 @@
+// /account/security (M1–M4, T1): the user's methods, which one sign-in uses, backup codes left;
+// add the authenticator app (password first), disable a method with proof, end other sessions.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { audit } from '../audit.ts';
+import { readForm } from '../http/form.ts';
+import { renderPage } from '../http/render.ts';
+import type { Translate } from '../i18n/index.ts';
+import { enrollmentViews } from '../interactions/mfa/enroll.ts';
+import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
+import { isMandatory } from '../mfa/policy.ts';
+import type { MfaService } from '../mfa/service.ts';
+import { maskPhone } from '../mfa/sms/phone.ts';
+import type { Services } from '../services.ts';
+import { checkPassword } from './credentials.ts';
+import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from './session.ts';
+import { endSessions } from './sessions.ts';
+
+const BASE = '/account/security';
+
+export function securityRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+): void {
+  const { sor, eph, config } = services;
+  const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
+    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
+    if (!s) {
+      ctx.status = 303;
+      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
+    }
+    return s;
+  };
+  const flowKey = (s: AccountSession) => `acct:${s.sessionUid}`;
+  const who = (ctx: Context, s: AccountSession) => ({
+    actorUserId: s.state.user.id,
+    ip: ctx.ip,
+    userAgent: ctx.get('user-agent'),
+  });
+  const mandatory = (s: AccountSession) =>
+    isMandatory(mfa.policy, {
+      user: s.state.user,
+      memberships: s.state.memberships.map((m) => ({ role: m.role, org: m.org })),
+      enrolled: [],
+    });
+
+  async function page(
+    ctx: Context,
+    s: AccountSession,
+    flash: { error?: string; notice?: string } = {},
+    status = 200,
+  ) {
+    const t = ctx.state.t as Translate;
+    const backupLeft = mfa.factors.get('backup_code')?.usable(s.state.records).length ?? 0;
+    const sms = s.state.records.find((r) => r.type === 'sms');
+    const phone = typeof sms?.data.phone === 'string' ? maskPhone(sms.data.phone) : null;
+    await renderPage(
+      ctx,
+      'account-security',
+      {
+        title: t('security.title'),
+        wide: true,
+        email: s.state.user.email,
+        csrf: s.csrf,
+        hasTotp: s.state.enrolled.includes('totp'),
+        hasSms: s.state.enrolled.includes('sms'),
+        smsAvailable: mfa.factors.has('sms'),
+        phone,
+        preferred:
+          s.decision.preferred ??
+          (s.state.enrolled.includes('totp') ? 'totp' : (s.state.enrolled[0] ?? null)),
+        backupLeft,
+        mandatory: mandatory(s),
+        locked: s.state.records.filter((r) => r.lockedAt).map((r) => r.type),
+        orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
+        error: flash.error ?? null,
+        notice:
+          flash.notice ??
+          (ctx.query.done === 'added'
+            ? t('security.added')
+            : ctx.query.done === 'removed'
+              ? t('security.removed')
+              : null),
+      },
+      status,
+    );
+  }
+
+  router.get(BASE, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (s) await page(ctx, s);
+  });
+
+  // T1: adding a method starts with the password; fresh for REAUTH_WINDOW_SECONDS.
+  router.post(`${BASE}/reauth`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const t = ctx.state.t as Translate;
+    const form = readForm(ctx, {
+      csrf: { maxLength: 100 },
+      password: { maxLength: 1024 },
+      username: { maxLength: 254, optional: true },
+    });
+    checkCsrf(s, form.csrf);
+    const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
+    if (!limit.allowed || !(await checkPassword(sor, s.state.user.email, form.password))) {
+      if (limit.allowed) await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
+      return enrollmentViews(ctx, services, mfa).reauth(`${BASE}/reauth`, s.state.user.email, {
+        csrf: s.csrf,
+        error: limit.allowed
+          ? t('reauth.invalid')
+          : t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+        status: limit.allowed ? 401 : 429,
+      });
+    }
+    await mfa.reauth.mark(flowKey(s), s.state.user.id);
+    ctx.status = 303;
+    ctx.redirect(`${BASE}/totp`);
+  });
+
+  router.get(`${BASE}/totp`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
+    const views = enrollmentViews(ctx, services, mfa);
+    if (!(await mfa.reauth.isFresh(flowKey(s), s.state.user.id))) {
+      return views.reauth(`${BASE}/reauth`, s.state.user.email, { csrf: s.csrf });
+    }
+    await views.totp({
+      userFlow: { user: s.state.user, flowKey: flowKey(s) },
+      base: BASE,
+      required: false,
+      csrf: s.csrf,
+    });
+  });
+
+  router.post(`${BASE}/enroll/totp/restart`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+    if (await mfa.reauth.isFresh(flowKey(s), s.state.user.id))
+      await mfa.totpEnrollment.start(s.state.user, flowKey(s), true);
+    ctx.status = 303;
+    ctx.redirect(`${BASE}/totp`);
+  });
+
+  router.post(`${BASE}/enroll/totp/confirm`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const t = ctx.state.t as Translate;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
+    checkCsrf(s, form.csrf);
+    if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
+    const views = enrollmentViews(ctx, services, mfa);
+    if (!(await mfa.reauth.isFresh(flowKey(s), s.state.user.id))) {
+      return views.reauth(`${BASE}/reauth`, s.state.user.email, { expired: true, csrf: s.csrf });
+    }
+    const userFlow = { user: s.state.user, flowKey: flowKey(s) };
+    const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
+    if (!limit.allowed) {
+      return views.totp({
+        userFlow,
+        base: BASE,
+        required: false,
+        csrf: s.csrf,
+        status: 429,
+        error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+      });
+    }
+    const result = await mfa.totpEnrollment.confirm(
+      s.state.user,
+      flowKey(s),
+      form.code.normalize('NFKC'),
+      who(ctx, s),
+    );
+    if (!result.ok) {
+      if (result.reason === 'incorrect')
+        await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
+      const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
+      return views.totp({ userFlow, base: BASE, required: false, csrf: s.csrf, status: 400, error });
+    }
+    await mfa.reauth.clear(flowKey(s));
+    await upgradeSession(provider, s.sessionId, ['otp']);
+    await views.backupCodes(result.backupCodes, s.state.user.email, `${BASE}?done=added`);
+  });
+
+  // M2–M4: disabling the app needs a current code or an unused backup code; the last method of a
+  // user for whom MFA is mandatory can never go.
+  router.post(`${BASE}/totp/disable`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const t = ctx.state.t as Translate;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
+    checkCsrf(s, form.csrf);
+    if (!s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
+    const others = s.state.enrolled.filter((f) => f !== 'totp' && f !== 'backup_code');
+    if (others.length === 0 && mandatory(s)) return page(ctx, s, { error: t('security.last_method') }, 409);
+    const code = form.code.normalize('NFKC');
+    const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
+    const outcome = await mfa.verify(s.state, type, code, flowKey(s), who(ctx, s));
+    if (!outcome.ok) {
+      const message =
+        outcome.error === 'rate_limited'
+          ? t('mfa.rate_limited', { minutes: Math.ceil((outcome.retryAfterSeconds ?? 60) / 60) })
+          : outcome.error === 'locked'
+            ? t('mfa.locked')
+            : t('mfa.incorrect');
+      return page(
+        ctx,
+        (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s,
+        { error: message },
+        outcome.error === 'rate_limited' ? 429 : 401,
+      );
+    }
+    await sor.transaction(async (tx) => {
+      const removed = await mfa.factors.get('totp')!.disable(s.state.user.id, tx);
+      await audit(
+        tx,
+        who(ctx, s),
+        'factor.disabled',
+        { userId: s.state.user.id },
+        { type: 'totp', removed, proof: type },
+      );
+    });
+    // Weaker protection: every other session of this user ends.
+    await endSessions(eph, s.state.user.id, s.sessionId);
+    ctx.status = 303;
+    ctx.redirect(`${BASE}?done=removed`);
+  });
+
+  router.post(`${BASE}/sessions/end-others`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+    const n = await endSessions(eph, s.state.user.id, s.sessionId);
+    await page(ctx, s, { notice: (ctx.state.t as Translate)('security.sessions_ended', { count: n }) });
+  });
+}
