@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
-import { forbidden, notFound } from '../http/errors.ts';
+import { forbidden } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
@@ -44,7 +44,7 @@ export function organizationRoutes(
     }
     const orgId = ctx.params.id;
     const own = s.state.memberships.find((m) => m.orgId === orgId);
-    if (!isUserId(orgId) || !own) throw notFound(); // not theirs: indistinguishable from absent
+    if (!isUserId(orgId) || !own) throw forbidden(); // R1: only within their own organizations
     return { s, org: own.org, role: own.role };
   }
 
