@@ -10,7 +10,7 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
 const publicUser = (u: User) => ({ id: u.id, email: u.email, createdAt: u.createdAt });
 
-async function findUser(sor: SystemOfRecord, ref: string): Promise<User> {
+export async function findUser(sor: SystemOfRecord, ref: string): Promise<User> {
   const user = ref.includes('@')
     ? await sor.findUserByEmail(ref)
     : await sor.findUserById(ref).catch(() => undefined);

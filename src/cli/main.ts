@@ -4,14 +4,20 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { openSystemOfRecord } from '../store/sor/index.ts';
 import { UsageError } from './args.ts';
+import { auditCommand } from './audit.ts';
 import { clientCommand } from './clients.ts';
 import { memberCommand, orgCommand, userCommand } from './directory.ts';
+import { generateKey, keysCommand } from './keys.ts';
+import { mfaCommand } from './mfa.ts';
 
 const USAGE = `usage: deadbolt <command>
   org list | create | set          organizations (plan, require-MFA switch)
   user list | create               users (argon2id password hash)
   member list | add | remove       memberships (owner | admin | member)
   client list | add | remove       relying-party clients in CLIENTS_FILE
+  mfa reset                        support reset of a user's MFA after identity verification (R2)
+  audit export                     the audit log as JSON lines, oldest first (R3)
+  keys generate | rotate           factor-encryption keys: new key, re-encrypt stored secrets (T4)
 Run a command without flags to see its options.`;
 
 async function run(argv: string[]): Promise<number> {
@@ -25,11 +31,18 @@ async function run(argv: string[]): Promise<number> {
     await clientCommand(config.clientsFile, sub, rest);
     return 0;
   }
+  if (group === 'keys' && sub !== 'rotate') {
+    generateKey(config, sub, rest);
+    return 0;
+  }
   const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     if (group === 'org') await orgCommand(sor, sub, rest);
     else if (group === 'user') await userCommand(sor, sub, rest);
     else if (group === 'member') await memberCommand(sor, sub, rest);
+    else if (group === 'mfa') await mfaCommand(sor, config, sub, rest);
+    else if (group === 'audit') await auditCommand(sor, sub, rest);
+    else if (group === 'keys') return await keysCommand(sor, config, sub, rest);
     else throw new UsageError(USAGE);
     return 0;
   } finally {

@@ -9,6 +9,8 @@ export interface AttemptState {
   allowed: boolean;
   retryAfterSeconds: number;
   remaining: number;
+  /** Wrong codes of this user in the current window (0: nothing to forget on success). */
+  userFailures: number;
 }
 
 export function createAttemptGuard(deps: FactorDeps) {
@@ -28,6 +30,7 @@ export function createAttemptGuard(deps: FactorDeps) {
     allowed: a.allowed && b.allowed,
     retryAfterSeconds: Math.max(a.retryAfterSeconds, b.retryAfterSeconds),
     remaining: Math.min(a.remaining, b.remaining),
+    userFailures: Math.max(0, config.mfa.maxFailuresPerWindow - a.remaining),
   });
   return {
     async check(userId: string, ip: string): Promise<AttemptState> {

@@ -93,7 +93,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
       return { ok: false, error: 'rate_limited', retryAfterSeconds: before.retryAfterSeconds };
     const result = await factor.verify({ user: state.user, records: state.records, code, flowKey });
     if (result.ok) {
-      await guard.succeed(state.user.id);
+      if (before.userFailures > 0) await guard.succeed(state.user.id);
       return { ok: true, amr: result.amr, factor: type };
     }
     const after = await guard.fail(state.user.id, who.ip, result.factorId, {

@@ -81,6 +81,12 @@ const CONSUME_SCRIPT = `if redis.call('exists', KEYS[1]) == 1 then
 end
 return 0`;
 
+// Follows a pointer key (uid → session id) and reads the model in one round trip. The model's key
+// is derived inside the script, which is fine on a single Redis (not on a cluster).
+const FIND_BY_POINTER_SCRIPT = `local id = redis.call('get', KEYS[1])
+if not id then return false end
+return redis.call('get', ARGV[1] .. id)`;
+
 function parse(json: string | null | undefined): AdapterPayload | undefined {
   return json ? (JSON.parse(json) as AdapterPayload) : undefined;
 }
@@ -151,6 +157,13 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      if (!this.consumable) {
+        // Sessions: looked up by uid on every interaction step, so in one round trip.
+        const json = await run((client) =>
+          client.eval(FIND_BY_POINTER_SCRIPT, 1, k(oidcKeys.uid(uid)), this.key('')),
+        );
+        return parse(typeof json === 'string' ? json : undefined);
+      }
       const id = await run((client) => client.get(k(oidcKeys.uid(uid))));
       return id ? this.find(id) : undefined;
     }

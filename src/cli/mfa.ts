@@ -1,0 +1,98 @@
+// CLI: the support reset of a user's MFA (R2). A support operator who has verified the identity of a
+// locked-out user (typically a sole owner, whom no organization admin can reset, R1) removes all
+// their factors and backup codes; the user enrolls again at the next sign-in where MFA is
+// mandatory. The operator and the reason are recorded in the audit log (R3).
+import pino from 'pino';
+import { audit } from '../audit.ts';
+import type { Config } from '../config/index.ts';
+import { createAttemptGuard } from '../mfa/attempts.ts';
+import { listSessionIdsOfAccount, openEphemeralStore } from '../store/ephemeral/index.ts';
+import type { SystemOfRecord } from '../store/ports.ts';
+import type { FactorType } from '../store/records.ts';
+import { flags, print, required, UsageError } from './args.ts';
+import { findUser } from './directory.ts';
+
+const USAGE =
+  'mfa reset --user EMAIL|ID --operator NAME --reason TEXT --identity-verified\n' +
+  "  Removes all the user's factors and backup codes and ends their sessions (REDIS_URL).\n" +
+  "  Only after verifying the person's identity through the support procedure.";
+
+export async function mfaCommand(
+  sor: SystemOfRecord,
+  config: Config,
+  sub: string | undefined,
+  argv: string[],
+): Promise<void> {
+  if (sub !== 'reset') throw new UsageError(USAGE);
+  const f = flags(argv, {
+    user: { type: 'string' },
+    operator: { type: 'string' },
+    reason: { type: 'string' },
+    'identity-verified': { type: 'boolean' },
+  });
+  // Every precondition is checked before anything changes.
+  const ref = required(f, 'user').trim();
+  const operator = required(f, 'operator').trim();
+  const reason = required(f, 'reason').trim();
+  if (!/^[\w.@+-]{1,64}$/.test(operator))
+    throw new UsageError('--operator must be 1-64 characters of letters, digits and . _ @ + -');
+  if (reason.length < 3 || reason.length > 500) throw new UsageError('--reason must be 3-500 characters');
+  if (f['identity-verified'] !== true) {
+    throw new UsageError(
+      "--identity-verified is required: confirm that you verified the person's identity before resetting",
+    );
+  }
+  const user = await findUser(sor, ref);
+
+  const { removed, total } = await sor.transaction(async (tx) => {
+    const records = await tx.listFactors(user.id);
+    const byType: Partial<Record<FactorType, number>> = {};
+    for (const r of records) byType[r.type] = (byType[r.type] ?? 0) + 1;
+    const count = await tx.deleteFactorsOfUser(user.id);
+    await audit(
+      tx,
+      { actorUserId: null, actorLabel: `operator:${operator}` },
+      'mfa.reset',
+      { userId: user.id },
+      { reason, removed: byType, via: 'cli' },
+    );
+    return { removed: byType, total: count };
+  });
+
+  const sessions = await endSessions(config, sor, user.id).catch((err: unknown) => {
+    throw new Error(
+      `the factors were removed and the reset recorded, but ending the sessions failed (${String(err)}); run the command again`,
+    );
+  });
+  print({ userId: user.id, email: user.email, removedFactors: total, removed, ...sessions });
+}
+
+/**
+ * Ends every session of the account (the person signs in again, with a new enrollment where MFA is
+ * mandatory) and lifts the per-user MFA attempt limit, so the lockout that led here does not block
+ * that enrollment. Sessions live in Redis when REDIS_URL is set; otherwise they are in the memory
+ * of a server process that this command cannot reach.
+ */
+async function endSessions(
+  config: Config,
+  sor: SystemOfRecord,
+  userId: string,
+): Promise<{ sessionsEnded: number | null; note?: string }> {
+  if (!config.redisUrl) {
+    return {
+      sessionsEnded: null,
+      note: "REDIS_URL is not set: sessions are held in the server process's memory, which this command cannot reach; with the embedded stores the server is stopped while the CLI runs, so its sessions are already gone — otherwise restart the server to end them",
+    };
+  }
+  const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+  try {
+    const ids = await listSessionIdsOfAccount(eph, userId);
+    const sessions = new eph.OidcAdapter('Session');
+    for (const id of ids) await sessions.destroy(id);
+    const logger = pino({ level: 'silent' });
+    await createAttemptGuard({ config, sor, eph, logger }).succeed(userId);
+    return { sessionsEnded: ids.length };
+  } finally {
+    await eph.close();
+  }
+}
