@@ -1,5 +1,6 @@
 // M1–M4, T1, CSRF: the security settings page for a signed-in user.
 import assert from 'node:assert/strict';
+import * as client from 'openid-client';
 import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { appCode, backupCodesFromPage, secretFromPage } from '../support/mfa.ts';
@@ -74,6 +75,11 @@ for (const mode of STORE_MODES) {
       );
       const other = new Browser();
       await accountSignIn(other, server, 'm2@example.test', PASSWORD, secret, 1);
+      // The same other browser also signed in to an app, which holds a refresh token.
+      const rp = await RelyingParty.discover(server.issuer);
+      const appAuth = await rp.authorize();
+      const appTokens = await rp.callback((await open(other, appAuth)).url, appAuth);
+      assert.ok(appTokens.refresh_token);
 
       let page = await browser.request(url('/account/security'));
       const wrong = await browser.submit(
@@ -98,6 +104,7 @@ for (const mode of STORE_MODES) {
       assert.ok(events.some((e) => e.action === 'factor.disabled' && e.actorUserId === id));
       const elsewhere = await other.request(url('/account/security'));
       assert.equal(elsewhere.status, 303, 'the other session was ended');
+      await assert.rejects(client.refreshTokenGrant(rp.config, appTokens.refresh_token!), { error: 'invalid_grant' }, 'and its tokens revoked');
     });
 
     it('M3: a user for whom MFA is mandatory cannot remove the last method; the page says to add the new one first', async () => {
