@@ -4,8 +4,8 @@ import * as client from 'openid-client';
 import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { appCode, backupCodesFromPage, secretFromPage } from '../support/mfa.ts';
-import { open, RelyingParty } from '../support/rp.ts';
-import { STORE_MODES, startTestServer, type TestServer } from '../support/server.ts';
+import { isCallback, open, RelyingParty } from '../support/rp.ts';
+import { RP_CLIENTS, STORE_MODES, startTestServer, type TestServer } from '../support/server.ts';
 
 const PASSWORD = 'a long and correct password';
 
@@ -75,10 +75,16 @@ for (const mode of STORE_MODES) {
       );
       const other = new Browser();
       await accountSignIn(other, server, 'm2@example.test', PASSWORD, secret, 1);
-      // The same other browser also signed in to an app, which holds a refresh token.
-      const rp = await RelyingParty.discover(server.issuer);
-      const appAuth = await rp.authorize();
-      const appTokens = await rp.callback((await open(other, appAuth)).url, appAuth);
+      // The same other browser also let a third-party app keep offline access: its refresh token
+      // does not expire with the session, so only revoking the grant stops it.
+      const third = RP_CLIENTS[1];
+      const rp = await RelyingParty.discover(server.issuer, third.client_id, third.client_secret);
+      const appAuth = await rp.authorize({ scope: 'openid offline_access', prompt: 'consent' });
+      const consent = await open(other, appAuth);
+      const appTokens = await rp.callback(
+        (await other.submit(consent, { decision: 'allow' }, /consent$/, isCallback)).url,
+        appAuth,
+      );
       assert.ok(appTokens.refresh_token);
 
       let page = await browser.request(url('/account/security'));
@@ -104,7 +110,11 @@ for (const mode of STORE_MODES) {
       assert.ok(events.some((e) => e.action === 'factor.disabled' && e.actorUserId === id));
       const elsewhere = await other.request(url('/account/security'));
       assert.equal(elsewhere.status, 303, 'the other session was ended');
-      await assert.rejects(client.refreshTokenGrant(rp.config, appTokens.refresh_token!), { error: 'invalid_grant' }, 'and its tokens revoked');
+      await assert.rejects(
+        client.refreshTokenGrant(rp.config, appTokens.refresh_token!),
+        { error: 'invalid_grant' },
+        'and its tokens revoked',
+      );
     });
 
     it('M3: a user for whom MFA is mandatory cannot remove the last method; the page says to add the new one first', async () => {
