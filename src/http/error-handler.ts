@@ -8,7 +8,7 @@ import { HttpError } from './errors.ts';
 import { localeOf } from './locale.ts';
 import { renderPage } from './render.ts';
 
-function unavailable(err: unknown): StoreUnavailableError | undefined {
+export function unavailable(err: unknown): StoreUnavailableError | undefined {
   for (let e = err; e; e = (e as { cause?: unknown }).cause) {
     if (e instanceof StoreUnavailableError) return e;
   }
@@ -42,6 +42,15 @@ export function errorHandler(logger: Logger) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) await respond(ctx, 404, 'error.not_found');
+      // The provider's JSON endpoints (/token, /me, …) answer a store outage with 500 server_error;
+      // app.ts marks it (provider 'server_error' event) and it becomes a 503 here (X2).
+      const down = ctx.status === 500 ? unavailable(ctx.state.providerError) : undefined;
+      if (down) {
+        ((ctx.state.log as Logger | undefined) ?? logger).warn({ store: down.store }, 'store unavailable');
+        ctx.set('retry-after', '5');
+        ctx.status = 503;
+        ctx.body = { error: 'temporarily_unavailable', error_description: localeOf(ctx).t('error.unavailable') };
+      }
     } catch (err) {
       const log: Logger = ctx.state.log ?? logger;
       if (err instanceof HttpError) return respond(ctx, err.status, err.messageKey, err.params);
