@@ -1,9 +1,9 @@
 // S3/S5: the MessageBird adapter, against nock (nothing leaves the machine).
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import nock from 'nock';
 import { createMessageBirdSender } from '../../src/sms/messagebird.ts';
 import { pickOriginator, SmsSendError, type SmsSendErrorKind, type SmsSender } from '../../src/sms/sender.ts';
+import { nock, useNock } from '../support/nock.ts';
 
 const HOST = 'https://rest.messagebird.com';
 const KEY = 'test_AccessKey_123';
@@ -71,12 +71,8 @@ async function expectFailure(s: SmsSender, kind: SmsSendErrorKind): Promise<SmsS
 }
 
 describe('S3/S5 MessageBird SMS sender', () => {
-  before(() => nock.disableNetConnect());
-  afterEach(() => {
-    nock.abortPendingRequests();
-    nock.cleanAll();
-  });
-  after(() => nock.enableNetConnect());
+  useNock();
+  afterEach(() => nock.abortPendingRequests());
 
   it('S3: POSTs /messages with the access key, a pool originator, the recipient and the body; returns the id', async () => {
     let sent: SentBody | undefined;

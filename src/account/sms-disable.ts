@@ -1,0 +1,124 @@
+// Disabling SMS on the security settings page (M2, S6, M3): a code sent to the phone proves it;
+// never the last method of a user for whom MFA is mandatory (the number is changed by removing
+// SMS and adding it again).
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { audit } from '../audit.ts';
+import { readForm } from '../http/form.ts';
+import { renderPage } from '../http/render.ts';
+import { describeSend, tOf } from '../interactions/mfa/sms-common.ts';
+import { maskPhone } from '../mfa/sms/phone.ts';
+import { canRemoveSms } from '../mfa/sms/remove.ts';
+import type { AccountSession } from './session.ts';
+import { endSessions } from './sessions.ts';
+import type { SmsSettingsScope } from './sms.ts';
+
+/** GET and POST /account/security/sms/disable, and POST …/disable/resend. */
+export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void {
+  const { services, mfa, parts, base, flowKey, who, request, signedIn } = scope;
+  const { sor, eph } = services;
+
+  // M2: disabling SMS needs a code sent to the phone. S6/M3: never the last method of a user for
+  // whom MFA is mandatory.
+  async function disablePage(
+    ctx: Context,
+    s: AccountSession,
+    send: boolean,
+    flash: { error?: string; status?: number } = {},
+  ) {
+    const t = tOf(ctx);
+    const removal = canRemoveSms(s.state, mfa.policy);
+    if (!removal.ok) {
+      return renderPage(
+        ctx,
+        'error',
+        { title: t('security.title'), message: t(removal.messageKey), code: null },
+        409,
+      );
+    }
+    const phone = parts.factor.phoneOf(s.state.records)!;
+    const view: { error?: string; notice?: string; status?: number } = {};
+    if (send) {
+      const outcome = await parts.factor.send({
+        user: s.state.user,
+        purpose: 'disable',
+        flowKey: flowKey(s),
+        phone,
+        resend: ctx.method === 'POST',
+        ...request(ctx),
+      });
+      describeSend(ctx, view, outcome, ctx.method === 'POST');
+    }
+    await renderPage(
+      ctx,
+      'sms-disable',
+      {
+        title: t('security.sms.disable_title'),
+        phone: maskPhone(phone),
+        csrf: s.csrf,
+        action: `${base}/disable`,
+        resendAction: `${base}/disable/resend`,
+        error: flash.error ?? view.error ?? null,
+        notice: view.notice ?? null,
+      },
+      flash.status ?? view.status,
+    );
+  }
+
+  router.get(`${base}/disable`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    if (!s.state.enrolled.includes('sms')) return ctx.redirect('/account/security');
+    await disablePage(ctx, s, true);
+  });
+
+  router.post(`${base}/disable/resend`, async (ctx) => {
+    const s = await signedIn(ctx, readForm(ctx, { csrf: { maxLength: 100 } }));
+    if (!s) return;
+    if (!s.state.enrolled.includes('sms')) return ctx.redirect('/account/security');
+    await disablePage(ctx, s, true);
+  });
+
+  router.post(`${base}/disable`, async (ctx) => {
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
+    const s = await signedIn(ctx, form);
+    if (!s) return;
+    if (!s.state.enrolled.includes('sms')) return ctx.redirect('/account/security');
+    const t = tOf(ctx);
+    if (!canRemoveSms(s.state, mfa.policy).ok) return disablePage(ctx, s, false);
+    const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
+    if (!limit.allowed)
+      return disablePage(ctx, s, false, {
+        status: 429,
+        error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+      });
+    const phone = parts.factor.phoneOf(s.state.records);
+    const checked = await parts.factor.check({
+      user: s.state.user,
+      purpose: 'disable',
+      flowKey: flowKey(s),
+      code: form.code.normalize('NFKC'),
+      phone,
+    });
+    if (!checked.ok) {
+      await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
+      return disablePage(ctx, s, false, {
+        status: 401,
+        error: checked.reason === 'invalid' ? t('mfa.incorrect') : t('sms.expired'),
+      });
+    }
+    await sor.transaction(async (tx) => {
+      const removed = await parts.factor.disable(s.state.user.id, tx);
+      await audit(
+        tx,
+        who(ctx, s),
+        'factor.disabled',
+        { userId: s.state.user.id },
+        { type: 'sms', removed, proof: 'sms' },
+      );
+    });
+    await endSessions(eph, s.state.user.id, s.sessionId);
+    ctx.status = 303;
+    ctx.redirect('/account/security?done=removed');
+  });
+}
