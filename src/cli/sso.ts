@@ -1,0 +1,127 @@
+// CLI: an organization's enterprise SSO connection (F1). The client secret is read from stdin only
+// and sealed at rest (AES-256-GCM under FACTOR_ENCRYPTION_KEYS, AAD sso:<orgId>); it is never
+// printed. `show` and `set` report whether upstream discovery works now, with the reason if not.
+import { audit } from '../audit.ts';
+import type { Config } from '../config/index.ts';
+import { ssoOverview } from '../sso/overview.ts';
+import { buildSettings, publicSettings, SsoSettingsError } from '../sso/settings.ts';
+import type { SystemOfRecord } from '../store/ports.ts';
+import type { Organization } from '../store/records.ts';
+import { flags, print, readStdin, required, UsageError } from './args.ts';
+
+const USAGE = `sso set --org ID --issuer URL --client-id ID [--client-secret-stdin | --public-client]
+        --domains a.com,b.com [--scopes "openid email profile"] [--enforced]
+        [--trust-upstream-mfa-only] [--jit]
+    Connects (or replaces the connection of) an organization to an upstream OpenID provider.
+    Without --client-secret-stdin the stored secret is kept; --public-client drops it (PKCE only).
+    --enforced: members must sign in through SSO (no password), and it exempts them from MFA on
+    this organization's behalf (P2); --trust-upstream-mfa-only: only when the upstream reports MFA;
+    --jit: create a member at the first sign-in of an unknown e-mail (off by default).
+sso show --org ID
+sso remove --org ID`;
+
+async function findOrg(sor: SystemOfRecord, id: string): Promise<Organization> {
+  const org = await sor.findOrgById(id).catch(() => undefined);
+  if (!org) throw new UsageError(`no organization ${id}`);
+  return org;
+}
+
+async function show(config: Config, org: Organization) {
+  return { org: { id: org.id, name: org.name, plan: org.plan }, sso: await ssoOverview(config, org) };
+}
+
+export async function ssoCommand(
+  sor: SystemOfRecord,
+  config: Config,
+  sub: string | undefined,
+  argv: string[],
+): Promise<void> {
+  if (sub === 'show') {
+    const f = flags(argv, { org: { type: 'string' } });
+    return print(await show(config, await findOrg(sor, required(f, 'org'))));
+  }
+  if (sub === 'remove') {
+    const f = flags(argv, { org: { type: 'string' } });
+    const org = await findOrg(sor, required(f, 'org'));
+    const linksRemoved = await sor.transaction(async (tx) => {
+      await tx.updateOrg(org.id, { sso: null, ssoEnforced: false });
+      const n = await tx.deleteSsoLinksOfOrg(org.id);
+      await audit(
+        tx,
+        { actorUserId: null, actorLabel: 'cli' },
+        'sso.removed',
+        { orgId: org.id },
+        { linksRemoved: n },
+      );
+      return n;
+    });
+    return print({ org: { id: org.id, name: org.name }, removed: org.sso !== null, linksRemoved });
+  }
+  if (sub !== 'set') throw new UsageError(USAGE);
+
+  const f = flags(argv, {
+    org: { type: 'string' },
+    issuer: { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret-stdin': { type: 'boolean' },
+    'public-client': { type: 'boolean' },
+    domains: { type: 'string' },
+    scopes: { type: 'string' },
+    enforced: { type: 'boolean' },
+    'trust-upstream-mfa-only': { type: 'boolean' },
+    jit: { type: 'boolean' },
+  });
+  const org = await findOrg(sor, required(f, 'org'));
+  if (f['client-secret-stdin'] && f['public-client'])
+    throw new UsageError('--client-secret-stdin and --public-client exclude each other');
+  let clientSecret: string | null | undefined;
+  if (f['client-secret-stdin']) {
+    clientSecret = (await readStdin()).trim();
+    if (!clientSecret) throw new UsageError('--client-secret-stdin: no secret on stdin');
+  } else if (f['public-client']) clientSecret = null;
+
+  let settings: ReturnType<typeof buildSettings>;
+  try {
+    settings = buildSettings(
+      config,
+      org.id,
+      {
+        issuer: required(f, 'issuer'),
+        clientId: required(f, 'client-id'),
+        clientSecret,
+        scopes: typeof f.scopes === 'string' ? f.scopes : undefined,
+        domains: required(f, 'domains'),
+        trustUpstreamMfaOnly: f['trust-upstream-mfa-only'] === true,
+        jitProvisioning: f.jit === true,
+      },
+      org.sso,
+    );
+  } catch (err) {
+    if (err instanceof SsoSettingsError) throw new UsageError(err.message);
+    throw err;
+  }
+  // Home-realm discovery needs one organization per domain.
+  for (const domain of settings.domains) {
+    const other = (await sor.findOrgsBySsoDomain(domain)).find((o) => o.id !== org.id);
+    if (other)
+      throw new UsageError(`domain ${domain} is already covered by organization ${other.id} (${other.name})`);
+  }
+  const enforced = f.enforced === true;
+  // Links are to subjects of one provider and client: a different one starts over.
+  const repointed =
+    org.sso !== null && (org.sso.issuer !== settings.issuer || org.sso.clientId !== settings.clientId);
+  const linksRemoved = await sor.transaction(async (tx) => {
+    await tx.updateOrg(org.id, { sso: settings, ssoEnforced: enforced });
+    const n = repointed ? await tx.deleteSsoLinksOfOrg(org.id) : 0;
+    await audit(
+      tx,
+      { actorUserId: null, actorLabel: 'cli' },
+      'sso.configured',
+      { orgId: org.id },
+      { ...publicSettings({ ssoEnforced: enforced, sso: settings }), linksRemoved: n },
+    );
+    return n;
+  });
+  const updated = await findOrg(sor, org.id);
+  print({ ...(await show(config, updated)), linksRemoved });
+}

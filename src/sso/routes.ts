@@ -1,0 +1,134 @@
+// Enterprise SSO in the hosted sign-in (F1): hooks into the e-mail/password step (home-realm
+// discovery, refusing passwords where SSO is enforced), the routes under /interaction/:uid/sso, and
+// the fixed upstream callback /sso/callback.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+import { readForm } from '../http/form.ts';
+import type { Translate } from '../i18n/index.ts';
+import { loadInteraction } from '../interactions/load.ts';
+import { showLogin } from '../interactions/login.ts';
+import type { InteractionExtension } from '../interactions/router.ts';
+import type { Services } from '../services.ts';
+import { attemptOf, beginSso, finishSso, showSsoError, stateOf } from './flow.ts';
+import { enforcingOrg, homeRealm, type SsoOrganization } from './realm.ts';
+import { SSO_CALLBACK_PATH } from './settings.ts';
+
+export function ssoExtension(provider: Provider, services: Services): InteractionExtension {
+  const { sor, logger } = services;
+  const ssoAction = (details: Interaction) => `/interaction/${details.uid}/sso`;
+  const button = (ctx: Context, details: Interaction, org?: SsoOrganization) => {
+    const t = ctx.state.t as Translate;
+    return {
+      action: ssoAction(details),
+      label: org ? t('login.sso_org', { org: org.name }) : t('login.sso'),
+    };
+  };
+  // The sign-in page again, with a message and the SSO button naming the organization.
+  const again = (
+    ctx: Context,
+    details: Interaction,
+    org: SsoOrganization | undefined,
+    email: string,
+    view: { error?: string; notice?: string; status: number },
+  ) => showLogin(ctx, provider, details, { ...view, email, locals: { sso: button(ctx, details, org) } });
+
+  return {
+    login: {
+      async page(ctx, details) {
+        return { sso: button(ctx, details) };
+      },
+
+      async beforePassword(ctx, details, form) {
+        const t = ctx.state.t as Translate;
+        const org = await homeRealm(sor, form.email);
+        if (!org) return false;
+        if (org.ssoEnforced) {
+          if (form.password === '') {
+            await beginSso(ctx, services, details, org, form.email);
+            return true;
+          }
+          // F1: no password sign-in for an e-mail domain whose organization enforces SSO.
+          logger.info(
+            { event: 'login.sso_required', org: org.id, interaction: details.uid },
+            'password refused',
+          );
+          await again(ctx, details, org, form.email, {
+            error: t('login.sso_required', { org: org.name }),
+            status: 403,
+          });
+          return true;
+        }
+        if (form.password !== '') return false; // a connection the organization does not enforce
+        await again(ctx, details, org, form.email, {
+          notice: t('login.sso_choose', { org: org.name }),
+          status: 200,
+        });
+        return true;
+      },
+
+      async afterPassword(ctx, details, user, email) {
+        // F1: a member of an organization that enforces SSO, whatever their e-mail's domain.
+        const org = enforcingOrg(await sor.listMembershipsOfUser(user.id));
+        if (!org) return false;
+        const t = ctx.state.t as Translate;
+        logger.info(
+          { event: 'login.sso_required', org: org.id, interaction: details.uid },
+          'password refused',
+        );
+        await showLogin(ctx, provider, details, {
+          error: t('login.sso_required', { org: org.name }),
+          email,
+          status: 403,
+        });
+        return true;
+      },
+    },
+
+    routes(router) {
+      // The "Sign in with SSO" button (formaction): the e-mail decides the organization.
+      router.post('/sso', async (ctx) => {
+        const t = ctx.state.t as Translate;
+        const details = await loadInteraction(ctx, provider, 'login');
+        const form = readForm(ctx, {
+          email: { maxLength: 254, optional: true },
+          password: { maxLength: 1024, optional: true },
+        });
+        const email = form.email.trim();
+        if (!email) {
+          return again(ctx, details, undefined, '', { error: t('sso.enter_email'), status: 400 });
+        }
+        const org = await homeRealm(sor, email);
+        if (!org) {
+          return again(ctx, details, undefined, email, { error: t('sso.no_connection'), status: 400 });
+        }
+        await beginSso(ctx, services, details, org, email);
+      });
+
+      router.get('/sso/callback', async (ctx) => {
+        const details = await loadInteraction(ctx, provider, 'login');
+        await finishSso(ctx, provider, services, details);
+      });
+    },
+  };
+}
+
+/**
+ * `${ISSUER}/sso/callback`, the redirect URI registered with every upstream: finds the attempt by
+ * its state and hops to the interaction's own callback, where the interaction cookie is sent.
+ */
+export function ssoCallbackRouter(services: Services): Router {
+  const router = new Router();
+  router.get(SSO_CALLBACK_PATH, async (ctx) => {
+    const state = stateOf(ctx);
+    const attempt = state ? await attemptOf(services, state) : undefined;
+    if (!attempt) {
+      services.logger.info({ event: 'sso.invalid_state' }, 'SSO callback with an unknown state');
+      return showSsoError(ctx, 400, 'sso.invalid_state');
+    }
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${encodeURIComponent(attempt.uid)}/sso/callback${ctx.search}`);
+  });
+  return router;
+}
