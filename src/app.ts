@@ -19,9 +19,12 @@ import { mfaExtension } from './interactions/mfa/index.ts';
 import { interactionRouter } from './interactions/router.ts';
 import type { MfaPolicy } from './mfa/policy.ts';
 import { createMfaService, type MfaService } from './mfa/service.ts';
+import { createSmsFactor } from './mfa/sms/factor.ts';
 import { createMfaGate } from './oidc/mfa-gate.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
+import { createSmsSender } from './sms/index.ts';
+import { ssoCallbackRouter, ssoExtension } from './sso/routes.ts';
 
 export interface AppParts {
   app: Koa;
@@ -37,12 +40,17 @@ export interface AppOptions {
 
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
   const { config, logger, sor, eph } = services;
-  const mfa = createMfaService(services, { policy: options.mfaPolicy });
+  // SMS (S3–S5): MessageBird in production, the outbox file or the log elsewhere.
+  const sms = createSmsFactor(services, services.sms ?? createSmsSender(config.sms, logger));
+  const mfa = createMfaService(services, { policy: options.mfaPolicy, extraFactors: [sms] });
   const provider = createProvider(services, mfa, createMfaGate(mfa));
   const metrics = createMetrics();
   const app = new Koa();
   app.keys = config.cookieKeys;
   app.proxy = config.trustProxy;
+  // Behind one load balancer, the client is the address it appended (the last X-Forwarded-For
+  // entry); earlier entries come from the client and would let it pick its own IP (L1 limits).
+  app.maxIpsCount = 1;
   app.silent = true;
 
   app.use(securityHeaders);
@@ -67,7 +75,10 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
       throw typeof (err as { status?: unknown }).status === 'number' ? err : badRequest();
     },
   });
-  const interactions = interactionRouter(provider, services, [mfaExtension(provider, services, mfa)]);
+  const interactions = interactionRouter(provider, services, [
+    mfaExtension(provider, services, mfa),
+    ssoExtension(provider, services), // F1: home-realm discovery and the upstream sign-in
+  ]);
   app.use(localeMiddleware);
   app.use(async (ctx, next) => {
     // Only our hosted pages parse bodies; the provider parses its own endpoints.
@@ -75,6 +86,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     return next();
   });
   app.use(interactions.routes()).use(interactions.allowedMethods());
+  app.use(ssoCallbackRouter(services).routes());
   for (const r of accountRouters(provider, services, mfa)) app.use(r.routes()).use(r.allowedMethods());
   if (config.demo) {
     const demo = demoRouter(config.issuer);

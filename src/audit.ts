@@ -9,6 +9,10 @@ export type AuditAction =
   | 'mfa.reset'
   | 'org.updated'
   | 'org.policy_changed'
+  | 'sso.configured'
+  | 'sso.removed'
+  | 'sso.linked'
+  | 'sso.user_created'
   | 'sms.rate_limited';
 
 export interface AuditWho {

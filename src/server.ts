@@ -11,15 +11,17 @@ import type { Services } from './services.ts';
 import { openEphemeralStore } from './store/ephemeral/index.ts';
 import { openSystemOfRecord } from './store/sor/index.ts';
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+/** `destination`: where the JSON lines go (default stdout), e.g. a buffer in tests. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     // Defence in depth: these fields never carry secrets in our code, but never print them.
     redact: {
       paths: ['password', 'code', 'secret', 'otp', '*.password', '*.code', '*.secret'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export async function openServices(config: Config, logger = createLogger(config)): Promise<Services> {

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import type { ClientConfig } from './oidc/clients.ts';
+import type { SmsSender } from './sms/sender.ts';
 import type { EphemeralStore, SystemOfRecord } from './store/ports.ts';
 
 export interface Services {
@@ -10,4 +11,6 @@ export interface Services {
   eph: EphemeralStore;
   logger: Logger;
   clients: ClientConfig[];
+  /** SMS provider; when absent, the app creates the one configured in `config.sms`. */
+  sms?: SmsSender;
 }

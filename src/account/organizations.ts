@@ -12,6 +12,7 @@ import type { Translate } from '../i18n/index.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
+import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithUser, Role } from '../store/records.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
 import { endSessions } from './sessions.ts';
@@ -79,6 +80,8 @@ export function organizationRoutes(
         rows,
         withoutMfa: rows.filter((r) => r.methods.length === 0).length,
         events: role === 'owner' ? await sor.listAudit({ orgId, limit: 50 }) : [],
+        // F1: the owner sees the SSO connection and whether it works.
+        sso: role === 'owner' ? await ssoOverview(config, org) : null,
         error: flash.error ?? null,
         notice: flash.notice ?? null,
         roleName: (r: Role) => t(`role.${r}`),

@@ -6,11 +6,13 @@ import type { Services } from '../services.ts';
 import { accountLoginRouter } from './login.ts';
 import { organizationRoutes } from './organizations.ts';
 import { securityRoutes } from './security.ts';
+import { smsSettingsRoutes } from './sms.ts';
 
 export function accountRouters(provider: Provider, services: Services, mfa: MfaService): Router[] {
   const pages = new Router();
   pages.get('/account', (ctx) => ctx.redirect('/account/security'));
   securityRoutes(pages, provider, services, mfa);
   organizationRoutes(pages, provider, services, mfa);
+  smsSettingsRoutes(pages, provider, services, mfa);
   return [accountLoginRouter(services.config.issuer), pages];
 }

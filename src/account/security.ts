@@ -108,17 +108,21 @@ export function securityRoutes(
     const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
     if (!limit.allowed || !(await checkPassword(sor, s.state.user.email, form.password))) {
       if (limit.allowed) await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
-      return enrollmentViews(ctx, services, mfa).reauth(`${BASE}/reauth`, s.state.user.email, {
-        csrf: s.csrf,
-        error: limit.allowed
-          ? t('reauth.invalid')
-          : t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
-        status: limit.allowed ? 401 : 429,
-      });
+      return enrollmentViews(ctx, services, mfa).reauth(
+        ctx.query.next === 'sms' ? `${BASE}/reauth?next=sms` : `${BASE}/reauth`,
+        s.state.user.email,
+        {
+          csrf: s.csrf,
+          error: limit.allowed
+            ? t('reauth.invalid')
+            : t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+          status: limit.allowed ? 401 : 429,
+        },
+      );
     }
     await mfa.reauth.mark(flowKey(s), s.state.user.id);
     ctx.status = 303;
-    ctx.redirect(`${BASE}/totp`);
+    ctx.redirect(ctx.query.next === 'sms' ? `${BASE}/sms` : `${BASE}/totp`);
   });
 
   router.get(`${BASE}/totp`, async (ctx) => {

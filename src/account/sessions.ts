@@ -12,7 +12,9 @@ export async function endSessions(eph: EphemeralStore, accountId: string, keep?:
   const tokens = new eph.OidcAdapter('RefreshToken');
   await Promise.all(
     ids.map(async (id) => {
-      const session = (await sessions.find(id)) as { authorizations?: Record<string, { grantId?: string }> } | undefined;
+      const session = (await sessions.find(id)) as
+        | { authorizations?: Record<string, { grantId?: string }> }
+        | undefined;
       const grantIds = Object.values(session?.authorizations ?? {})
         .map((a) => a.grantId)
         .filter((g): g is string => typeof g === 'string');

@@ -9,12 +9,14 @@ import { clientCommand } from './clients.ts';
 import { memberCommand, orgCommand, userCommand } from './directory.ts';
 import { generateKey, keysCommand } from './keys.ts';
 import { mfaCommand } from './mfa.ts';
+import { ssoCommand } from './sso.ts';
 
 const USAGE = `usage: deadbolt <command>
   org list | create | set          organizations (plan, require-MFA switch)
   user list | create               users (argon2id password hash)
   member list | add | remove       memberships (owner | admin | member)
   client list | add | remove       relying-party clients in CLIENTS_FILE
+  sso set | show | remove          an organization's enterprise SSO connection (F1, F2)
   mfa reset                        support reset of a user's MFA after identity verification (R2)
   audit export                     the audit log as JSON lines, oldest first (R3)
   keys generate | rotate           factor-encryption keys: new key, re-encrypt stored secrets (T4)
@@ -40,6 +42,7 @@ async function run(argv: string[]): Promise<number> {
     if (group === 'org') await orgCommand(sor, sub, rest);
     else if (group === 'user') await userCommand(sor, sub, rest);
     else if (group === 'member') await memberCommand(sor, sub, rest);
+    else if (group === 'sso') await ssoCommand(sor, config, sub, rest);
     else if (group === 'mfa') await mfaCommand(sor, config, sub, rest);
     else if (group === 'audit') await auditCommand(sor, sub, rest);
     else if (group === 'keys') return await keysCommand(sor, config, sub, rest);

@@ -4,6 +4,7 @@ import type { JWK } from 'oidc-provider';
 import { parseSealingKeys, type SealingKeys } from '../crypto/sealed.ts';
 import { loadDevSecrets } from './dev-secrets.ts';
 import { type Env, envSchema } from './schema.ts';
+import { type SmsSettings, smsSettings } from './sms.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -47,6 +48,10 @@ export interface Config {
     failureWindowSeconds: number;
     lockoutThreshold: number;
   };
+  /** Enterprise SSO (F1): discovery cache lifetime, upstream HTTP deadline, http:// upstreams. */
+  sso: { discoveryTtlSeconds: number; httpTimeoutSeconds: number; allowHttp: boolean };
+  /** SMS provider, pool, blocked countries, code lifetime and send budgets (S2–S5). */
+  sms: SmsSettings;
 }
 
 function parseEnv(source: NodeJS.ProcessEnv): Env {
@@ -79,6 +84,12 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
   const cookieKeys = env.COOKIE_KEYS?.length ? env.COOKIE_KEYS : dev.cookieKeys;
   if (cookieKeys.some((k) => k.length < 32)) {
     throw new ConfigError('Invalid configuration — COOKIE_KEYS: each key must be at least 32 characters');
+  }
+  let sms: SmsSettings;
+  try {
+    sms = smsSettings(env);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
   }
   let factorKeys: SealingKeys;
   try {
@@ -124,5 +135,11 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       failureWindowSeconds: env.MFA_FAILURE_WINDOW_SECONDS,
       lockoutThreshold: env.MFA_LOCKOUT_THRESHOLD,
     },
+    sso: {
+      discoveryTtlSeconds: env.SSO_DISCOVERY_TTL_SECONDS,
+      httpTimeoutSeconds: env.SSO_HTTP_TIMEOUT_SECONDS,
+      allowHttp: env.SSO_ALLOW_HTTP ?? !production,
+    },
+    sms,
   };
 }

@@ -11,6 +11,9 @@ const optionalUrl = z
   .optional()
   .transform((v) => v?.trim() || undefined)
   .pipe(z.string().url().optional());
+/** A URL of one of the given schemes (checked only once it parses, so one message per problem). */
+const schemes = (allowed: string[]) => (v: string | undefined) =>
+  v === undefined || !URL.canParse(v) || allowed.includes(new URL(v).protocol);
 const csv = z.string().transform((v) =>
   v
     .split(',')
@@ -22,10 +25,14 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  ISSUER: optionalUrl,
+  // OpenID Connect Discovery §3: the issuer is an http(s) URL with no query or fragment.
+  ISSUER: optionalUrl.refine(
+    (v) => v === undefined || !URL.canParse(v) || /^https?:\/\/[^?#]+$/i.test(v),
+    'must be an http(s) URL without a query or fragment',
+  ),
   DATA_DIR: z.string().min(1).default('.data'),
-  DATABASE_URL: optionalUrl,
-  REDIS_URL: optionalUrl,
+  DATABASE_URL: optionalUrl.refine(schemes(['postgres:', 'postgresql:']), 'must be a postgres:// URL'),
+  REDIS_URL: optionalUrl.refine(schemes(['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL'),
   REDIS_KEY_PREFIX: z.string().default('deadbolt:'),
   COOKIE_KEYS: csv.optional(),
   JWKS_FILE: z.string().optional(),
@@ -53,6 +60,26 @@ export const envSchema = z.object({
   MFA_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
   MFA_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
   MFA_LOCKOUT_THRESHOLD: int(1, 100).default(100),
+  // Enterprise SSO (F1): upstream discovery cache and HTTP deadline; http:// upstreams (default:
+  // allowed outside production only).
+  SSO_DISCOVERY_TTL_SECONDS: int(1, 86_400).default(300),
+  SSO_HTTP_TIMEOUT_SECONDS: int(1, 120).default(10),
+  SSO_ALLOW_HTTP: bool.optional(),
+  // SMS (S2–S5). The provider defaults to messagebird in production and outbox elsewhere.
+  SMS_PROVIDER: z.enum(['messagebird', 'outbox', 'log']).optional(),
+  SMS_ALLOW_DEV_PROVIDER: bool.default(false),
+  SMS_MESSAGEBIRD_ACCESS_KEY: z.string().optional(),
+  SMS_ORIGINATORS: csv.optional(),
+  SMS_OUTBOX_FILE: z.string().optional(),
+  SMS_TIMEOUT_MS: int(100, 60_000).default(10_000),
+  SMS_BLOCKED_COUNTRIES: z.string().optional(),
+  SMS_CODE_TTL_SECONDS: int(1, 600).default(600),
+  SMS_RESEND_SECONDS: int(1, 600).default(30),
+  SMS_SEND_WINDOW_SECONDS: int(1, 86_400).default(3600),
+  SMS_MAX_SENDS_PER_PHONE: int(1, 100_000).default(5),
+  SMS_MAX_SENDS_PER_USER: int(1, 100_000).default(10),
+  SMS_MAX_SENDS_PER_IP: int(1, 1_000_000).default(20),
+  SMS_MAX_SENDS_PER_COUNTRY: int(1, 10_000_000).default(200),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -49,7 +49,10 @@ export function errorHandler(logger: Logger) {
         ((ctx.state.log as Logger | undefined) ?? logger).warn({ store: down.store }, 'store unavailable');
         ctx.set('retry-after', '5');
         ctx.status = 503;
-        ctx.body = { error: 'temporarily_unavailable', error_description: localeOf(ctx).t('error.unavailable') };
+        ctx.body = {
+          error: 'temporarily_unavailable',
+          error_description: localeOf(ctx).t('error.unavailable'),
+        };
       }
     } catch (err) {
       const log: Logger = ctx.state.log ?? logger;

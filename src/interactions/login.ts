@@ -10,16 +10,47 @@ import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import type { Services } from '../services.ts';
+import type { User } from '../store/records.ts';
 import { clientNameOf, loadInteraction } from './load.ts';
 import type { LoginLimits } from './login-limits.ts';
+
+/**
+ * Extensions of the e-mail/password step (enterprise SSO uses them, src/sso/routes.ts). Each hook
+ * that answers the request itself returns true; the sign-in then stops there.
+ */
+export interface LoginHooks {
+  /** Extra locals for the sign-in page (e.g. the SSO button). */
+  page?(ctx: Context, details: Interaction): Promise<Record<string, unknown>>;
+  /**
+   * Before the password is checked: with an empty password (the e-mail step, L1) or, after the
+   * per-IP limit, with one.
+   */
+  beforePassword?(
+    ctx: Context,
+    details: Interaction,
+    form: { email: string; password: string },
+  ): Promise<boolean>;
+  /** After a correct password, before the sign-in finishes (e.g. to refuse it). */
+  afterPassword?(ctx: Context, details: Interaction, user: User, email: string): Promise<boolean>;
+}
 
 export async function showLogin(
   ctx: Context,
   provider: Provider,
   details: Interaction,
-  opts: { error?: string; email?: string; status?: number } = {},
+  opts: {
+    error?: string;
+    notice?: string;
+    email?: string;
+    status?: number;
+    hooks?: LoginHooks[];
+    /** Locals that override the hooks' (e.g. an SSO button naming the organization). */
+    locals?: Record<string, unknown>;
+  } = {},
 ): Promise<void> {
   const t = ctx.state.t as Translate;
+  const extra: Record<string, unknown> = {};
+  for (const h of opts.hooks ?? []) Object.assign(extra, await h.page?.(ctx, details));
   await renderPage(
     ctx,
     'login',
@@ -29,7 +60,11 @@ export async function showLogin(
       action: `/interaction/${details.uid}/login`,
       abortHref: `/interaction/${details.uid}/abort`,
       error: opts.error ?? null,
+      notice: opts.notice ?? null,
       email: opts.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
+      sso: null,
+      ...extra,
+      ...opts.locals,
     },
     opts.status,
   );
@@ -40,17 +75,28 @@ export async function submitLogin(
   provider: Provider,
   services: Services,
   limits: LoginLimits,
+  hooks: LoginHooks[] = [],
 ): Promise<void> {
   const t = ctx.state.t as Translate;
   const details = await loadInteraction(ctx, provider, 'login');
   let form: { email: string; password: string };
   try {
-    form = readForm(ctx, { email: { maxLength: 254 }, password: { maxLength: 1024 } });
+    form = readForm(ctx, { email: { maxLength: 254 }, password: { maxLength: 1024, optional: true } });
   } catch (err) {
     if (err instanceof HttpError && err.status === 400) {
-      return showLogin(ctx, provider, details, { error: t('login.missing'), status: 400 });
+      return showLogin(ctx, provider, details, { error: t('login.missing'), status: 400, hooks });
     }
     throw err;
+  }
+  if (form.password === '') {
+    // The e-mail step (L1): home-realm discovery may send the person to their organization's SSO.
+    for (const h of hooks) if (await h.beforePassword?.(ctx, details, form)) return;
+    return showLogin(ctx, provider, details, {
+      error: t('login.missing'),
+      email: form.email,
+      status: 400,
+      hooks,
+    });
   }
   const account = normalizeEmail(form.email);
   const retry = (seconds: number) =>
@@ -63,6 +109,7 @@ export async function submitLogin(
       error: retry(byIp.retryAfterSeconds),
       email: form.email,
       status: 429,
+      hooks,
     });
   }
   const byAccount = await limits.perAccount.peek(account);
@@ -72,16 +119,24 @@ export async function submitLogin(
       error: retry(byAccount.retryAfterSeconds),
       email: form.email,
       status: 429,
+      hooks,
     });
   }
+  for (const h of hooks) if (await h.beforePassword?.(ctx, details, form)) return;
 
   const user = await checkPassword(services.sor, form.email, form.password);
   if (!user) {
     await limits.perAccount.consume(account);
     services.logger.info({ event: 'login.failed', interaction: details.uid }, 'password sign-in failed');
-    return showLogin(ctx, provider, details, { error: t('login.invalid'), email: form.email, status: 401 });
+    return showLogin(ctx, provider, details, {
+      error: t('login.invalid'),
+      email: form.email,
+      status: 401,
+      hooks,
+    });
   }
   await limits.perAccount.reset(account);
+  for (const h of hooks) if (await h.afterPassword?.(ctx, details, user, form.email)) return;
 
   const redirectTo = await provider.interactionResult(
     ctx.req,

@@ -7,17 +7,19 @@ import type { Interaction } from 'oidc-provider';
 import type { Services } from '../services.ts';
 import { abortInteraction, showConsent, submitConsent } from './consent.ts';
 import { loadInteraction } from './load.ts';
-import { showLogin, submitLogin } from './login.ts';
+import { type LoginHooks, showLogin, submitLogin } from './login.ts';
 import { createLoginLimits } from './login-limits.ts';
 
 export type PromptPage = (ctx: Context, details: Interaction) => Promise<void>;
 
 export interface InteractionExtension {
-  /** Page shown by GET /interaction/:uid for this prompt name. */
-  prompt: string;
-  show: PromptPage;
+  /** Page shown by GET /interaction/:uid for this prompt name (with `show`). */
+  prompt?: string;
+  show?: PromptPage;
   /** Extra routes under /interaction/:uid/. */
   routes?: (router: Router) => void;
+  /** Hooks into the e-mail/password step (e.g. enterprise SSO). */
+  login?: LoginHooks;
 }
 
 export function interactionRouter(
@@ -27,10 +29,11 @@ export function interactionRouter(
 ) {
   const router = new Router({ prefix: '/interaction/:uid' });
   const limits = createLoginLimits(services.eph, services.config);
+  const hooks = extensions.flatMap((e) => (e.login ? [e.login] : []));
   const pages = new Map<string, PromptPage>([
-    ['login', (ctx, details) => showLogin(ctx, provider, details)],
+    ['login', (ctx, details) => showLogin(ctx, provider, details, { hooks })],
     ['consent', (ctx, details) => showConsent(ctx, provider, details)],
-    ...extensions.map((e) => [e.prompt, e.show] as [string, PromptPage]),
+    ...extensions.flatMap((e) => (e.prompt && e.show ? [[e.prompt, e.show] as [string, PromptPage]] : [])),
   ]);
 
   router.get('/', async (ctx) => {
@@ -39,7 +42,7 @@ export function interactionRouter(
     if (!page) throw new Error(`no page for prompt ${details.prompt.name}`);
     await page(ctx, details);
   });
-  router.post('/login', (ctx) => submitLogin(ctx, provider, services, limits));
+  router.post('/login', (ctx) => submitLogin(ctx, provider, services, limits, hooks));
   router.post('/consent', (ctx) => submitConsent(ctx, provider));
   router.get('/abort', (ctx) => abortInteraction(ctx, provider));
   for (const e of extensions) e.routes?.(router);

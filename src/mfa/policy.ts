@@ -9,7 +9,10 @@ export interface PolicyContext {
   user: { id: string; email: string };
   memberships: Array<{
     role: Role;
-    org: Pick<Organization, 'id' | 'name' | 'plan' | 'requireMfaForAllUsers' | 'ssoEnforced'>;
+    org: Pick<Organization, 'id' | 'name' | 'plan' | 'requireMfaForAllUsers' | 'ssoEnforced'> & {
+      /** The org's SSO connection setting "trust upstream MFA only" (F2): see `upstreamMfa`. */
+      trustUpstreamMfaOnly?: boolean;
+    };
   }>;
   /** Factors the user has enrolled and can use now (a locked factor is not listed). */
   enrolled: FactorType[];
@@ -18,6 +21,8 @@ export interface PolicyContext {
     amr: string[];
     /** Set when the sign-in came through an organization's enterprise SSO connection (F1). */
     ssoOrgId?: string;
+    /** The upstream provider of that sign-in reported multi-factor authentication (src/sso/amr.ts). */
+    upstreamMfa?: boolean;
   };
   client?: { clientId: string };
   /** acr values the relying party asked for (acr_values, or an essential acr claim). */
@@ -71,8 +76,14 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
 
   const stepUp = context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA);
   const sso = context.authentication.ssoOrgId;
-  const viaEnforcedSso = context.memberships.find((m) => m.org.id === sso && m.org.ssoEnforced);
-  // P2: the organization whose enforced SSO this sign-in came through relies on its own IdP.
+  // P2: the organization whose enforced SSO this sign-in came through relies on its own IdP; with
+  // "trust upstream MFA only" only when that IdP reported MFA, else our own step runs (F2).
+  const viaEnforcedSso = context.memberships.find(
+    (m) =>
+      m.org.id === sso &&
+      m.org.ssoEnforced &&
+      (!m.org.trustUpstreamMfaOnly || context.authentication.upstreamMfa === true),
+  );
   const mandates = context.memberships.filter(
     (m) => (m.org.plan === 'paid' || m.org.requireMfaForAllUsers) && m.org.id !== viaEnforcedSso?.org.id,
   );

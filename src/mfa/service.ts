@@ -2,6 +2,7 @@
 // limits. Both the sign-in prompt and the settings pages use it.
 import type { AuditWho } from '../audit.ts';
 import { type Amr, requestsMfa } from '../oidc/acr.ts';
+import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
 import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
@@ -43,6 +44,17 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     ]),
   );
   const guard = createAttemptGuard(deps);
+  const ssoMarks = createSsoMarks(deps.eph.kv, deps.config);
+
+  /** How a session (or a token of it) authenticated: its amr, and the SSO mark of P2 if any. */
+  async function authenticationOf(session: {
+    uid: string | undefined;
+    accountId: string;
+    amr: string[] | undefined;
+  }): Promise<{ amr: string[] } & SsoAuthentication> {
+    const amr = session.amr ?? [];
+    return { amr, ...(await ssoMarks.read(session.uid, session.accountId, amr)) };
+  }
 
   async function load(userId: string): Promise<UserMfaState | undefined> {
     const [user, memberships, records] = await Promise.all([
@@ -57,7 +69,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
 
   function decide(
     state: UserMfaState,
-    session: { amr?: string[]; ssoOrgId?: string },
+    session: { amr?: string[] } & SsoAuthentication,
     request: { clientId?: string; acrValues?: string; essentialAcr?: string[] } = {},
   ): MfaDecision {
     const requestedAcr = [
@@ -66,9 +78,16 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     ];
     const context: PolicyContext = {
       user: { id: state.user.id, email: state.user.email },
-      memberships: state.memberships.map((m) => ({ role: m.role, org: m.org })),
+      memberships: state.memberships.map((m) => ({
+        role: m.role,
+        org: { ...m.org, trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true },
+      })),
       enrolled: state.enrolled,
-      authentication: { amr: session.amr ?? [], ssoOrgId: session.ssoOrgId },
+      authentication: {
+        amr: session.amr ?? [],
+        ssoOrgId: session.ssoOrgId,
+        upstreamMfa: session.upstreamMfa,
+      },
       client: request.clientId ? { clientId: request.clientId } : undefined,
       requestedAcr,
     };
@@ -109,6 +128,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     factors,
     load,
     decide,
+    authenticationOf,
+    ssoMarks,
     verify,
     guard,
     totpEnrollment: createTotpEnrollment(deps),

@@ -13,13 +13,18 @@ export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
   return async (ctx, sub, token): Promise<Account | undefined> => {
     if (!isUserId(sub)) return undefined;
     if (token && ctx.oidc?.route === 'token') {
-      const { amr = [], clientId } = token as { amr?: string[]; clientId?: string };
+      const {
+        amr = [],
+        clientId,
+        sessionUid,
+      } = token as { amr?: string[]; clientId?: string; sessionUid?: string };
       if (!amr.includes('mfa')) {
         const state = await mfa.load(sub);
         if (!state) return undefined;
+        // The SSO mark of the session the code or refresh token came from (P2, F2).
         const decision = mfa.decide(
           state,
-          { amr, ssoOrgId: (token as { ssoOrgId?: string }).ssoOrgId },
+          await mfa.authenticationOf({ uid: sessionUid, accountId: sub, amr }),
           { clientId },
         );
         if (decision.requirement === 'required') return undefined;

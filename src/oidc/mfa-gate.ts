@@ -19,6 +19,8 @@ export function createMfaGate(mfa: MfaService): MfaGate {
     const { session } = ctx.oidc;
     const accountId = session?.accountId;
     if (!accountId) return false; // the login prompt comes first
+    // A sign-in that just finished (resume): record or drop its SSO mark (P2, src/sso/session-mark.ts).
+    await mfa.ssoMarks.record(ctx);
     const amr = session.amr ?? [];
     const essential = essentialAcrValues(ctx);
     // An essential acr this session does not meet: the MFA page either meets it (ACR_MFA) or
@@ -28,11 +30,11 @@ export function createMfaGate(mfa: MfaService): MfaGate {
     const state = await mfa.load(accountId);
     if (!state) return true;
     const params = ctx.oidc.params as { acr_values?: string; client_id?: string } | undefined;
-    const decision = mfa.decide(
-      state,
-      { amr },
-      { clientId: params?.client_id, acrValues: params?.acr_values, essentialAcr: essential },
-    );
+    const decision = mfa.decide(state, await mfa.authenticationOf({ uid: session.uid, accountId, amr }), {
+      clientId: params?.client_id,
+      acrValues: params?.acr_values,
+      essentialAcr: essential,
+    });
     return decision.requirement === 'required';
   };
 }

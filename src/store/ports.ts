@@ -13,6 +13,7 @@ import type {
   Organization,
   Plan,
   Role,
+  SsoLink,
   SsoSettings,
   User,
 } from './records.ts';
@@ -69,6 +70,15 @@ export interface SystemOfRecord {
   findOrgById(id: string): Promise<Organization | undefined>;
   listOrgs(): Promise<Organization[]>;
   updateOrg(id: string, patch: OrgPatch): Promise<Organization | undefined>;
+  /** Organizations whose SSO connection covers this e-mail domain (case-insensitive) (F1). */
+  findOrgsBySsoDomain(domain: string): Promise<Organization[]>;
+
+  /** The link of an upstream subject (issuer + sub) to a local user, if any (F1). */
+  findSsoLink(issuer: string, subject: string): Promise<SsoLink | undefined>;
+  /** Links an upstream subject; ConflictError when the subject, or the user in that org, is linked. */
+  createSsoLink(input: { issuer: string; subject: string; orgId: string; userId: string }): Promise<SsoLink>;
+  /** Removes the links made through an organization's connection (when it is removed or re-pointed). */
+  deleteSsoLinksOfOrg(orgId: string): Promise<number>;
 
   /** Adds or changes (upsert) a membership. */
   setMembership(userId: string, orgId: string, role: Role): Promise<void>;

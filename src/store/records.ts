@@ -20,6 +20,20 @@ export interface SsoSettings {
   scopes: string;
   domains: string[];
   trustUpstreamMfaOnly: boolean;
+  /** Just-in-time creation of a member on a first sign-in with no local account (off by default). */
+  jitProvisioning?: boolean;
+}
+
+/**
+ * A durable link between an upstream subject (issuer + sub) and a local user, made through one
+ * organization's SSO connection (src/sso/link.ts). One upstream subject is linked at most once.
+ */
+export interface SsoLink {
+  issuer: string;
+  subject: string;
+  orgId: string;
+  userId: string;
+  createdAt: Date;
 }
 
 export interface Organization {

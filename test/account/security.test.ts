@@ -134,7 +134,10 @@ for (const mode of STORE_MODES) {
       const browser = new Browser();
       const page = await accountSignIn(browser, server, 'csrf@example.test', PASSWORD, secret);
       assert.ok(csrfOf(page).length > 20);
-      for (const csrf of [undefined, 'x'.repeat(43), `${csrfOf(page).slice(0, -1)}A`]) {
+      const token = csrfOf(page);
+      // The last character changed, never to itself.
+      const tampered = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+      for (const csrf of [undefined, 'x'.repeat(43), tampered]) {
         const form: Record<string, string> = { code: await appCode(secret, 2) };
         if (csrf) form.csrf = csrf;
         const res = await browser.request(url('/account/security/totp/disable'), { form });

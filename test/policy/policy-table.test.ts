@@ -113,3 +113,36 @@ describe('MFA policy table (P1–P5, default hook)', () => {
     assert.equal(got.orgId, 'org-other');
   });
 });
+
+// F2: the connection setting "trust upstream MFA only" — an SSO sign-in through the enforcing
+// organization is exempt only when the upstream reported MFA; otherwise the organization's own
+// mandate (and P4) applies as if the sign-in had not come through its SSO.
+describe('MFA policy table: "trust upstream MFA only" (F2, P2, default hook)', () => {
+  let rows = 0;
+  for (const plan of PLANS)
+    for (const requireMfa of SWITCHES)
+      for (const enrolled of ENROLLED)
+        for (const portfolio of PORTFOLIOS)
+          for (const upstreamMfa of [false, true]) {
+            rows++;
+            const sso: Sso = upstreamMfa ? 'enforced-signed-in-via-sso' : 'enforced-signed-in-with-password';
+            const want = expected(plan, requireMfa, sso, enrolled, portfolio);
+            it(`plan=${plan} switch=${requireMfa ? 'on' : 'off'} enrolled=[${enrolled.join(',')}] portfolio=${portfolio} upstream-mfa=${upstreamMfa} → ${want.requirement}${want.mustEnroll ? ' (enroll)' : ''}`, () => {
+              const context = contextFor(plan, requireMfa, 'enforced-signed-in-via-sso', enrolled, portfolio);
+              context.memberships[0].org = { ...context.memberships[0].org, trustUpstreamMfaOnly: true };
+              context.authentication = { ...context.authentication, upstreamMfa };
+              const got = defaultMfaPolicy(context);
+              assert.equal(got.requirement, want.requirement);
+              assert.equal(got.mustEnroll, want.mustEnroll);
+            });
+          }
+  it('the table has every combination (2 × 2 × 4 × 3 × 2 = 96 rows)', () => assert.equal(rows, 96));
+
+  it('F2: without the setting, upstream MFA makes no difference to an enforced SSO sign-in', () => {
+    for (const upstreamMfa of [false, true]) {
+      const context = contextFor('paid', false, 'enforced-signed-in-via-sso', [], 'single');
+      context.authentication = { ...context.authentication, upstreamMfa };
+      assert.equal(defaultMfaPolicy(context).requirement, 'exempt');
+    }
+  });
+});

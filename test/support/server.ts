@@ -1,14 +1,14 @@
 // Starts a real Deadbolt server for end-to-end tests, on embedded stores (PGlite in memory + memory
 // KV) or on the machine's PostgreSQL (a fresh database) and Redis (a fresh key prefix).
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { hashPassword } from '../../src/crypto/password.ts';
-import { buildApp, listen, openServices, type RunningServer } from '../../src/server.ts';
+import { buildApp, createLogger, listen, openServices, type RunningServer } from '../../src/server.ts';
 import type { Role } from '../../src/store/records.ts';
 import { createTestDatabase } from './postgres.ts';
 
@@ -58,6 +58,8 @@ export interface TestServer extends RunningServer {
     password: string,
     org?: { plan?: 'free' | 'paid'; role?: Role; requireMfa?: boolean },
   ): Promise<string>;
+  /** Every log line written so far (pino JSON), when started with captureLogs. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Options of the app, e.g. a replaced MFA policy hook. */
   app?: AppOptions;
+  /** Keep the server's log lines in memory (`server.logs()`), at LOG_LEVEL=debug unless set. */
+  captureLogs?: boolean;
 }
 
 export async function startTestServer(mode: StoreMode, options: TestServerOptions = {}): Promise<TestServer> {
@@ -81,7 +85,7 @@ export async function startTestServer(mode: StoreMode, options: TestServerOption
     ISSUER: issuer,
     DATA_DIR: ':memory:',
     CLIENTS_FILE: clientsFile,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? (options.captureLogs ? 'debug' : 'silent'),
     DEMO: 'false',
     ...options.env,
   };
@@ -94,12 +98,18 @@ export async function startTestServer(mode: StoreMode, options: TestServerOption
     env.REDIS_URL ??= REDIS_URL;
   }
   const config = await loadConfig(env);
-  const services = await openServices(config);
+  const lines: string[] = [];
+  const logger = createLogger(
+    config,
+    options.captureLogs ? { write: (line: string) => void lines.push(line) } : undefined,
+  );
+  const services = await openServices(config, logger);
   const running = await listen(services, buildApp(services, options.app));
   return {
     ...running,
     mode,
     issuer,
+    logs: () => lines.join(''),
     async createUser(email, password, org) {
       const { sor } = services;
       const user = await sor.createUser({ email, passwordHash: await hashPassword(password) });
@@ -116,6 +126,7 @@ export async function startTestServer(mode: StoreMode, options: TestServerOption
     async stop() {
       await running.close();
       await db?.drop();
+      await rm(clientsFile, { force: true });
     },
   };
 }

@@ -10,6 +10,7 @@ import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
 import { completeMfa, type MfaStep } from './context.ts';
+import { type SmsChallengeMode, smsChallengeView } from './sms.ts';
 
 const METHODS: readonly FactorType[] = ['totp', 'sms', 'backup_code'];
 
@@ -19,6 +20,8 @@ export interface ChallengeView {
   notice?: string | null;
   status?: number;
   canSubmit?: boolean;
+  /** SMS only: send when the page opens (GET default), resend on request, or only describe (POST default). */
+  smsMode?: SmsChallengeMode;
 }
 
 export function pickMethod(step: MfaStep, requested: unknown): FactorType | undefined {
@@ -41,23 +44,22 @@ export async function showChallenge(
   const backupLeft = mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
   const factor = mfa.factors.get(method);
   let challengeError: string | undefined;
+  let challengeNotice: string | undefined;
+  let challengeStatus: number | undefined;
   let resend: { action: string; label: string; waitSeconds: number; waitText: string } | null = null;
   let intro = t(`mfa.intro.${method}`, { issuer: ctx.state.issuerName ?? 'Deadbolt' });
   if (factor && method === 'sms') {
-    const state = await factor.challenge({
-      user: step.state.user,
-      records: step.state.records,
-      flowKey: step.details.uid,
-      resend: false,
-    });
-    intro = t('mfa.intro.sms', { phone: state.sentTo ?? '' });
-    challengeError = state.error;
-    resend = {
-      action: `${base}/mfa/resend`,
-      label: t('sms.resend'),
-      waitSeconds: state.retryAfterSeconds ?? 0,
-      waitText: t('sms.wait', { seconds: state.retryAfterSeconds ?? 0 }),
-    };
+    // L2/S3: a code is sent when the step opens; a re-rendered page after a POST only describes.
+    const sms = await smsChallengeView(
+      ctx,
+      mfa,
+      step,
+      view.smsMode ?? (ctx.method === 'GET' ? 'open' : 'status'),
+    );
+    ({ intro, resend } = sms);
+    challengeError = sms.error;
+    challengeNotice = sms.notice;
+    challengeStatus = sms.status;
   }
   const alternatives: Array<{ href: string; label: string }> = [];
   const allowed = step.decision.allowedFactors;
@@ -80,13 +82,13 @@ export async function showChallenge(
       method,
       action: `${base}/mfa/verify`,
       error: view.error ?? challengeError ?? null,
-      notice: view.notice ?? null,
+      notice: [view.notice, challengeNotice].filter(Boolean).join(' ') || null,
       canSubmit: view.canSubmit ?? true,
       resend,
       alternatives,
       noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
     },
-    view.status,
+    view.status ?? challengeStatus,
   );
 }
 

@@ -29,14 +29,21 @@ export async function loadMfaStep(
   if (!accountId) throw interactionExpired();
   const state = await mfa.load(accountId);
   if (!state) throw interactionExpired();
-  const session = details.session as { amr?: string[] } | undefined;
+  const session = details.session as { amr?: string[]; uid?: string } | undefined;
   const amr = session?.amr ?? [];
   const params = details.params as { client_id?: string; acr_values?: string };
-  const decision = mfa.decide(state, { amr }, { clientId: params.client_id, acrValues: params.acr_values });
+  const decision = mfa.decide(
+    state,
+    await mfa.authenticationOf({ uid: session?.uid, accountId, amr }), // P2: the session's SSO mark
+    { clientId: params.client_id, acrValues: params.acr_values },
+  );
   const login = (
     details.lastSubmission as { login?: { accountId?: string; ts?: number; amr?: string[] } } | undefined
   )?.login;
-  const passwordAt = login?.accountId === accountId && login.amr?.includes('pwd') ? login.ts : undefined;
+  // A password typed, or an SSO sign-in completed, in this very interaction counts as the
+  // re-authentication of T1 while fresh (an SSO-only member may have no password to re-enter).
+  const primary = login?.amr?.includes('pwd') || login?.amr?.includes('fed');
+  const passwordAt = login?.accountId === accountId && primary ? login.ts : undefined;
   return { details, state, decision, amr, passwordAt };
 }
 

@@ -11,12 +11,17 @@ import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import { completeMfa, type MfaStep } from './context.ts';
+import { enrollChoices, showSmsEnrollment } from './sms-enroll.ts';
 
 export function enrollmentViews(ctx: Context, services: Services, mfa: MfaService) {
   const t = ctx.state.t as Translate;
   return {
     /** The password step (T1); `expired` shows the re-authentication-required message. */
-    reauth(action: string, email: string, opts: { expired?: boolean; error?: string; status?: number; csrf?: string } = {}) {
+    reauth(
+      action: string,
+      email: string,
+      opts: { expired?: boolean; error?: string; status?: number; csrf?: string } = {},
+    ) {
       const error = opts.error ?? (opts.expired ? t('reauth.required') : null);
       return renderPage(
         ctx,
@@ -34,6 +39,8 @@ export function enrollmentViews(ctx: Context, services: Services, mfa: MfaServic
       error?: string | null;
       csrf?: string;
       status?: number;
+      /** Other methods offered next to the app (SMS during sign-in). */
+      choices?: Array<{ href: string; label: string }>;
     }) {
       const pending = await mfa.totpEnrollment.start(opts.userFlow.user, opts.userFlow.flowKey, opts.restart);
       return renderPage(
@@ -48,6 +55,7 @@ export function enrollmentViews(ctx: Context, services: Services, mfa: MfaServic
           confirmAction: `${opts.base}/enroll/totp/confirm`,
           restartAction: `${opts.base}/enroll/totp/restart`,
           csrf: opts.csrf,
+          choices: opts.choices ?? [],
         },
         opts.status,
       );
@@ -77,10 +85,20 @@ export async function showEnrollment(
 ) {
   const base = `/interaction/${step.details.uid}/mfa`;
   const views = enrollmentViews(ctx, services, mfa);
+  // S1: SMS (?enroll=sms) starts with the same re-authentication, and comes back to SMS after it.
+  const sms = ctx.method === 'GET' && ctx.query.enroll === 'sms';
   if (opts.expired || !(await isFresh(mfa, step))) {
-    return views.reauth(`${base}/reauth`, step.state.user.email, { expired: opts.expired });
+    return views.reauth(`${base}/reauth${sms ? '?enroll=sms' : ''}`, step.state.user.email, {
+      expired: opts.expired,
+    });
   }
-  return views.totp({ userFlow: { user: step.state.user, flowKey: step.details.uid }, base, required: true });
+  if (sms) return showSmsEnrollment(ctx, services, mfa, step);
+  return views.totp({
+    userFlow: { user: step.state.user, flowKey: step.details.uid },
+    base,
+    required: true,
+    choices: enrollChoices(ctx, services, mfa, step.details.uid),
+  });
 }
 
 export async function submitReauth(
@@ -118,7 +136,7 @@ export async function submitReauth(
   }
   await mfa.reauth.mark(step.details.uid, step.state.user.id);
   ctx.status = 303;
-  ctx.redirect(`/interaction/${step.details.uid}`);
+  ctx.redirect(`/interaction/${step.details.uid}${ctx.query.enroll === 'sms' ? '?enroll=sms' : ''}`);
 }
 
 export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
@@ -157,6 +175,7 @@ export async function confirmTotp(
       required: true,
       status: 429,
       error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+      choices: enrollChoices(ctx, services, mfa, step.details.uid),
     });
   }
   const result = await mfa.totpEnrollment.confirm(
@@ -168,7 +187,14 @@ export async function confirmTotp(
   if (!result.ok) {
     if (result.reason === 'incorrect') await mfa.guard.fail(step.state.user.id, ctx.ip, undefined, who);
     const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
-    return views.totp({ userFlow, base, required: true, status: 400, error });
+    return views.totp({
+      userFlow,
+      base,
+      required: true,
+      status: 400,
+      error,
+      choices: enrollChoices(ctx, services, mfa, step.details.uid),
+    });
   }
   await mfa.guard.succeed(step.state.user.id);
   await mfa.reauth.clear(step.details.uid);

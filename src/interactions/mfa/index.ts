@@ -11,6 +11,7 @@ import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
 import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
+import { smsRoutes } from './sms.ts';
 
 /** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
 async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promise<boolean> {
@@ -62,6 +63,9 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
       router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));
       router.post('/mfa/enroll/totp/confirm', async (ctx) =>
         confirmTotp(ctx, provider, services, mfa, await step(ctx)),
+      );
+      smsRoutes(router, provider, services, mfa, step, (ctx, s) =>
+        showChallenge(ctx, mfa, s, { method: 'sms', smsMode: 'resend' }),
       );
     },
   };

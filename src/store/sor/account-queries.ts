@@ -16,7 +16,7 @@ export function toUser(r: Selectable<UsersTable>): User {
   return { id: r.id, email: r.email, passwordHash: r.password_hash, createdAt: r.created_at };
 }
 
-function toOrg(r: Selectable<OrganizationsTable>): Organization {
+export function toOrg(r: Selectable<OrganizationsTable>): Organization {
   return {
     id: r.id,
     name: r.name,

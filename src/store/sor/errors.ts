@@ -34,6 +34,8 @@ function isUnavailable(err: unknown, depth = 0): boolean {
 const CONFLICT_MESSAGES: Record<string, string> = {
   users_email_lower_key: 'e-mail address already registered',
   factors_one_totp_sms_per_user: 'a factor of this type is already enrolled',
+  sso_links_pkey: 'this upstream account is already linked',
+  sso_links_org_user_key: 'this user is already linked to another upstream account of the organization',
 };
 
 export function mapError(err: unknown): unknown {

@@ -14,6 +14,7 @@ import type {
   Organization,
   Plan,
   Role,
+  SsoLink,
   User,
 } from '../records.ts';
 import * as accounts from './account-queries.ts';
@@ -21,6 +22,7 @@ import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
+import * as sso from './sso-queries.ts';
 
 export class KyselySystemOfRecord implements SystemOfRecord {
   readonly kind: 'postgres' | 'pglite';
@@ -90,6 +92,22 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   updateOrg(id: string, patch: OrgPatch): Promise<Organization | undefined> {
     return run(() => accounts.updateOrg(this.db, id, patch));
+  }
+
+  findOrgsBySsoDomain(domain: string): Promise<Organization[]> {
+    return run(() => sso.findOrgsBySsoDomain(this.db, domain));
+  }
+
+  findSsoLink(issuer: string, subject: string): Promise<SsoLink | undefined> {
+    return run(() => sso.findSsoLink(this.db, issuer, subject));
+  }
+
+  createSsoLink(input: { issuer: string; subject: string; orgId: string; userId: string }): Promise<SsoLink> {
+    return run(() => sso.createSsoLink(this.db, input));
+  }
+
+  deleteSsoLinksOfOrg(orgId: string): Promise<number> {
+    return run(() => sso.deleteSsoLinksOfOrg(this.db, orgId));
   }
 
   setMembership(userId: string, orgId: string, role: Role): Promise<void> {

@@ -102,8 +102,32 @@ const initial: Migration = {
   },
 };
 
+// Enterprise SSO (F1): links of upstream subjects to local users, and the domain lookup of
+// home-realm discovery. A table rather than the organization's jsonb: the primary key makes one
+// upstream subject linkable once (two concurrent first sign-ins cannot both link), a user is linked
+// at most once per organization, and deleting a user or an organization removes its links.
+const ssoLinks: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('sso_links')
+      .addColumn('issuer', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('org_id', 'uuid', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+      .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addPrimaryKeyConstraint('sso_links_pkey', ['issuer', 'subject'])
+      .addUniqueConstraint('sso_links_org_user_key', ['org_id', 'user_id'])
+      .execute();
+    await db.schema.createIndex('sso_links_user_id_idx').on('sso_links').column('user_id').execute();
+    await sql`create index organizations_sso_domains_idx on organizations using gin ((sso -> 'domains'))`.execute(
+      db,
+    );
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_sso_links': ssoLinks,
 };
 
 /** Applies every pending migration; throws the first failure. */

@@ -67,10 +67,19 @@ export interface AuditEventsTable {
   details: Jsonb<Record<string, unknown>>;
 }
 
+export interface SsoLinksTable {
+  issuer: string;
+  subject: string;
+  org_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
   factors: FactorsTable;
   audit_events: AuditEventsTable;
+  sso_links: SsoLinksTable;
 }
