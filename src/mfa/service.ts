@@ -4,7 +4,7 @@ import type { AuditWho } from '../audit.ts';
 import { type Amr, requestsMfa } from '../oidc/acr.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
-import { createAttemptGuard } from './attempts.ts';
+import { type AttemptState, createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
 import { type Factor, type FactorDeps, isLocked } from './factor.ts';
 import { defaultMfaPolicy, type MfaDecision, type MfaPolicy, type PolicyContext } from './policy.ts';
@@ -100,6 +100,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     code: string,
     flowKey: string,
     who: AuditWho & { ip: string },
+    /** The counters, when the caller already read them for this request. */
+    checked?: AttemptState,
   ): Promise<MfaVerifyOutcome> {
     const factor = factors.get(type);
     const allowed = type === 'backup_code' ? state.enrolled.includes('totp') : true;
@@ -107,7 +109,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
       const locked = state.records.some((r) => r.type === type && isLocked(r));
       return { ok: false, error: locked ? 'locked' : 'not_enrolled' };
     }
-    const before = await guard.check(state.user.id, who.ip);
+    const before = checked ?? (await guard.check(state.user.id, who.ip));
     if (!before.allowed)
       return { ok: false, error: 'rate_limited', retryAfterSeconds: before.retryAfterSeconds };
     const result = await factor.verify({ user: state.user, records: state.records, code, flowKey });

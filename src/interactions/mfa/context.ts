@@ -4,12 +4,15 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { interactionExpired } from '../../http/errors.ts';
+import type { AttemptState } from '../../mfa/attempts.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
-import { loadInteraction } from '../load.ts';
+import { checkInteractionSession, findInteraction } from '../load.ts';
 
 export interface MfaStep {
   details: Interaction;
+  /** The user's wrong-code counters, read alongside the rest when the step verifies a code. */
+  attempts?: AttemptState;
   state: UserMfaState;
   decision: MfaDecision;
   amr: string[];
@@ -17,26 +20,36 @@ export interface MfaStep {
   passwordAt: number | undefined;
 }
 
+/**
+ * The interaction (already loaded by the caller, or read here) and, in parallel, its session check,
+ * the user's factors and organizations, the session's SSO mark and — for a code check — the
+ * attempt counters: the MFA verify request makes three Redis round trips in all.
+ */
 export async function loadMfaStep(
   ctx: Context,
   provider: Provider,
   mfa: MfaService,
   given?: Interaction,
+  opts: { attempts?: boolean } = {},
 ): Promise<MfaStep> {
-  const details = given ?? (await loadInteraction(ctx, provider, 'mfa'));
+  const details = given ?? (await findInteraction(ctx, provider));
   if (details.prompt.name !== 'mfa') throw interactionExpired();
   const accountId = details.session?.accountId;
   if (!accountId) throw interactionExpired();
-  const state = await mfa.load(accountId);
-  if (!state) throw interactionExpired();
   const session = details.session as { amr?: string[]; uid?: string } | undefined;
   const amr = session?.amr ?? [];
+  const [, state, authentication, attempts] = await Promise.all([
+    given ? undefined : checkInteractionSession(provider, details),
+    mfa.load(accountId),
+    mfa.authenticationOf({ uid: session?.uid, accountId, amr }), // P2: the session's SSO mark
+    opts.attempts ? mfa.guard.check(accountId, ctx.ip) : undefined,
+  ]);
+  if (!state) throw interactionExpired();
   const params = details.params as { client_id?: string; acr_values?: string };
-  const decision = mfa.decide(
-    state,
-    await mfa.authenticationOf({ uid: session?.uid, accountId, amr }), // P2: the session's SSO mark
-    { clientId: params.client_id, acrValues: params.acr_values },
-  );
+  const decision = mfa.decide(state, authentication, {
+    clientId: params.client_id,
+    acrValues: params.acr_values,
+  });
   const login = (
     details.lastSubmission as { login?: { accountId?: string; ts?: number; amr?: string[] } } | undefined
   )?.login;
@@ -44,7 +57,7 @@ export async function loadMfaStep(
   // re-authentication of T1 while fresh (an SSO-only member may have no password to re-enter).
   const primary = login?.amr?.includes('pwd') || login?.amr?.includes('fed');
   const passwordAt = login?.accountId === accountId && primary ? login.ts : undefined;
-  return { details, state, decision, amr, passwordAt };
+  return { details, attempts, state, decision, amr, passwordAt };
 }
 
 /**

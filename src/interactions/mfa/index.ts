@@ -57,7 +57,12 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     routes(router) {
       router.post('/mfa/verify', async (ctx) => {
         ctx.state.issuerName = services.config.mfa.issuerName;
-        return submitChallenge(ctx, provider, mfa, await step(ctx));
+        return submitChallenge(
+          ctx,
+          provider,
+          mfa,
+          await loadMfaStep(ctx, provider, mfa, undefined, { attempts: true }),
+        );
       });
       router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
       router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));
