@@ -1,5 +1,7 @@
 // CLI: factor-encryption keys (T4). `keys generate` prints a new `kid:key` entry; `keys rotate`
-// re-encrypts every sealed TOTP secret under the current key (the first in FACTOR_ENCRYPTION_KEYS).
+// re-encrypts every sealed secret — TOTP secrets and SSO client secrets — under the current key
+// (the first in FACTOR_ENCRYPTION_KEYS). Pending SMS challenges are sealed too, but live at most
+// SMS_CODE_TTL_SECONDS: keep an old key at least that long after rotating.
 //
 // Rotation procedure:
 //   1. `deadbolt keys generate` → put the entry FIRST in FACTOR_ENCRYPTION_KEYS, keep the old keys
@@ -12,13 +14,14 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import { reseal, SealedDataError } from '../crypto/sealed.ts';
 import { totpAad } from '../mfa/totp/factor.ts';
+import { ssoAad } from '../sso/settings.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { FactorRecord, FactorType } from '../store/records.ts';
 import { flags, print, UsageError } from './args.ts';
 
 const USAGE =
   'keys generate [--kid ID]   prints a new "kid:key" entry to put first in FACTOR_ENCRYPTION_KEYS\n' +
-  'keys rotate                re-encrypts every stored TOTP secret under the first (current) key';
+  'keys rotate                re-encrypts every stored secret (TOTP, SSO client secrets) under the first (current) key';
 
 /** The AAD each sealed factor secret is bound to, by factor type. */
 const AAD: Partial<Record<FactorType, (userId: string) => string>> = { totp: totpAad };
@@ -43,7 +46,13 @@ export interface RotationResult {
   alreadyCurrent: number;
   failed: number;
   /** Rows left unchanged because their secret does not open (no secret material here). */
-  failures: Array<{ factorId: string; userId: string; type: FactorType; error: string }>;
+  failures: Array<{
+    factorId?: string;
+    userId?: string;
+    orgId?: string;
+    type: FactorType | 'sso_client_secret';
+    error: string;
+  }>;
 }
 
 /** Returns the exit code: 1 when any row could not be re-encrypted. */
@@ -93,6 +102,26 @@ export async function rotateFactorSecrets(sor: SystemOfRecord, config: Config): 
         result.alreadyCurrent++;
       } else {
         await tx.updateFactor(row.id, { secretEnc: resealed });
+        result.rotated++;
+      }
+    }
+    // SSO connections' client secrets (F1), bound to their organization.
+    for (const org of await tx.listOrgs()) {
+      const sealed = org.sso?.clientSecretEnc;
+      if (!org.sso || !sealed) continue;
+      let resealed: string;
+      try {
+        resealed = reseal(keys, sealed, ssoAad(org.id));
+      } catch (err) {
+        if (!(err instanceof SealedDataError)) throw err;
+        result.failed++;
+        result.failures.push({ orgId: org.id, type: 'sso_client_secret', error: err.code });
+        continue;
+      }
+      if (resealed === sealed) {
+        result.alreadyCurrent++;
+      } else {
+        await tx.updateOrg(org.id, { sso: { ...org.sso, clientSecretEnc: resealed } });
         result.rotated++;
       }
     }

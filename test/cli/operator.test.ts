@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open as openSealed, parseSealingKeys, seal } from '../../src/crypto/sealed.ts';
 import { totpAad } from '../../src/mfa/totp/factor.ts';
+import { ssoAad } from '../../src/sso/settings.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import {
   appCode,
@@ -238,7 +239,19 @@ describe('Operator CLI: MFA reset, audit export, key rotation (R2, R3, T4)', fun
     const bad = seal(parseSealingKeys(KEY_C), 'JBSWY3DPEHPK3PXP', totpAad(other));
     const broken = await sor.insertFactor({ userId: other, type: 'totp', secretEnc: bad });
     const sealedRows = async () => (await sor.listFactorsWithSecrets()).filter((f) => f.secretEnc);
-    const count = (await sealedRows()).length;
+    // An SSO connection's client secret is sealed with the same keys and must move too (F1).
+    const ssoOrg = await sor.createOrg({ name: 'SSO org', plan: 'paid' });
+    await sor.updateOrg(ssoOrg.id, {
+      sso: {
+        issuer: 'https://idp.example.test',
+        clientId: 'deadbolt',
+        clientSecretEnc: seal(parseSealingKeys(KEY_A), 'upstream-client-secret', ssoAad(ssoOrg.id)),
+        scopes: 'openid email',
+        domains: ['example.test'],
+        trustUpstreamMfaOnly: false,
+      },
+    });
+    const count = (await sealedRows()).length + 1;
 
     const first = await cli(['keys', 'rotate'], { FACTOR_ENCRYPTION_KEYS: `${KEY_B},${KEY_A}` });
     assert.equal(first.code, 1, 'non-zero exit when a row failed');
@@ -255,6 +268,9 @@ describe('Operator CLI: MFA reset, audit export, key rotation (R2, R3, T4)', fun
       if (row.id === broken.id) assert.equal(row.secretEnc, bad, 'the failed row is unchanged');
       else assert.ok(row.secretEnc!.startsWith(`v1.${kidB}.`), 'now under key B');
     }
+    const ssoSecret = (await sor.findOrgById(ssoOrg.id))?.sso?.clientSecretEnc ?? '';
+    assert.ok(ssoSecret.startsWith(`v1.${kidB}.`), 'the SSO client secret too');
+    assert.equal(openSealed(keysB, ssoSecret, ssoAad(ssoOrg.id)), 'upstream-client-secret');
     assert.ok(!first.stdout.includes(secret), 'no secret in the output');
 
     await sor.deleteFactor(broken.id);
