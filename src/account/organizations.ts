@@ -15,7 +15,6 @@ import type { Services } from '../services.ts';
 import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithUser, Role } from '../store/records.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
-import { endSessions } from './sessions.ts';
 
 /** R1: who may reset whose MFA inside one organization. */
 export function mayReset(
@@ -34,7 +33,7 @@ export function organizationRoutes(
   services: Services,
   mfa: MfaService,
 ): void {
-  const { sor, eph, config } = services;
+  const { sor, config } = services;
 
   async function context(ctx: Context) {
     const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
@@ -151,7 +150,7 @@ export function organizationRoutes(
       );
       return n;
     });
-    const ended = await endSessions(eph, target.userId);
+    const ended = (await mfa.sessions.endEverything(target.userId)).sessionsEnded;
     await page(ctx, c.s, c.org.id, c.role, {
       notice: t('org.reset_done', { email: target.user.email, factors: removed, sessions: ended }),
     });

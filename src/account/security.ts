@@ -15,7 +15,6 @@ import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
 import { checkPassword } from './credentials.ts';
 import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from './session.ts';
-import { endSessions } from './sessions.ts';
 
 const BASE = '/account/security';
 
@@ -25,7 +24,7 @@ export function securityRoutes(
   services: Services,
   mfa: MfaService,
 ): void {
-  const { sor, eph, config } = services;
+  const { sor, config } = services;
   const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
     const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
     if (!s) {
@@ -230,7 +229,7 @@ export function securityRoutes(
       );
     });
     // Weaker protection: every other session of this user ends.
-    await endSessions(eph, s.state.user.id, s.sessionId);
+    await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
     ctx.status = 303;
     ctx.redirect(`${BASE}?done=removed`);
   });
@@ -239,7 +238,8 @@ export function securityRoutes(
     const s = await signedIn(ctx);
     if (!s) return;
     checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
-    const n = await endSessions(eph, s.state.user.id, s.sessionId);
-    await page(ctx, s, { notice: (ctx.state.t as Translate)('security.sessions_ended', { count: n }) });
+    const { sessionsEnded } = await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
+    const notice = (ctx.state.t as Translate)('security.sessions_ended', { count: sessionsEnded });
+    await page(ctx, s, { notice });
   });
 }

@@ -4,6 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { isVoid } from '../core/sessions.ts';
 import { HttpError } from '../http/errors.ts';
 import type { MfaDecision } from '../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../mfa/service.ts';
@@ -36,6 +37,8 @@ export async function loadAccountSession(
   if (!session || !accountId) return undefined;
   const state = await mfa.load(accountId);
   if (!state) return undefined;
+  // V3: a session from before the user's last reset is not signed in, even if written back.
+  if (isVoid(state.user, (session as { loginTs?: number }).loginTs)) return undefined;
   const amr = session.amr ?? [];
   const decision = mfa.decide(state, await mfa.authenticationOf({ uid: session.uid, accountId, amr }));
   // A session that has not met the policy is not signed in here (P5).

@@ -10,13 +10,12 @@ import { describeSend, tOf } from '../interactions/mfa/sms-common.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import { canRemoveSms } from '../mfa/sms/remove.ts';
 import type { AccountSession } from './session.ts';
-import { endSessions } from './sessions.ts';
 import type { SmsSettingsScope } from './sms.ts';
 
 /** GET and POST /account/security/sms/disable, and POST …/disable/resend. */
 export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void {
   const { services, mfa, parts, base, flowKey, who, request, signedIn } = scope;
-  const { sor, eph } = services;
+  const { sor } = services;
 
   // M2: disabling SMS needs a code sent to the phone. S6/M3: never the last method of a user for
   // whom MFA is mandatory.
@@ -117,7 +116,7 @@ export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void 
         { type: 'sms', removed, proof: 'sms' },
       );
     });
-    await endSessions(eph, s.state.user.id, s.sessionId);
+    await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
     ctx.status = 303;
     ctx.redirect('/account/security?done=removed');
   });

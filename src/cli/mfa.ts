@@ -5,8 +5,9 @@
 import pino from 'pino';
 import { audit } from '../audit.ts';
 import type { Config } from '../config/index.ts';
+import { createSessionEnder } from '../core/sessions.ts';
 import { createAttemptGuard } from '../mfa/attempts.ts';
-import { listSessionIdsOfAccount, openEphemeralStore } from '../store/ephemeral/index.ts';
+import { openEphemeralStore } from '../store/ephemeral/index.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { FactorType } from '../store/records.ts';
 import { flags, print, required, UsageError } from './args.ts';
@@ -68,30 +69,29 @@ export async function mfaCommand(
 }
 
 /**
- * Ends every session of the account (the person signs in again, with a new enrollment where MFA is
- * mandatory) and lifts the per-user MFA attempt limit, so the lockout that led here does not block
- * that enrollment. Sessions live in Redis when REDIS_URL is set; otherwise they are in the memory
- * of a server process that this command cannot reach.
+ * Ends everything the user has (V3, src/core/sessions.ts — the same code path as the pages): the
+ * user's "valid after" epoch moves in the system of record, so every session and token from before
+ * is void wherever it lives; with REDIS_URL, the sessions, grants and tokens are also removed. It
+ * also lifts the per-user MFA attempt limit, so the lockout that led here does not block enrolling.
  */
 async function endSessions(
   config: Config,
   sor: SystemOfRecord,
   userId: string,
-): Promise<{ sessionsEnded: number | null; note?: string }> {
+): Promise<{ sessionsEnded: number | null; grantsRevoked?: number; note?: string }> {
   if (!config.redisUrl) {
+    await sor.revokeSessionsBefore(userId, Math.floor(Date.now() / 1000) + 1);
     return {
       sessionsEnded: null,
-      note: "REDIS_URL is not set: sessions are held in the server process's memory, which this command cannot reach; with the embedded stores the server is stopped while the CLI runs, so its sessions are already gone — otherwise restart the server to end them",
+      note: "REDIS_URL is not set: every session and token of the user is void from now on; the sessions themselves are held in the server process's memory and are refused there at their next use",
     };
   }
   const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
   try {
-    const ids = await listSessionIdsOfAccount(eph, userId);
-    const sessions = new eph.OidcAdapter('Session');
-    for (const id of ids) await sessions.destroy(id);
+    const ended = await createSessionEnder(sor, eph).endEverything(userId);
     const logger = pino({ level: 'silent' });
     await createAttemptGuard({ config, sor, eph, logger }).succeed(userId);
-    return { sessionsEnded: ids.length };
+    return ended;
   } finally {
     await eph.close();
   }

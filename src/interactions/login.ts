@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { checkPassword, normalizeEmail } from '../account/credentials.ts';
+import { authTimeFor } from '../core/sessions.ts';
 import { HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
@@ -124,6 +125,7 @@ export async function submitLogin(
   }
   for (const h of hooks) if (await h.beforePassword?.(ctx, details, form)) return;
 
+  const startedAt = Date.now(); // V3: before the user is read
   const user = await checkPassword(services.sor, form.email, form.password);
   if (!user) {
     await limits.perAccount.consume(account);
@@ -141,7 +143,7 @@ export async function submitLogin(
   const redirectTo = await provider.interactionResult(
     ctx.req,
     ctx.res,
-    { login: { accountId: user.id, amr: ['pwd'], acr: ACR_PASSWORD, ts: Math.floor(Date.now() / 1000) } },
+    { login: { accountId: user.id, amr: ['pwd'], acr: ACR_PASSWORD, ts: authTimeFor(user, startedAt) } },
     { mergeWithLastSubmission: false },
   );
   ctx.status = 303;

@@ -1,6 +1,7 @@
 // The MFA service: the user's factors and policy decision, and code verification with attempt
 // limits. Both the sign-in prompt and the settings pages use it.
 import type { AuditWho } from '../audit.ts';
+import { createSessionEnder } from '../core/sessions.ts';
 import { type Amr, requestsMfa } from '../oidc/acr.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
@@ -135,6 +136,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     verify,
     guard,
     totpEnrollment: createTotpEnrollment(deps),
+    /** V3: the one way to end every session, grant and token of a user. */
+    sessions: createSessionEnder(sor, deps.eph),
     reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
   };
 }

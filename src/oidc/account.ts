@@ -3,6 +3,7 @@
 // no longer satisfies the policy (e.g. the organization went paid, or a host's hook changed its
 // mind) is refused with invalid_grant.
 import type { Account, FindAccount } from 'oidc-provider';
+import { isVoid } from '../core/sessions.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 
@@ -12,12 +13,18 @@ export const isUserId = (value: unknown): value is string => typeof value === 's
 export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
   return async (ctx, sub, token): Promise<Account | undefined> => {
     if (!isUserId(sub)) return undefined;
+    const user = await sor.findUserById(sub);
+    if (!user) return undefined;
     if (token && ctx.oidc?.route === 'token') {
       const {
         amr = [],
+        authTime,
         clientId,
         sessionUid,
-      } = token as { amr?: string[]; clientId?: string; sessionUid?: string };
+      } = token as { amr?: string[]; authTime?: number; clientId?: string; sessionUid?: string };
+      // V3: a code or refresh token of a sign-in that began before the user's last reset is void
+      // (invalid_grant), even one minted by a request that raced the reset.
+      if (isVoid(user, authTime)) return undefined;
       if (!amr.includes('mfa')) {
         const state = await mfa.load(sub);
         if (!state) return undefined;
@@ -30,8 +37,6 @@ export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
         if (decision.requirement === 'required') return undefined;
       }
     }
-    const user = await sor.findUserById(sub);
-    if (!user) return undefined;
     return {
       accountId: user.id,
       claims: () => ({ sub: user.id, email: user.email, email_verified: true }),

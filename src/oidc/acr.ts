@@ -24,3 +24,23 @@ export function requestsMfa(acrValues: string | undefined): boolean {
   // by a password-only session.
   return requested.length > 0 && requested.every((v) => v === ACR_MFA);
 }
+
+/**
+ * Values of an essential `acr` claim request (the claims parameter, parsed or as sent), if any.
+ * The gate and the MFA step both ask this, so an essential acr leads where acr_values does (P6).
+ */
+export function essentialAcrOf(claims: unknown): string[] {
+  let parsed = claims;
+  if (typeof claims === 'string') {
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      return []; // an invalid claims parameter is refused by the provider itself
+    }
+  }
+  const acr = (parsed as { id_token?: { acr?: { essential?: unknown; value?: unknown; values?: unknown } } })
+    ?.id_token?.acr;
+  if (acr?.essential !== true) return [];
+  if (Array.isArray(acr.values)) return acr.values.filter((v): v is string => typeof v === 'string');
+  return typeof acr.value === 'string' ? [acr.value] : [];
+}

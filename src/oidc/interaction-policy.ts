@@ -8,8 +8,27 @@ const { Check, Prompt, base } = interactionPolicy;
 /** Answers whether this authorization needs the MFA step now. Throws (fails closed) on store errors. */
 export type MfaGate = (ctx: KoaContextWithOIDC) => Promise<boolean>;
 
-export function buildInteractionPolicy(mfaGate: MfaGate): interactionPolicy.DefaultPolicy {
+/** Answers whether the session's sign-in was voided by an MFA reset or a removed method (V3). */
+export type SessionVoidCheck = (ctx: KoaContextWithOIDC) => Promise<boolean>;
+
+export function buildInteractionPolicy(
+  mfaGate: MfaGate,
+  sessionVoid: SessionVoidCheck,
+): interactionPolicy.DefaultPolicy {
   const policy = base();
+  // V3: a session authenticated before the user's last reset signs in again (prompt=none gets
+  // login_required), however it got written back.
+  policy
+    .get('login')
+    ?.checks.add(
+      new Check(
+        'session_voided',
+        'the session ended with a security change',
+        'login_required',
+        async (ctx) => ((await sessionVoid(ctx)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT),
+      ),
+      0,
+    );
   // Essential acr requests are the mfa prompt's business: the login prompt would otherwise ask for
   // the password again, forever, since a password alone never yields urn:deadbolt:acr:mfa.
   policy.get('login')?.checks.remove('essential_acr');

@@ -1,17 +1,25 @@
 // The mfa prompt's check (P4–P6): asks the policy hook on every authorization request whether
 // this session still needs a second factor. A store error propagates and fails the request closed.
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isVoid } from '../core/sessions.ts';
 import type { MfaService } from '../mfa/service.ts';
-import type { MfaGate } from './interaction-policy.ts';
+import type { SystemOfRecord } from '../store/ports.ts';
+import { essentialAcrOf } from './acr.ts';
+import type { MfaGate, SessionVoidCheck } from './interaction-policy.ts';
 
 /** Values of an essential `acr` claim request (claims parameter), if any. */
 export function essentialAcrValues(ctx: KoaContextWithOIDC): string[] {
-  const acr = (
-    ctx.oidc.claims as { id_token?: { acr?: { essential?: boolean; value?: unknown; values?: unknown } } }
-  )?.id_token?.acr;
-  if (!acr?.essential) return [];
-  if (Array.isArray(acr.values)) return acr.values.filter((v): v is string => typeof v === 'string');
-  return typeof acr.value === 'string' ? [acr.value] : [];
+  return essentialAcrOf(ctx.oidc.claims);
+}
+
+/** V3: the session began before the user's last reset (or the user is gone): sign in again. */
+export function createSessionVoidCheck(sor: SystemOfRecord): SessionVoidCheck {
+  return async (ctx) => {
+    const session = ctx.oidc.session as { accountId?: string; loginTs?: number } | undefined;
+    if (!session?.accountId) return false; // no_session asks for the sign-in anyway
+    const user = await sor.findUserById(session.accountId);
+    return !user || isVoid(user, session.loginTs);
+  };
 }
 
 export function createMfaGate(mfa: MfaService): MfaGate {

@@ -6,6 +6,7 @@ import { findAccount } from './account.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientConfig, toMetadata } from './clients.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
+import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
 
 function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
@@ -41,7 +42,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
     interactions: {
-      policy: buildInteractionPolicy(mfaGate),
+      policy: buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     ttl: {

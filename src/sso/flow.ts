@@ -6,10 +6,12 @@
 // bytes), bound to the interaction uid; it is taken (read and deleted) once. The upstream redirects
 // to the fixed `${ISSUER}/sso/callback`, which only hops to `/interaction/<uid>/sso/callback`: there
 // the interaction cookie proves it is the browser that started the attempt.
+
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import * as client from 'openid-client';
+import { authTimeFor } from '../core/sessions.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
 import { ACR_FEDERATED } from '../oidc/acr.ts';
@@ -213,6 +215,7 @@ export async function finishSso(
   }
 
   const issuer = configuration.serverMetadata().issuer;
+  const startedAt = Date.now(); // V3: before the user is read
   const linked = await resolveUpstreamUser(
     sor,
     org,
@@ -233,7 +236,7 @@ export async function finishSso(
         accountId: linked.user.id,
         amr: federatedAmr(claims.amr),
         acr: ACR_FEDERATED,
-        ts: Math.floor(Date.now() / 1000),
+        ts: authTimeFor(linked.user, startedAt),
       },
       // Read on the resume request by the mfa prompt's check (src/sso/session-mark.ts).
       sso,

@@ -65,6 +65,11 @@ export interface SystemOfRecord {
   findUserByEmail(email: string): Promise<User | undefined>; // case-insensitive
   listUsers(): Promise<User[]>;
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+  /**
+   * V3: voids every session and token of the user authenticated before `notBefore` (epoch
+   * seconds); never moves backwards. Returns the value in force (undefined: no such user).
+   */
+  revokeSessionsBefore(userId: string, notBefore: number): Promise<number | undefined>;
 
   createOrg(input: { name: string; plan: Plan; requireMfaForAllUsers?: boolean }): Promise<Organization>;
   findOrgById(id: string): Promise<Organization | undefined>;

@@ -9,6 +9,11 @@ export interface User {
   /** As entered (trimmed); uniqueness is case-insensitive. */
   email: string;
   passwordHash: string;
+  /**
+   * V3: epoch seconds before which every session and token of this user is void (set by an MFA
+   * reset, a removed method, a lockout); 0 when never set. See src/core/sessions.ts.
+   */
+  sessionsValidAfter: number;
   createdAt: Date;
 }
 

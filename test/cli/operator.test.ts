@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as client from 'openid-client';
 import { open as openSealed, parseSealingKeys, seal } from '../../src/crypto/sealed.ts';
 import { totpAad } from '../../src/mfa/totp/factor.ts';
 import { ssoAad } from '../../src/sso/settings.ts';
@@ -218,6 +219,24 @@ describe('Operator CLI: MFA reset, audit export, key rotation (R2, R3, T4)', fun
     const last = await cli(['audit', 'export', '--limit', '1']);
     assert.deepEqual(JSON.parse(last.stdout), allEvents.at(-1), '--limit keeps the most recent');
     assert.equal((await cli(['audit', 'export', '--limit', 'ten'])).code, 2);
+  });
+
+  it('V3, R2: the CLI reset goes through the same code path as the pages: refresh tokens die too, a logged-out offline one included', async () => {
+    const { browser } = await enrolledUser('offline.owner@example.test');
+    const auth = await rp.authorize({ scope: 'openid offline_access', prompt: 'none' });
+    const done = await open(browser, auth);
+    const tokens = await rp.callback(done.url, auth);
+    assert.ok(tokens.refresh_token, 'offline access');
+    // Signed out of the browser session: only the offline grant is left.
+    for (const [key, cookie] of browser.jar) if (cookie.name.startsWith('_session')) browser.jar.delete(key);
+    const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
+
+    const res = await cli(resetArgs('offline.owner@example.test'));
+    assert.equal(res.code, 0, res.stderr);
+    assert.ok(JSON.parse(res.stdout).grantsRevoked >= 1, 'the output counts the grants it revoked');
+    await assert.rejects(client.refreshTokenGrant(rp.config, refreshed.refresh_token!), {
+      error: 'invalid_grant',
+    });
   });
 
   it('T4: keys rotate re-encrypts every secret under the new key; a server with only the new key accepts the app code', async () => {

@@ -29,7 +29,7 @@ const JP = '+819012345678';
 const MINUTE = 60_000;
 
 function user(id: string): User {
-  return { id, email: `${id}@example.test`, passwordHash: 'x', createdAt: new Date() };
+  return { id, email: `${id}@example.test`, passwordHash: 'x', sessionsValidAfter: 0, createdAt: new Date() };
 }
 
 /** Just enough of a system of record: factors and audit events in arrays. */

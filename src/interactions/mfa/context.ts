@@ -3,10 +3,12 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
+import { authTimeFor, isVoid } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
 import type { AttemptState } from '../../mfa/attempts.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
+import { essentialAcrOf } from '../../oidc/acr.ts';
 import { checkInteractionSession, findInteraction } from '../load.ts';
 
 export interface MfaStep {
@@ -18,6 +20,8 @@ export interface MfaStep {
   amr: string[];
   /** When the password was typed in this sign-in (for re-authentication freshness, T1). */
   passwordAt: number | undefined;
+  /** When this request began reading the user's factors (ms): the auth time it may record (V3). */
+  startedAt: number;
 }
 
 /**
@@ -32,6 +36,7 @@ export async function loadMfaStep(
   given?: Interaction,
   opts: { attempts?: boolean } = {},
 ): Promise<MfaStep> {
+  const startedAt = Date.now();
   const details = given ?? (await findInteraction(ctx, provider));
   if (details.prompt.name !== 'mfa') throw interactionExpired();
   const accountId = details.session?.accountId;
@@ -45,19 +50,23 @@ export async function loadMfaStep(
     opts.attempts ? mfa.guard.check(accountId, ctx.ip) : undefined,
   ]);
   if (!state) throw interactionExpired();
-  const params = details.params as { client_id?: string; acr_values?: string };
+  const params = details.params as { client_id?: string; acr_values?: string; claims?: unknown };
+  // The same inputs as the gate (src/oidc/mfa-gate.ts): an essential acr leads where acr_values does (P6).
   const decision = mfa.decide(state, authentication, {
     clientId: params.client_id,
     acrValues: params.acr_values,
+    essentialAcr: essentialAcrOf(params.claims),
   });
   const login = (
     details.lastSubmission as { login?: { accountId?: string; ts?: number; amr?: string[] } } | undefined
   )?.login;
+  // V3: a sign-in begun before the user's last reset does not continue.
+  if (login?.ts !== undefined && isVoid(state.user, login.ts)) throw interactionExpired();
   // A password typed, or an SSO sign-in completed, in this very interaction counts as the
   // re-authentication of T1 while fresh (an SSO-only member may have no password to re-enter).
   const primary = login?.amr?.includes('pwd') || login?.amr?.includes('fed');
   const passwordAt = login?.accountId === accountId && primary ? login.ts : undefined;
-  return { details, attempts, state, decision, amr, passwordAt };
+  return { details, attempts, state, decision, amr, passwordAt, startedAt };
 }
 
 /**
@@ -74,7 +83,10 @@ export async function completeMfa(
 ): Promise<string> {
   const amr = [...new Set([...step.amr.filter((v) => v !== 'mfa'), ...factorAmr, 'mfa'])];
   const { details } = step;
-  details.result = { login: { accountId: step.state.user.id, amr, acr, ts: Math.floor(Date.now() / 1000) } };
+  // V3: the auth time is when this request read the factors it checked, so a code that raced a
+  // reset yields a session that is void from the start.
+  const ts = authTimeFor(step.state.user, step.startedAt);
+  details.result = { login: { accountId: step.state.user.id, amr, acr, ts } };
   await details.save(details.exp - Math.floor(Date.now() / 1000));
   return details.returnTo;
 }

@@ -2,11 +2,11 @@
 
 import type { EphemeralStore } from '../ports.ts';
 import { createMemoryStore } from './memory.ts';
-import { sessionsOfAccountKey } from './oidc-redis-adapter.ts';
+import { grantsOfAccountKey, sessionsOfAccountKey } from './oidc-redis-adapter.ts';
 import { createRedisStore, type RedisStoreOptions } from './redis.ts';
 
 export { createMemoryStore } from './memory.ts';
-export { sessionsOfAccountKey } from './oidc-redis-adapter.ts';
+export { grantsOfAccountKey, sessionsOfAccountKey } from './oidc-redis-adapter.ts';
 export { createRedisStore } from './redis.ts';
 
 export function openEphemeralStore(options: {
@@ -36,4 +36,12 @@ export async function listSessionIdsOfAccount(store: EphemeralStore, accountId: 
     }),
   );
   return live.filter((id) => id !== undefined);
+}
+
+/**
+ * Ids of the account's grants, offline ones included (V3: they outlive the session that made them).
+ * Expired grants leave the index by themselves (its TTL follows the longest member).
+ */
+export async function listGrantIdsOfAccount(store: EphemeralStore, accountId: string): Promise<string[]> {
+  return store.kv.setMembers(grantsOfAccountKey(accountId));
 }

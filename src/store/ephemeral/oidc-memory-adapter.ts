@@ -4,7 +4,13 @@
 
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AdapterConstructor } from '../ports.ts';
-import { CONSUMABLE_MODELS, GRANTABLE_MODELS, oidcKeys, sessionsOfAccountKey } from './oidc-redis-adapter.ts';
+import {
+  CONSUMABLE_MODELS,
+  GRANTABLE_MODELS,
+  grantsOfAccountKey,
+  oidcKeys,
+  sessionsOfAccountKey,
+} from './oidc-redis-adapter.ts';
 
 /** A stored provider model: JSON (so callers never share objects with the store) plus `consumed`. */
 export interface StoredModel {
@@ -180,6 +186,9 @@ export function createMemoryOidcAdapter(space: ExpiringMap<MemoryValue>): Adapte
       if (payload.userCode) space.set(oidcKeys.userCode(payload.userCode), id, ttl);
       if (this.model === 'Session' && payload.accountId) {
         addToIndex(space, sessionsOfAccountKey(payload.accountId), id, ttl);
+      }
+      if (this.model === 'Grant' && payload.accountId) {
+        addToIndex(space, grantsOfAccountKey(payload.accountId), id, ttl);
       }
     }
 

@@ -7,6 +7,8 @@
 //   oidc:userCode:<code>       DeviceCode user code -> device code id
 //   oidc:sessions:<accountId>  set of the account's session ids; TTL = longest member. Also a KeyValueStore
 //                              key (sessionsOfAccountKey), so `kv.setMembers` reads it on either backend.
+//   oidc:grants:<accountId>    set of the account's grant ids (offline grants outlive sessions, V3);
+//                              TTL = longest member; a KeyValueStore key like the sessions index.
 // TTLs are the provider's expiresIn. "Extend to the longest member" is EXPIRE NX followed by EXPIRE GT
 // (Redis >= 7.0): NX gives a new key its TTL, GT only ever lengthens an existing one.
 
@@ -44,6 +46,11 @@ export const oidcKeys = {
 /** KeyValueStore key of the set of session ids of an account (see listSessionIdsOfAccount). */
 export function sessionsOfAccountKey(accountId: string): string {
   return `oidc:sessions:${accountId}`;
+}
+
+/** KeyValueStore key of the set of grant ids of an account (see listGrantIdsOfAccount). */
+export function grantsOfAccountKey(accountId: string): string {
+  return `oidc:grants:${accountId}`;
 }
 
 /** Runs one Redis operation, mapping connection failures to StoreUnavailableError (see redis.ts). */
@@ -140,6 +147,9 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
         }
         if (this.model === 'Session' && payload.accountId) {
           addToIndex(multi, k(sessionsOfAccountKey(payload.accountId)), id, ttl);
+        }
+        if (this.model === 'Grant' && payload.accountId) {
+          addToIndex(multi, k(grantsOfAccountKey(payload.accountId)), id, ttl);
         }
         return execMulti(multi);
       });

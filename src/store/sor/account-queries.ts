@@ -13,7 +13,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (id: string): boolean => UUID.test(id);
 
 export function toUser(r: Selectable<UsersTable>): User {
-  return { id: r.id, email: r.email, passwordHash: r.password_hash, createdAt: r.created_at };
+  return {
+    id: r.id,
+    email: r.email,
+    passwordHash: r.password_hash,
+    // bigint comes back as a string from pg and as a number from PGlite.
+    sessionsValidAfter: Number(r.sessions_valid_after ?? 0),
+    createdAt: r.created_at,
+  };
 }
 
 export function toOrg(r: Selectable<OrganizationsTable>): Organization {
@@ -67,6 +74,30 @@ export async function listUsers(db: Db): Promise<User[]> {
 export async function setPasswordHash(db: Db, userId: string, passwordHash: string): Promise<void> {
   if (!isUuid(userId)) return;
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+}
+
+/**
+ * V3: voids every session and token of the user authenticated before `notBefore` (epoch seconds).
+ * Never moves backwards; returns the value in force, or undefined for an unknown user.
+ */
+export async function revokeSessionsBefore(
+  db: Db,
+  userId: string,
+  notBefore: number,
+): Promise<number | undefined> {
+  if (!isUuid(userId)) return undefined;
+  const row = await db
+    .updateTable('users')
+    .set((eb) => ({
+      sessions_valid_after: eb.fn('greatest', [
+        eb.fn.coalesce('sessions_valid_after', eb.val(0)),
+        eb.val(notBefore),
+      ]),
+    }))
+    .where('id', '=', userId)
+    .returning('sessions_valid_after')
+    .executeTakeFirst();
+  return row ? Number(row.sessions_valid_after) : undefined;
 }
 
 // --- organizations -----------------------------------------------------------------------------

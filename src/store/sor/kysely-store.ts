@@ -74,6 +74,10 @@ export class KyselySystemOfRecord implements SystemOfRecord {
     return run(() => accounts.listUsers(this.db));
   }
 
+  revokeSessionsBefore(userId: string, notBefore: number): Promise<number | undefined> {
+    return run(() => accounts.revokeSessionsBefore(this.db, userId, notBefore));
+  }
+
   setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     return run(() => accounts.setPasswordHash(this.db, userId, passwordHash));
   }

@@ -125,9 +125,18 @@ const ssoLinks: Migration = {
   },
 };
 
+// V3: a per-user "valid after" epoch that every session and token check compares against, so an
+// MFA reset or a removed method voids sessions and tokens even while a request is in flight.
+const sessionsValidAfter: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('users').addColumn('sessions_valid_after', 'bigint').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
+  '0003_sessions_valid_after': sessionsValidAfter,
 };
 
 /** Applies every pending migration; throws the first failure. */

@@ -17,6 +17,8 @@ export interface UsersTable {
   id: Generated<string>;
   email: string;
   password_hash: string;
+  /** V3: epoch seconds; sessions and tokens authenticated before it are void (null: none yet). */
+  sessions_valid_after: ColumnType<string | number | null, never, number>;
   created_at: CreatedAt;
 }
 

@@ -1,0 +1,85 @@
+// V3: one code path that ends everything a user has — every session, grant, access and refresh
+// token (offline ones included) — used by the pages, the CLI and any future API.
+//
+// Deleting stored sessions is not enough: a request in flight loads a session at its start and
+// saves it at its end, and a code check racing the reset may finish after it. So the reset first
+// moves the user's "valid after" epoch in the system of record; every check (the login prompt, the
+// MFA step, the account pages, the token endpoint) compares the time the sign-in *began* against
+// it. A sign-in that began before the reset is void wherever it ends up; one that began after it is
+// stamped at or past the epoch (authTimeFor).
+import { listGrantIdsOfAccount, listSessionIdsOfAccount } from '../store/ephemeral/index.ts';
+import type { EphemeralStore, SystemOfRecord } from '../store/ports.ts';
+import type { User } from '../store/records.ts';
+
+/**
+ * The auth time (epoch seconds) to record for a sign-in step that began at `startedAtMs` with
+ * `user` as read then: never before the user's epoch, so a sign-in after a reset is valid even
+ * within the reset's second; one that read the user before the reset stays before the new epoch.
+ */
+export function authTimeFor(user: Pick<User, 'sessionsValidAfter'>, startedAtMs: number): number {
+  return Math.max(Math.floor(startedAtMs / 1000), user.sessionsValidAfter);
+}
+
+/** Is a session or token with this auth time void for the user (V3)? Unknown times are void. */
+export function isVoid(user: Pick<User, 'sessionsValidAfter'>, authTime: number | undefined): boolean {
+  return typeof authTime !== 'number' || !Number.isFinite(authTime) || authTime < user.sessionsValidAfter;
+}
+
+export interface EndedEverything {
+  sessionsEnded: number;
+  grantsRevoked: number;
+}
+
+interface StoredSession {
+  accountId?: string;
+  loginTs?: number;
+  authorizations?: Record<string, { grantId?: string }>;
+}
+
+export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
+  const sessions = new eph.OidcAdapter('Session');
+  const grants = new eph.OidcAdapter('Grant');
+  // revokeByGrantId removes every model issued under a grant (codes, access and refresh tokens).
+  const tokens = new eph.OidcAdapter('AccessToken');
+
+  /** The acting person's own session survives (they just proved a factor): re-stamped past the epoch. */
+  async function restamp(id: string, session: StoredSession, validAfter: number): Promise<void> {
+    const { exp } = session as { exp?: number };
+    const remaining = typeof exp === 'number' ? exp - Math.floor(Date.now() / 1000) : 0;
+    if (remaining <= 0) return;
+    await sessions.upsert(id, { ...session, loginTs: Math.max(session.loginTs ?? 0, validAfter) }, remaining);
+  }
+
+  return {
+    /**
+     * Voids every session and token of the user from now on, then removes them from the store.
+     * `keep` is the acting person's own session id (a self-service change on the settings page).
+     */
+    async endEverything(userId: string, opts: { keep?: string } = {}): Promise<EndedEverything> {
+      const validAfter = await sor.revokeSessionsBefore(userId, Math.floor(Date.now() / 1000) + 1);
+      if (validAfter === undefined) return { sessionsEnded: 0, grantsRevoked: 0 };
+      const [sessionIds, indexed] = await Promise.all([
+        listSessionIdsOfAccount(eph, userId),
+        listGrantIdsOfAccount(eph, userId),
+      ]);
+      const grantIds = new Set(indexed);
+      let ended = 0;
+      await Promise.all(
+        sessionIds.map(async (id) => {
+          const session = (await sessions.find(id)) as StoredSession | undefined;
+          for (const a of Object.values(session?.authorizations ?? {}))
+            if (a.grantId) grantIds.add(a.grantId);
+          if (id === opts.keep && session) return restamp(id, session, validAfter);
+          ended += 1;
+          await sessions.destroy(id);
+        }),
+      );
+      await Promise.all(
+        [...grantIds].map((g) => Promise.all([tokens.revokeByGrantId(g), grants.destroy(g)])),
+      );
+      return { sessionsEnded: ended, grantsRevoked: grantIds.size };
+    },
+  };
+}
+
+export type SessionEnder = ReturnType<typeof createSessionEnder>;
