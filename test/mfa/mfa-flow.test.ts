@@ -166,6 +166,33 @@ for (const mode of STORE_MODES) {
       assert.deepEqual(up.claims()?.amr, ['pwd', 'otp', 'mfa']);
     });
 
+    it('P6: an essential acr claim (claims parameter) leads an optional user without a method to enrollment, exactly like acr_values', async () => {
+      await server.createUser('essential@example.test', PASSWORD, { plan: 'free' });
+      const browser = new Browser();
+      const claims = JSON.stringify({ id_token: { acr: { essential: true, value: ACR_MFA } } });
+      const step = await passwordStep(browser, 'essential@example.test', { claims });
+      assert.ok(
+        isEnrollment(step.page),
+        `enrollment, not ${step.page.status}: ${textOf(step.page.text).slice(0, 120)}`,
+      );
+      const secret = secretFromPage(step.page);
+      const codesPage = await browser.submit(step.page, { code: await appCode(secret) }, /confirm$/);
+      const up = await callbackOf(await finishFromCodesPage(browser, codesPage), step.auth);
+      assert.equal(up.claims()?.acr, ACR_MFA);
+      assert.deepEqual(up.claims()?.amr, ['pwd', 'otp', 'mfa']);
+    });
+
+    it('P6: an essential acr that cannot be met ends the request with unmet_authentication_requirements', async () => {
+      await server.createUser('unmet@example.test', PASSWORD, { plan: 'free' });
+      const browser = new Browser();
+      const claims = JSON.stringify({
+        id_token: { acr: { essential: true, value: 'urn:example:acr:unknown' } },
+      });
+      const { page } = await passwordStep(browser, 'unmet@example.test', { claims });
+      assert.equal(page.status, 0, 'back at the relying party');
+      assert.equal(new URL(page.url).searchParams.get('error'), 'unmet_authentication_requirements');
+    });
+
     it('L4: prompt=login and max_age=0 ask for the password and the second factor again', async () => {
       for (const [i, params] of (
         [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]

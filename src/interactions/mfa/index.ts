@@ -5,7 +5,7 @@ import type { Interaction } from 'oidc-provider';
 import { renderPage } from '../../http/render.ts';
 import type { Translate } from '../../i18n/index.ts';
 import type { MfaService } from '../../mfa/service.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
+import { ACR_MFA, essentialAcrOf } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
@@ -15,17 +15,8 @@ import { smsRoutes } from './sms.ts';
 
 /** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
 async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promise<boolean> {
-  const raw = (step.details.params as { claims?: unknown }).claims;
-  if (typeof raw !== 'string') return false;
-  let acr: { essential?: boolean; value?: unknown; values?: unknown } | undefined;
-  try {
-    acr = (JSON.parse(raw) as { id_token?: { acr?: typeof acr } }).id_token?.acr;
-  } catch {
-    return false;
-  }
-  if (!acr?.essential) return false;
-  const values = Array.isArray(acr.values) ? acr.values : [acr.value];
-  if (values.includes(ACR_MFA)) return false;
+  const values = essentialAcrOf((step.details.params as { claims?: unknown }).claims);
+  if (values.length === 0 || values.includes(ACR_MFA)) return false;
   const redirectTo = await provider.interactionResult(
     ctx.req,
     ctx.res,
