@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
+import { afterCommit } from '../core/after-commit.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
@@ -185,8 +186,9 @@ export function securityRoutes(
       const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
       return views.totp({ userFlow, base: BASE, required: false, csrf: s.csrf, status: 400, error });
     }
-    await mfa.reauth.clear(flowKey(s));
-    await upgradeSession(provider, s.sessionId, ['otp']);
+    // V6: the app is active from here on, so the codes are shown whatever fails next.
+    await afterCommit(services.logger, 'reauth', () => mfa.reauth.clear(flowKey(s)));
+    await afterCommit(services.logger, 'session', () => upgradeSession(provider, s.sessionId, ['otp']));
     await views.backupCodes(result.backupCodes, s.state.user.email, `${BASE}?done=added`);
   });
 

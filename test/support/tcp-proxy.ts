@@ -9,11 +9,19 @@ export interface TcpProxy {
   pause(): Promise<void>;
   /** Listens again on the same port. */
   resume(): Promise<void>;
+  /**
+   * Arms a fault: the first client bytes matching `pattern` are dropped and the proxy pauses right
+   * then, as if the backend died just before that command (e.g. between two steps of a request).
+   * Resolves when it has tripped.
+   */
+  tripOn(pattern: RegExp): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let trip: { pattern: RegExp; fire: () => void } | undefined;
+  let pause: () => Promise<void> = async () => {};
 
   const server = net.createServer((downstream) => {
     const upstream = net.connect(targetPort, targetHost);
@@ -25,7 +33,16 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       sockets.delete(upstream);
     };
     for (const socket of [downstream, upstream]) socket.on('error', teardown).on('close', teardown);
-    downstream.pipe(upstream).pipe(downstream);
+    downstream.on('data', (chunk: Buffer) => {
+      if (trip && trip.pattern.test(chunk.toString('latin1'))) {
+        const { fire } = trip;
+        trip = undefined;
+        void pause().then(fire);
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.pipe(downstream);
   });
 
   const listen = (port: number): Promise<void> =>
@@ -42,7 +59,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
   const { port } = address;
 
-  const pause = async (): Promise<void> => {
+  pause = async (): Promise<void> => {
     if (!server.listening) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of sockets) socket.destroy();
@@ -56,6 +73,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     resume: async () => {
       if (!server.listening) await listen(port);
     },
+    tripOn: (pattern) =>
+      new Promise<void>((resolve) => {
+        trip = { pattern, fire: resolve };
+      }),
     close: pause,
   };
 }

@@ -3,6 +3,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { checkPassword } from '../../account/credentials.ts';
+import { afterCommit } from '../../core/after-commit.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
 import type { Translate } from '../../i18n/index.ts';
@@ -196,9 +197,18 @@ export async function confirmTotp(
       choices: enrollChoices(ctx, services, mfa, step.details.uid),
     });
   }
-  await mfa.guard.succeed(step.state.user.id);
-  await mfa.reauth.clear(step.details.uid);
+  // V6: the app is active from here on, so the codes are shown whatever fails next. Without the
+  // recorded step, "Done" leads back to this sign-in, which then asks for the app's next code.
+  const { logger } = services;
+  await afterCommit(logger, 'attempts', () => mfa.guard.succeed(step.state.user.id));
+  await afterCommit(logger, 'reauth', () => mfa.reauth.clear(step.details.uid));
   // The person just proved the app works: this sign-in has its second factor.
-  const redirectTo = await completeMfa(ctx, provider, step, ['otp'], ACR_MFA);
-  await views.backupCodes(result.backupCodes, step.state.user.email, redirectTo);
+  const redirectTo = await afterCommit(logger, 'complete', () =>
+    completeMfa(ctx, provider, step, ['otp'], ACR_MFA),
+  );
+  await views.backupCodes(
+    result.backupCodes,
+    step.state.user.email,
+    redirectTo ?? `/interaction/${step.details.uid}`,
+  );
 }

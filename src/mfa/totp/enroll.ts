@@ -2,6 +2,7 @@
 // The pending secret waits in the ephemeral store, sealed and bound to the user; only a correct
 // code activates it, and activation hands out the 4 backup codes exactly once.
 import { type AuditWho, audit } from '../../audit.ts';
+import { afterCommit } from '../../core/after-commit.ts';
 import { open, seal } from '../../crypto/sealed.ts';
 import { ConflictError } from '../../store/ports.ts';
 import type { User } from '../../store/records.ts';
@@ -68,7 +69,8 @@ export function createTotpEnrollment(deps: FactorDeps) {
           );
           return factor.id;
         });
-        await eph.kv.del(key(flowKey, user.id));
+        // V6: active now; a leftover pending secret is harmless (a second confirm finds the app).
+        await afterCommit(deps.logger, 'pending_secret', () => eph.kv.del(key(flowKey, user.id)));
         return { ok: true, backupCodes: codes, factorId };
       } catch (err) {
         if (err instanceof ConflictError) return { ok: false, reason: 'already_enrolled' };
