@@ -206,7 +206,7 @@ for (const mode of STORE_MODES) {
       assert.equal(done.status, 0, textOf(done.text).slice(0, 300));
       const tokens = await rp.callback(done.url, auth);
       assert.equal(tokens.claims()?.sub, victim);
-      assert.ok((tokens.claims()?.amr as string[]).includes('otp'));
+      assert.ok((tokens.claims()!.amr as string[]).includes('otp'));
     });
 
     it('M5, R1, R3: the owner switches on require-MFA (seeing who has no method), a member is forced to enroll, and the log shows it', async () => {
