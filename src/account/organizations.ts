@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
-import { forbidden } from '../http/errors.ts';
+import { forbidden, HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
@@ -13,19 +13,59 @@ import type { MfaService } from '../mfa/service.ts';
 import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
 import { ssoOverview } from '../sso/overview.ts';
-import type { MembershipWithUser, Role } from '../store/records.ts';
+import type { MembershipWithOrg, MembershipWithUser, Role } from '../store/records.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
 
-/** R1: who may reset whose MFA inside one organization. */
-export function mayReset(
-  actor: { userId: string; role: Role },
-  target: { userId: string; role: Role },
-): boolean {
-  if (actor.userId === target.userId) return false; // nobody resets themselves this way
-  if (actor.role === 'owner') return true;
-  if (actor.role === 'admin') return target.role === 'member'; // not an owner, not another admin
-  return false;
+/** One membership, as the reset rule needs it. */
+export interface OrgRole {
+  orgId: string;
+  role: Role;
 }
+
+export type ResetDecision =
+  | { allowed: true }
+  | {
+      allowed: false;
+      reason: 'not_member' | 'self' | 'role' | 'other_org';
+      /** For `other_org`: where the target is owner or admin and the actor is not owner (V5). */
+      orgIds: string[];
+    };
+
+/**
+ * R1, V5: may the actor reset the target's MFA from organization `orgId`? Pure: both people's
+ * memberships across all organizations in, the decision out (the page's button and the route ask
+ * the same). Factors belong to the person, so a reset from one organization must not strip an
+ * owner or admin of another organization the actor does not own.
+ */
+export function mayReset(
+  orgId: string,
+  actor: { userId: string; memberships: OrgRole[] },
+  target: { userId: string; memberships: OrgRole[] },
+): ResetDecision {
+  const refuse = (reason: 'not_member' | 'self' | 'role', orgIds: string[] = []): ResetDecision => ({
+    allowed: false,
+    reason,
+    orgIds,
+  });
+  const actorRole = actor.memberships.find((m) => m.orgId === orgId)?.role;
+  const targetRole = target.memberships.find((m) => m.orgId === orgId)?.role;
+  if (!actorRole || !targetRole) return refuse('not_member'); // R1: only within their own organizations
+  if (actor.userId === target.userId) return refuse('self'); // nobody resets themselves this way
+  if (actorRole === 'member') return refuse('role');
+  if (actorRole === 'admin' && targetRole !== 'member') return refuse('role'); // an admin resets members only
+  const owned = new Set(actor.memberships.filter((m) => m.role === 'owner').map((m) => m.orgId));
+  const elsewhere = target.memberships
+    .filter((m) => m.orgId !== orgId && m.role !== 'member' && !owned.has(m.orgId))
+    .map((m) => m.orgId);
+  if (elsewhere.length > 0) return { allowed: false, reason: 'other_org', orgIds: elsewhere };
+  return { allowed: true };
+}
+
+const orgNames = (memberships: MembershipWithOrg[], orgIds: string[]) =>
+  memberships
+    .filter((m) => orgIds.includes(m.orgId))
+    .map((m) => m.org.name)
+    .join(', ');
 
 export function organizationRoutes(
   router: Router,
@@ -59,14 +99,26 @@ export function organizationRoutes(
     const t = ctx.state.t as Translate;
     const org = (await sor.findOrgById(orgId))!;
     const members = await sor.listMembersOfOrg(orgId);
-    const factors = await Promise.all(members.map((m) => mfa.load(m.userId)));
-    const rows = members.map((m: MembershipWithUser, i) => ({
-      userId: m.userId,
-      email: m.user.email,
-      role: m.role,
-      methods: factors[i]?.enrolled.filter((f) => f !== 'backup_code') ?? [],
-      canReset: mayReset({ userId: s.state.user.id, role }, { userId: m.userId, role: m.role }),
-    }));
+    // Each member's factors and memberships across all organizations (V5).
+    const states = await Promise.all(members.map((m) => mfa.load(m.userId)));
+    const actor = { userId: s.state.user.id, memberships: s.state.memberships };
+    const rows = members.map((m: MembershipWithUser, i) => {
+      const memberships = states[i]?.memberships ?? [];
+      const decision = mayReset(orgId, actor, { userId: m.userId, memberships });
+      return {
+        userId: m.userId,
+        email: m.user.email,
+        role: m.role,
+        methods: states[i]?.enrolled.filter((f) => f !== 'backup_code') ?? [],
+        canReset: decision.allowed,
+        // V5, X7: why there is no reset button, and who can.
+        resetNote: decision.allowed
+          ? null
+          : decision.reason === 'other_org'
+            ? t('org.reset_elsewhere_short', { orgs: orgNames(memberships, decision.orgIds) })
+            : null,
+      };
+    });
     await renderPage(
       ctx,
       'account-org',
@@ -133,11 +185,18 @@ export function organizationRoutes(
     const target = isUserId(targetId)
       ? (await sor.listMembersOfOrg(c.org.id)).find((m) => m.userId === targetId)
       : undefined;
-    if (
-      !target ||
-      !mayReset({ userId: c.s.state.user.id, role: c.role }, { userId: target.userId, role: target.role })
-    ) {
-      throw forbidden();
+    if (!target) throw forbidden();
+    const memberships = await sor.listMembershipsOfUser(target.userId);
+    const decision = mayReset(
+      c.org.id,
+      { userId: c.s.state.user.id, memberships: c.s.state.memberships },
+      { userId: target.userId, memberships },
+    );
+    if (!decision.allowed) {
+      if (decision.reason !== 'other_org') throw forbidden();
+      // V5: say who can — that organization's owner, or support through the CLI (R2).
+      const orgs = orgNames(memberships, decision.orgIds);
+      throw new HttpError(403, 'org.reset_elsewhere', { email: target.user.email, orgs });
     }
     const removed = await sor.transaction(async (tx) => {
       const n = await tx.deleteFactorsOfUser(target.userId);

@@ -20,6 +20,11 @@ import type { LoginLimits } from './login-limits.ts';
  * that answers the request itself returns true; the sign-in then stops there.
  */
 export interface LoginHooks {
+  /**
+   * Before the sign-in page is shown (GET): may answer instead, e.g. a re-authentication of an SSO
+   * user sent back to their organization's SSO (F2).
+   */
+  show?(ctx: Context, details: Interaction): Promise<boolean>;
   /** Extra locals for the sign-in page (e.g. the SSO button). */
   page?(ctx: Context, details: Interaction): Promise<Record<string, unknown>>;
   /**

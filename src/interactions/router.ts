@@ -31,7 +31,13 @@ export function interactionRouter(
   const limits = createLoginLimits(services.eph, services.config);
   const hooks = extensions.flatMap((e) => (e.login ? [e.login] : []));
   const pages = new Map<string, PromptPage>([
-    ['login', (ctx, details) => showLogin(ctx, provider, details, { hooks })],
+    [
+      'login',
+      async (ctx, details) => {
+        for (const h of hooks) if (await h.show?.(ctx, details)) return;
+        await showLogin(ctx, provider, details, { hooks });
+      },
+    ],
     ['consent', (ctx, details) => showConsent(ctx, provider, details)],
     ...extensions.flatMap((e) => (e.prompt && e.show ? [[e.prompt, e.show] as [string, PromptPage]] : [])),
   ]);

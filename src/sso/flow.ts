@@ -33,6 +33,8 @@ interface Attempt {
   clientId: string;
   nonce: string;
   verifier: string;
+  /** A re-authentication (F2, src/sso/reauth.ts): only this account may come back. */
+  reauthOf?: string;
 }
 
 const attemptKey = (state: string) => `sso:attempt:${state}`;
@@ -76,6 +78,7 @@ export async function beginSso(
   details: Interaction,
   org: SsoOrganization,
   email: string,
+  opts: { reauthOf?: string; promptLogin?: boolean } = {},
 ): Promise<void> {
   const { config, logger, eph } = services;
   const outcome = await discover(config, org.id, org.sso);
@@ -94,6 +97,7 @@ export async function beginSso(
     clientId: org.sso.clientId,
     nonce,
     verifier,
+    ...(opts.reauthOf ? { reauthOf: opts.reauthOf } : {}),
   };
   const ttl = Math.min(ATTEMPT_TTL_SECONDS, config.ttl.interaction);
   await eph.kv.set(attemptKey(state), JSON.stringify(attempt), ttl);
@@ -108,9 +112,15 @@ export async function beginSso(
   if (email) params.login_hint = email;
   if (ctx.state.locale) params.ui_locales = String(ctx.state.locale);
   // What the relying party asked of the authentication is asked of the upstream in turn.
+  // The provider turns max_age=0 into prompt=login (OIDC Core: the same request); upstream, both are
+  // sent, so that it re-authenticates and reports auth_time (F2, P6).
   const rp = details.params as { max_age?: unknown; prompt?: unknown };
   if (rp.max_age !== undefined) params.max_age = String(rp.max_age);
-  if (typeof rp.prompt === 'string' && rp.prompt.split(' ').includes('login')) params.prompt = 'login';
+  const login = typeof rp.prompt === 'string' && rp.prompt.split(' ').includes('login');
+  if (login || opts.promptLogin) {
+    params.prompt = 'login';
+    params.max_age = '0';
+  }
   const url = client.buildAuthorizationUrl(outcome.configuration, params);
   logger.info({ event: 'sso.started', org: org.id, interaction: details.uid }, 'SSO sign-in started');
   ctx.status = 303;
@@ -137,7 +147,10 @@ export async function finishSso(
   const state = stateOf(ctx);
   const raw = state ? await eph.kv.take(attemptKey(state)) : undefined;
   const attempt = raw ? (JSON.parse(raw) as Attempt) : undefined;
-  if (!state || !attempt || attempt.uid !== details.uid) {
+  // The MFA step's re-authentication (T1, F2) comes back to an mfa prompt, bound to its account.
+  const bound = attempt?.reauthOf === undefined || attempt.reauthOf === details.session?.accountId;
+  const reauthOnly = details.prompt.name === 'mfa' && !attempt?.reauthOf;
+  if (!state || !attempt || attempt.uid !== details.uid || !bound || reauthOnly) {
     log('sso.invalid_state');
     return showSsoError(ctx, 400, 'sso.invalid_state', {}, { uid: details.uid });
   }
@@ -225,6 +238,11 @@ export async function finishSso(
   if (!linked.ok) {
     log(`sso.${linked.reason}`, { org: org.id });
     return showSsoError(ctx, 403, REFUSALS[linked.reason], { ...name, email }, { uid: details.uid });
+  }
+  if (attempt.reauthOf && linked.user.id !== attempt.reauthOf) {
+    // F2: a re-authentication never silently switches to another account.
+    log('sso.other_account', { org: org.id });
+    return showSsoError(ctx, 403, 'sso.other_account', name, { uid: details.uid });
   }
 
   const sso: SsoSignInResult = { orgId: org.id, issuer, upstreamMfa: upstreamDidMfa(claims.amr) };

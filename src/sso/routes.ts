@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
+import { interactionExpired } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import type { Translate } from '../i18n/index.ts';
 import { loadInteraction } from '../interactions/load.ts';
@@ -13,10 +14,13 @@ import type { InteractionExtension } from '../interactions/router.ts';
 import type { Services } from '../services.ts';
 import { attemptOf, beginSso, finishSso, showSsoError, stateOf } from './flow.ts';
 import { enforcingOrg, homeRealm, type SsoOrganization } from './realm.ts';
+import { reauthenticationOf, startSsoReauth } from './reauth.ts';
+import { createSsoMarks } from './session-mark.ts';
 import { SSO_CALLBACK_PATH } from './settings.ts';
 
 export function ssoExtension(provider: Provider, services: Services): InteractionExtension {
   const { sor, logger } = services;
+  const marks = createSsoMarks(services.eph.kv, services.config);
   const ssoAction = (details: Interaction) => `/interaction/${details.uid}/sso`;
   const button = (ctx: Context, details: Interaction, org?: SsoOrganization) => {
     const t = ctx.state.t as Translate;
@@ -36,6 +40,12 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
 
   return {
     login: {
+      // F2, P6: a re-authentication (prompt=login, max_age) of an SSO user goes back through the SSO.
+      async show(ctx, details) {
+        const who = reauthenticationOf(details);
+        return who ? startSsoReauth(ctx, services, marks, details, who) : false;
+      },
+
       async page(ctx, details) {
         return { sso: button(ctx, details) };
       },
@@ -107,7 +117,9 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
       });
 
       router.get('/sso/callback', async (ctx) => {
-        const details = await loadInteraction(ctx, provider, 'login');
+        const details = await loadInteraction(ctx, provider);
+        // The login prompt, or the MFA step's re-authentication through SSO (T1, F2).
+        if (details.prompt.name !== 'login' && details.prompt.name !== 'mfa') throw interactionExpired();
         await finishSso(ctx, provider, services, details);
       });
     },

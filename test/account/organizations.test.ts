@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Role } from '../../src/store/records.ts';
 import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, textOf } from '../support/browser.ts';
-import { isEnrollment } from '../support/mfa.ts';
+import { appCode, isEnrollment, isMfaChallenge, submitCode } from '../support/mfa.ts';
 import { open, RelyingParty, submitPassword } from '../support/rp.ts';
 import { STORE_MODES, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -18,6 +18,8 @@ for (const mode of STORE_MODES) {
     const people: Record<string, string> = {};
     let orgA: string;
     let orgB: string;
+    /** Owned by ownerA too. */
+    let orgC: string;
 
     async function person(name: string, org: string, role: Role) {
       const id = await server.createUser(`${name}@example.test`, PASSWORD);
@@ -30,6 +32,7 @@ for (const mode of STORE_MODES) {
       const { sor } = server.services;
       orgA = (await sor.createOrg({ name: 'Acme', plan: 'free' })).id;
       orgB = (await sor.createOrg({ name: 'Bravo', plan: 'free' })).id;
+      orgC = (await sor.createOrg({ name: 'Charlie Co', plan: 'free' })).id;
       await person('ownerA', orgA, 'owner');
       await person('adminA', orgA, 'admin');
       await person('memberA', orgA, 'member');
@@ -39,13 +42,57 @@ for (const mode of STORE_MODES) {
       await person('ownerB', orgB, 'owner');
       await person('adminB', orgB, 'admin');
       await person('memberB', orgB, 'member');
+      await sor.setMembership(people.ownerA, orgC, 'owner');
+      // V5: members of A with a role elsewhere.
+      await person('memberAownerB', orgA, 'member');
+      await sor.setMembership(people.memberAownerB, orgB, 'owner');
+      await person('memberAadminB', orgA, 'member');
+      await sor.setMembership(people.memberAadminB, orgB, 'admin');
+      await person('adminAownerB', orgA, 'admin');
+      await sor.setMembership(people.adminAownerB, orgB, 'owner');
+      await person('memberAadminC', orgA, 'member');
+      await sor.setMembership(people.memberAadminC, orgC, 'admin');
+      await person('memberAmemberB', orgA, 'member');
+      await sor.setMembership(people.memberAmemberB, orgB, 'member');
     });
     after(() => server?.stop());
 
     describe('R1: who may reset whose MFA', () => {
       const actors = ['ownerA', 'adminA', 'memberA'] as const;
-      const targets = ['owner2A', 'admin2A', 'member2A', 'ownerB', 'adminB', 'memberB', 'self'] as const;
-      const allowed = new Set(['ownerA>owner2A', 'ownerA>admin2A', 'ownerA>member2A', 'adminA>member2A']);
+      const targets = [
+        'owner2A',
+        'admin2A',
+        'member2A',
+        'ownerB',
+        'adminB',
+        'memberB',
+        'self',
+        'memberAownerB',
+        'memberAadminB',
+        'adminAownerB',
+        'memberAadminC',
+        'memberAmemberB',
+      ] as const;
+      const inB = new Set(['ownerB', 'adminB', 'memberB']);
+      const allowed = new Set([
+        'ownerA>owner2A',
+        'ownerA>admin2A',
+        'ownerA>member2A',
+        'adminA>member2A',
+        // V5: a role elsewhere only in an organization the actor owns (C), or only member roles.
+        'ownerA>memberAadminC',
+        'ownerA>memberAmemberB',
+        'adminA>memberAmemberB',
+      ]);
+      /** V5: refused because of an owner/admin role in an organization the actor does not own. */
+      const elsewhere: Record<string, string> = {
+        'ownerA>memberAownerB': 'Bravo',
+        'ownerA>memberAadminB': 'Bravo',
+        'ownerA>adminAownerB': 'Bravo',
+        'adminA>memberAadminC': 'Charlie Co',
+        'adminA>memberAownerB': 'Bravo',
+        'adminA>memberAadminB': 'Bravo',
+      };
       const browsers: Record<string, Browser> = {};
 
       before(async () => {
@@ -59,7 +106,8 @@ for (const mode of STORE_MODES) {
         for (const target of targets) {
           const key = `${actor}>${target}`;
           const ok = allowed.has(key);
-          it(`${actor} resetting ${target} → ${ok ? 'done' : '403, nothing changes'}`, async () => {
+          const v5 = elsewhere[key] ? 'V5: ' : '';
+          it(`${v5}R1: ${actor} resetting ${target} → ${ok ? 'done' : '403, nothing changes'}`, async () => {
             const { sor } = server.services;
             const targetId = target === 'self' ? people[actor] : people[target];
             await sor.deleteFactorsOfUser(targetId);
@@ -68,7 +116,16 @@ for (const mode of STORE_MODES) {
             const browser = browsers[actor];
             const page = await browser.request(url(`/account/organizations/${orgA}`));
             assert.equal(page.status, 200);
-            const orgOfTarget = target.endsWith('B') ? orgB : orgA;
+            const orgOfTarget = inB.has(target) ? orgB : orgA;
+            if (orgOfTarget === orgA) {
+              // The members table offers the button exactly where the reset would be done.
+              assert.equal(page.text.includes(`/members/${targetId}/reset-mfa"`), ok, 'canReset');
+            }
+            if (elsewhere[key]) {
+              assert.ok(
+                textOf(page.text).includes(`Only an owner of ${elsewhere[key]} or support can reset`),
+              );
+            }
             const res = await browser.request(
               url(`/account/organizations/${orgOfTarget}/members/${targetId}/reset-mfa`),
               {
@@ -87,12 +144,69 @@ for (const mode of STORE_MODES) {
               assert.equal(event.details.reason, 'lost phone');
             } else {
               assert.equal(res.status, 403);
+              if (elsewhere[key]) {
+                const text = textOf(res.text);
+                assert.ok(text.includes(`is also an owner or admin of ${elsewhere[key]}`), text);
+                assert.ok(text.includes(`Ask an owner of ${elsewhere[key]}`), text);
+                assert.ok(text.includes('deadbolt mfa reset'), text);
+              }
               assert.equal(factors.length, target === 'self' ? 0 : 1, 'nothing changed');
               const events = await sor.listAudit({ userId: targetId });
               assert.ok(!events.some((e) => e.action === 'mfa.reset' && e.actorUserId === people[actor]));
             }
           });
         }
+    });
+
+    it("V5: an admin of A cannot strip the owner of B who is a member of A — 403 saying who can (en, ja), and the owner's factors still sign them in", async () => {
+      const { sor } = server.services;
+      const org = (await sor.createOrg({ name: 'Echo', plan: 'free' })).id;
+      const other = (await sor.createOrg({ name: 'Foxtrot', plan: 'paid' })).id;
+      const admin = await server.createUser('adminE@example.test', PASSWORD);
+      const victim = await server.createUser('ownerF@example.test', PASSWORD);
+      await sor.setMembership(admin, org, 'admin');
+      await sor.setMembership(victim, org, 'member');
+      await sor.setMembership(victim, other, 'owner');
+      const secret = await giveTotp(server, victim);
+      const before = await sor.listFactors(victim);
+
+      const browser = new Browser();
+      const security = await accountSignIn(browser, server, 'adminE@example.test', PASSWORD);
+      const path = url(`/account/organizations/${org}/members/${victim}/reset-mfa`);
+      const form = { csrf: csrfOf(security), reason: 'take over' };
+      const res = await browser.request(path, { form });
+      assert.equal(res.status, 403);
+      const text = textOf(res.text);
+      assert.ok(text.includes('ownerF@example.test is also an owner or admin of Foxtrot'), text);
+      assert.ok(text.includes('Ask an owner of Foxtrot to reset it, or contact support'), text);
+      browser.acceptLanguage = 'ja';
+      const ja = await browser.request(path, { form });
+      assert.equal(ja.status, 403);
+      assert.ok(textOf(ja.text).includes('Foxtrot のオーナーに MFA のリセットを依頼するか'), textOf(ja.text));
+
+      assert.deepEqual(
+        (await sor.listFactors(victim)).map((f) => f.id),
+        before.map((f) => f.id),
+        'nothing was removed',
+      );
+      const events = await sor.listAudit({ userId: victim });
+      assert.ok(!events.some((e) => e.action === 'mfa.reset'));
+      // The owner of Foxtrot still signs in with the authenticator app, through the relying party.
+      const rp = await RelyingParty.discover(server.issuer);
+      const person = new Browser();
+      const auth = await rp.authorize();
+      const challenge = await submitPassword(
+        person,
+        await open(person, auth),
+        'ownerF@example.test',
+        PASSWORD,
+      );
+      assert.ok(isMfaChallenge(challenge), textOf(challenge.text).slice(0, 300));
+      const done = await submitCode(person, challenge, await appCode(secret));
+      assert.equal(done.status, 0, textOf(done.text).slice(0, 300));
+      const tokens = await rp.callback(done.url, auth);
+      assert.equal(tokens.claims()?.sub, victim);
+      assert.ok((tokens.claims()!.amr as string[]).includes('otp'));
     });
 
     it('M5, R1, R3: the owner switches on require-MFA (seeing who has no method), a member is forced to enroll, and the log shows it', async () => {

@@ -11,6 +11,7 @@ import { backupCodesText } from '../../mfa/backup-codes/codes.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
+import { startSsoReauth } from '../../sso/reauth.ts';
 import { completeMfa, type MfaStep } from './context.ts';
 import { enrollChoices, showSmsEnrollment } from './sms-enroll.ts';
 
@@ -73,6 +74,21 @@ export function enrollmentViews(ctx: Context, services: Services, mfa: MfaServic
   };
 }
 
+/**
+ * T1 for someone who signs in through SSO (F2): the re-authentication goes through their
+ * organization's SSO (prompt=login), never a password; false when SSO does not apply.
+ */
+export function ssoReauth(
+  ctx: Context,
+  services: Services,
+  mfa: MfaService,
+  step: MfaStep,
+): Promise<boolean> {
+  const session = step.details.session as { uid?: string } | undefined;
+  const who = { accountId: step.state.user.id, sessionUid: session?.uid, amr: step.amr };
+  return startSsoReauth(ctx, services, mfa.ssoMarks, step.details, who, { promptLogin: true });
+}
+
 async function isFresh(mfa: MfaService, step: MfaStep): Promise<boolean> {
   return mfa.reauth.isFresh(step.details.uid, step.state.user.id, step.passwordAt);
 }
@@ -89,6 +105,7 @@ export async function showEnrollment(
   // S1: SMS (?enroll=sms) starts with the same re-authentication, and comes back to SMS after it.
   const sms = ctx.method === 'GET' && ctx.query.enroll === 'sms';
   if (opts.expired || !(await isFresh(mfa, step))) {
+    if (await ssoReauth(ctx, services, mfa, step)) return;
     return views.reauth(`${base}/reauth${sms ? '?enroll=sms' : ''}`, step.state.user.email, {
       expired: opts.expired,
     });
@@ -113,6 +130,7 @@ export async function submitReauth(
     password: { maxLength: 1024 },
     username: { maxLength: 254, optional: true },
   });
+  if (await ssoReauth(ctx, services, mfa, step)) return; // F2: SSO users re-authenticate there
   const before = await mfa.guard.check(step.state.user.id, ctx.ip);
   const ok = before.allowed && (await checkPassword(services.sor, step.state.user.email, password));
   if (!ok) {

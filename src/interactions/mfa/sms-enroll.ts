@@ -13,7 +13,7 @@ import { countryName, maskPhone } from '../../mfa/sms/phone.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import { completeMfa, type MfaStep } from './context.ts';
-import { enrollmentViews } from './enroll.ts';
+import { enrollmentViews, ssoReauth } from './enroll.ts';
 import {
   countryOptions,
   defaultCountry,
@@ -109,6 +109,7 @@ async function enrollStepAllowed(ctx: Context, services: Services, mfa: MfaServi
     return false;
   }
   if (!(await mfa.reauth.isFresh(step.details.uid, step.state.user.id, step.passwordAt))) {
+    if (await ssoReauth(ctx, services, mfa, step)) return false;
     await enrollmentViews(ctx, services, mfa).reauth(
       `${interactionPath(step)}/mfa/reauth?enroll=sms`,
       step.state.user.email,
