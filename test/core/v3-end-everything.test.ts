@@ -98,7 +98,7 @@ for (const mode of STORE_MODES) {
       const done = await browser.submit(consent, { decision: 'allow' }, /consent$/, isCallback);
       const tokens = await third.callback(done.url, auth);
       assert.ok(tokens.refresh_token, 'offline access granted');
-      assert.ok((tokens.claims()?.amr as string[]).includes('mfa'));
+      assert.ok((tokens.claims()!.amr as string[]).includes('mfa'));
 
       // RP-initiated logout: the session goes, the offline grant stays (that is what offline means).
       const confirm = await browser.follow(

@@ -90,7 +90,7 @@ for (const sor of ['PGlite', 'PostgreSQL'] as const) {
         : next;
       assert.equal(end.status, 0, textOf(end.text).slice(0, 200));
       const tokens = await rp.callback(end.url, auth);
-      assert.ok((tokens.claims()?.amr as string[]).includes('mfa'));
+      assert.ok((tokens.claims()!.amr as string[]).includes('mfa'));
     });
 
     it('V6, T3: on the settings page the codes are shown although Redis fails after the commit', async () => {

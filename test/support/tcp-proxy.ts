@@ -34,7 +34,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     };
     for (const socket of [downstream, upstream]) socket.on('error', teardown).on('close', teardown);
     downstream.on('data', (chunk: Buffer) => {
-      if (trip && trip.pattern.test(chunk.toString('latin1'))) {
+      if (trip?.pattern.test(chunk.toString('latin1'))) {
         const { fire } = trip;
         trip = undefined;
         void pause().then(fire);
