@@ -1,10 +1,17 @@
 // T1 and T4: re-authentication freshness during enrollment, and nothing secret stored in the clear.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as client from 'openid-client';
 import { base32Decode } from '../support/base32.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { dumpDatabase, dumpRedis } from '../support/dump.ts';
-import { appCode, backupCodesFromPage, isEnrollment, secretFromPage } from '../support/mfa.ts';
+import {
+  appCode,
+  backupCodesFromPage,
+  finishFromCodesPage,
+  isEnrollment,
+  secretFromPage,
+} from '../support/mfa.ts';
 import { open, RelyingParty, submitPassword } from '../support/rp.ts';
 import { STORE_MODES, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -80,3 +87,47 @@ for (const mode of STORE_MODES) {
     });
   });
 }
+
+describe('V8: no token, code, secret or password in the ephemeral store or the logs (PostgreSQL + Redis)', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer('real', { captureLogs: true });
+  });
+  after(() => server?.stop());
+
+  it('V8: after sign-in, code exchange and refresh, neither Redis nor the log lines hold the code, the tokens, the app secret, the app code or the password', async () => {
+    const rp = await RelyingParty.discover(server.issuer);
+    await server.createUser('v8@example.test', PASSWORD, { plan: 'paid' });
+    const browser = new Browser();
+    const auth = await rp.authorize({ scope: 'openid email offline_access' });
+    const page = await submitPassword(browser, await open(browser, auth), 'v8@example.test', PASSWORD);
+    assert.ok(isEnrollment(page));
+    const secret = secretFromPage(page);
+    const code = await appCode(secret);
+    const codesPage = await browser.submit(page, { code }, /confirm$/);
+    const done = await finishFromCodesPage(browser, codesPage);
+    const authorizationCode = new URL(done.url).searchParams.get('code')!;
+    const tokens = await rp.callback(done.url, auth);
+    assert.ok(tokens.refresh_token, 'offline access');
+    const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
+    const dump = await dumpRedis(server.services.config.redisUrl!, server.services.config.redisKeyPrefix);
+    assert.ok(dump.includes('oidc:RefreshToken:'), 'the dump does hold the refresh tokens');
+    const needles = {
+      'authorization code': authorizationCode,
+      'access token': tokens.access_token,
+      'refresh token': tokens.refresh_token!,
+      'rotated access token': refreshed.access_token,
+      'rotated refresh token': refreshed.refresh_token!,
+      'app secret': secret,
+      password: PASSWORD,
+    };
+    for (const [what, value] of Object.entries(needles))
+      assert.ok(!dump.includes(value), `the ${what} is in Redis`);
+    const logs = server.logs();
+    assert.ok(logs.length > 0, 'there are log lines');
+    for (const [what, value] of Object.entries({ ...needles, 'app code': `"${code}"` }))
+      assert.ok(!logs.includes(value), `the ${what} is in the logs`);
+  });
+});

@@ -6,10 +6,12 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AdapterConstructor } from '../ports.ts';
 import {
   CONSUMABLE_MODELS,
+  fromStored,
   GRANTABLE_MODELS,
   grantsOfAccountKey,
   oidcKeys,
   sessionsOfAccountKey,
+  toStored,
 } from './oidc-redis-adapter.ts';
 
 /** A stored provider model: JSON (so callers never share objects with the store) plus `consumed`. */
@@ -178,7 +180,11 @@ export function createMemoryOidcAdapter(space: ExpiringMap<MemoryValue>): Adapte
       const ttl = ttlOf(expiresIn);
       // Like HSET on Redis, an earlier `consumed` survives: once used, a code stays used.
       const consumed = this.consumable ? modelAt(space, key)?.consumed : undefined;
-      space.set(key, { kind: 'model', payload: JSON.stringify(payload), consumed }, ttl);
+      space.set(
+        key,
+        { kind: 'model', payload: JSON.stringify(toStored(this.model, payload)), consumed },
+        ttl,
+      );
       if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
         addToIndex(space, oidcKeys.grant(payload.grantId), key, ttl);
       }
@@ -195,7 +201,7 @@ export function createMemoryOidcAdapter(space: ExpiringMap<MemoryValue>): Adapte
     async find(id: string): Promise<AdapterPayload | undefined> {
       const stored = modelAt(space, this.key(id));
       if (!stored) return undefined;
-      const payload = JSON.parse(stored.payload) as AdapterPayload;
+      const payload = fromStored(this.model, id, JSON.parse(stored.payload) as AdapterPayload);
       if (stored.consumed !== undefined) payload.consumed = stored.consumed;
       return payload;
     }

@@ -12,6 +12,7 @@
 // TTLs are the provider's expiresIn. "Extend to the longest member" is EXPIRE NX followed by EXPIRE GT
 // (Redis >= 7.0): NX gives a new key its TTL, GT only ever lengthens an existing one.
 
+import { createHash } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AdapterConstructor } from '../ports.ts';
@@ -36,8 +37,41 @@ export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
   'PreAuthorizedCode',
 ]);
 
+/**
+ * Models whose id is itself a bearer credential (the token or code a client presents). V8: they are
+ * stored under a SHA-256 of the id, and without the id (`jti`) in the payload, so a dump of the
+ * store reveals no usable token; `find` puts the id back.
+ */
+export const SECRET_ID_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PushedAuthorizationRequest',
+  'RegistrationAccessToken',
+  'InitialAccessToken',
+  'PreAuthorizedCode',
+]);
+
+const storedId = (model: string, id: string): string =>
+  SECRET_ID_MODELS.has(model) ? `h.${createHash('sha256').update(id).digest('base64url')}` : id;
+
+/** The payload as stored: without the id of a secret-id model (V8). */
+export function toStored(model: string, payload: AdapterPayload): AdapterPayload {
+  if (!SECRET_ID_MODELS.has(model)) return payload;
+  const { jti: _jti, ...rest } = payload;
+  return rest;
+}
+
+/** The payload as found: with its id again. */
+export function fromStored(model: string, id: string, payload: AdapterPayload): AdapterPayload {
+  return SECRET_ID_MODELS.has(model) ? { ...payload, jti: id } : payload;
+}
+
 export const oidcKeys = {
-  model: (model: string, id: string): string => `oidc:${model}:${id}`,
+  model: (model: string, id: string): string => `oidc:${model}:${storedId(model, id)}`,
   grant: (grantId: string): string => `oidc:grant:${grantId}`,
   uid: (uid: string): string => `oidc:uid:${uid}`,
   userCode: (userCode: string): string => `oidc:userCode:${userCode}`,
@@ -119,7 +153,7 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       const key = this.key(id);
       const ttl = ttlOf(expiresIn);
-      const json = JSON.stringify(payload);
+      const json = JSON.stringify(toStored(this.model, payload));
       await run((client) => {
         const multi = client.multi();
         if (this.consumable) {
@@ -158,12 +192,13 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
     async find(id: string): Promise<AdapterPayload | undefined> {
       const key = this.key(id);
       if (!this.consumable) {
-        return parse(await run((client) => client.get(key)));
+        const found = parse(await run((client) => client.get(key)));
+        return found && fromStored(this.model, id, found);
       }
       const hash = await run((client) => client.hgetall(key));
       const payload = parse(hash.payload);
       if (payload && hash.consumed) payload.consumed = Number(hash.consumed);
-      return payload;
+      return payload && fromStored(this.model, id, payload);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
