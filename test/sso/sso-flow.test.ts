@@ -154,7 +154,7 @@ for (const mode of STORE_MODES) {
       await assertNoSession(browser);
     });
 
-    it('P2: without ssoEnforced, members of the paid organization do MFA after SSO (and may choose the password)', async () => {
+    it('V7, P2: without ssoEnforced, members of the paid organization do MFA after SSO (and may choose the password)', async () => {
       const carol = await member(server, 'carol@initech.test', [initech]);
       const secret = await giveTotp(server, carol);
       upA.next = user('carol', 'carol@initech.test');
