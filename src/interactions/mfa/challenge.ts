@@ -104,18 +104,11 @@ export async function submitChallenge(
   if (!method || method !== form.method) throw new HttpError(400, 'error.bad_request');
   // Full-width digits from a Japanese keyboard are the same digits (NFKC).
   const code = form.code.normalize('NFKC');
-  const outcome = await mfa.verify(
-    step.state,
-    method,
-    code,
-    step.details.uid,
-    {
-      actorUserId: step.state.user.id,
-      ip: ctx.ip,
-      userAgent: ctx.get('user-agent'),
-    },
-    step.attempts,
-  );
+  const outcome = await mfa.verify(step.state, method, code, step.details.uid, {
+    actorUserId: step.state.user.id,
+    ip: ctx.ip,
+    userAgent: ctx.get('user-agent'),
+  });
   if (outcome.ok) {
     const redirectTo = await completeMfa(ctx, provider, step, outcome.amr, ACR_MFA);
     ctx.status = 303;

@@ -57,12 +57,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     routes(router) {
       router.post('/mfa/verify', async (ctx) => {
         ctx.state.issuerName = services.config.mfa.issuerName;
-        return submitChallenge(
-          ctx,
-          provider,
-          mfa,
-          await loadMfaStep(ctx, provider, mfa, undefined, { attempts: true }),
-        );
+        return submitChallenge(ctx, provider, mfa, await loadMfaStep(ctx, provider, mfa));
       });
       router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
       router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));
