@@ -43,7 +43,7 @@ async function enrolled(server: TestServer, rp: RelyingParty, email: string) {
 }
 
 /** A fresh sign-in of that user, up to the MFA page. */
-async function challengePage(server: TestServer, rp: RelyingParty, email: string) {
+async function challengePage(rp: RelyingParty, email: string) {
   const browser = new Browser();
   const auth = await rp.authorize();
   const page = await submitPassword(browser, await open(browser, auth), email, PASSWORD);
@@ -68,7 +68,7 @@ for (const mode of STORE_MODES) {
 
     it('V2: 60 parallel wrong codes check at most 10 (401 incorrect), the rest get 429; the app is not locked', async () => {
       const { id, secret } = await enrolled(server, rp, 'burst60@example.test');
-      const { browser, page } = await challengePage(server, rp, 'burst60@example.test');
+      const { browser, page } = await challengePage(rp, 'burst60@example.test');
       const counts = await wrongBurst(browser, page, await wrongCode(secret), 60);
       assert.ok((counts[401] ?? 0) <= LIMIT, `checked ${counts[401]} codes: ${JSON.stringify(counts)}`);
       assert.ok((counts[401] ?? 0) >= 1, JSON.stringify(counts));
@@ -82,7 +82,7 @@ for (const mode of STORE_MODES) {
 
     it('V2: 160 wrong codes in one burst never reach a lockout threshold of 20', async () => {
       const { id, secret } = await enrolled(server, rp, 'burst160@example.test');
-      const { browser, page } = await challengePage(server, rp, 'burst160@example.test');
+      const { browser, page } = await challengePage(rp, 'burst160@example.test');
       const counts = await wrongBurst(browser, page, await wrongCode(secret), 160);
       assert.ok((counts[401] ?? 0) <= LIMIT, JSON.stringify(counts));
       const totp = (await server.services.sor.listFactors(id)).find((f) => f.type === 'totp');
@@ -105,7 +105,7 @@ for (const mode of STORE_MODES) {
 
     it('V2: after 50 parallel wrong codes the right code gets 429, and after the window it signs in with mfa', async () => {
       const { secret } = await enrolled(server, rp, 'recover@example.test');
-      const { browser, auth, page } = await challengePage(server, rp, 'recover@example.test');
+      const { browser, auth, page } = await challengePage(rp, 'recover@example.test');
       const counts = await wrongBurst(browser, page, await wrongCode(secret), 50);
       assert.ok((counts[401] ?? 0) <= LIMIT && (counts[429] ?? 0) > 0, JSON.stringify(counts));
       const refused = await submitCode(browser, page, await appCode(secret));
@@ -116,7 +116,7 @@ for (const mode of STORE_MODES) {
       const done = await submitCode(browser, page, await appCode(secret, 1));
       assert.equal(done.status, 0, textOf(done.text).slice(0, 200));
       const tokens = await rp.callback(done.url, auth);
-      assert.ok((tokens.claims()?.amr as string[]).includes('mfa'));
+      assert.ok((tokens.claims()?.amr as string[] | undefined)?.includes('mfa'));
     });
   });
 }
