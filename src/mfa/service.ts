@@ -16,8 +16,10 @@ export interface UserMfaState {
   user: User;
   memberships: MembershipWithOrg[];
   records: FactorRecord[];
-  /** Enrolled, usable factor types. */
+  /** Enrolled factor types, locked or not (V1). */
   enrolled: FactorType[];
+  /** The enrolled types that can be used now (not locked; backup codes left). */
+  usable: FactorType[];
 }
 
 export type MfaVerifyOutcome =
@@ -63,8 +65,10 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
       sor.listFactors(userId),
     ]);
     if (!user) return undefined;
-    const enrolled = [...factors.values()].filter((f) => f.usable(records).length > 0).map((f) => f.type);
-    return { user, memberships, records, enrolled };
+    const usable = [...factors.values()].filter((f) => f.usable(records).length > 0).map((f) => f.type);
+    const locked = [...factors.keys()].filter((t) => records.some((r) => r.type === t && isLocked(r)));
+    const enrolled = [...new Set([...usable, ...locked])];
+    return { user, memberships, records, enrolled, usable };
   }
 
   function decide(
@@ -83,6 +87,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
         org: { ...m.org, trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true },
       })),
       enrolled: state.enrolled,
+      usable: state.usable,
       authentication: {
         amr: session.amr ?? [],
         ssoOrgId: session.ssoOrgId,

@@ -10,6 +10,7 @@ import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
 import { completeMfa, type MfaStep } from './context.ts';
+import { showLocked } from './locked.ts';
 import { type SmsChallengeMode, smsChallengeView } from './sms.ts';
 
 const METHODS: readonly FactorType[] = ['totp', 'sms', 'backup_code'];
@@ -100,6 +101,7 @@ export async function submitChallenge(
 ): Promise<void> {
   const t = ctx.state.t as Translate;
   const form = readForm(ctx, { method: { maxLength: 16 }, code: { maxLength: 64 } });
+  if (step.decision.locked) return showLocked(ctx, step); // V1
   const method = pickMethod(step, form.method);
   if (!method || method !== form.method) throw new HttpError(400, 'error.bad_request');
   // Full-width digits from a Japanese keyboard are the same digits (NFKC).

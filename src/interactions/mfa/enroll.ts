@@ -112,6 +112,12 @@ export async function submitReauth(
     password: { maxLength: 1024 },
     username: { maxLength: 254, optional: true },
   });
+  if (!step.decision.mustEnroll) {
+    // Re-authentication here only leads to an enrollment (P5), which a locked user never gets (V1).
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${step.details.uid}`);
+    return;
+  }
   // V2: the attempt counts before the password is checked; a right password gives it back.
   const attempt = await mfa.guard.begin(step.state.user.id, ctx.ip);
   const ok = attempt.allowed && (await checkPassword(services.sor, step.state.user.email, password));
@@ -139,7 +145,8 @@ export async function submitReauth(
 
 export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
   readForm(ctx, {});
-  if (await isFresh(mfa, step)) await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
+  if (step.decision.mustEnroll && (await isFresh(mfa, step)))
+    await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
   ctx.status = 303;
   ctx.redirect(`/interaction/${step.details.uid}`);
 }

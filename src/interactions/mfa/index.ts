@@ -10,6 +10,7 @@ import type { Services } from '../../services.ts';
 import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
+import { showLocked } from './locked.ts';
 import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
 import { smsRoutes } from './sms.ts';
 
@@ -43,6 +44,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     ctx.state.issuerName = services.config.mfa.issuerName;
     const s = await step(ctx, details);
     if (await unmetAcr(ctx, provider, s)) return;
+    if (s.decision.locked) return showLocked(ctx, s); // V1: no code, no enrollment
     if (s.decision.mustEnroll) return showEnrollment(ctx, services, mfa, s);
     const method = pickMethod(s, ctx.query.method);
     if (!method) {
