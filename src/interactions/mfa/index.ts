@@ -10,8 +10,8 @@ import type { Services } from '../../services.ts';
 import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
-import { showLocked } from './locked.ts';
 import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
+import { showLocked } from './locked.ts';
 import { smsRoutes } from './sms.ts';
 
 /** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
