@@ -105,21 +105,23 @@ export function securityRoutes(
       username: { maxLength: 254, optional: true },
     });
     checkCsrf(s, form.csrf);
-    const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
-    if (!limit.allowed || !(await checkPassword(sor, s.state.user.email, form.password))) {
-      if (limit.allowed) await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
+    // V2: the attempt counts before the password is checked; a right password gives it back.
+    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip);
+    if (!attempt.allowed || !(await checkPassword(sor, s.state.user.email, form.password))) {
+      if (attempt.allowed) await attempt.fail(undefined, who(ctx, s));
       return enrollmentViews(ctx, services, mfa).reauth(
         ctx.query.next === 'sms' ? `${BASE}/reauth?next=sms` : `${BASE}/reauth`,
         s.state.user.email,
         {
           csrf: s.csrf,
-          error: limit.allowed
+          error: attempt.allowed
             ? t('reauth.invalid')
-            : t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
-          status: limit.allowed ? 401 : 429,
+            : t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
+          status: attempt.allowed ? 401 : 429,
         },
       );
     }
+    await attempt.cancel();
     await mfa.reauth.mark(flowKey(s), s.state.user.id);
     ctx.status = 303;
     ctx.redirect(ctx.query.next === 'sms' ? `${BASE}/sms` : `${BASE}/totp`);
@@ -163,15 +165,15 @@ export function securityRoutes(
       return views.reauth(`${BASE}/reauth`, s.state.user.email, { expired: true, csrf: s.csrf });
     }
     const userFlow = { user: s.state.user, flowKey: flowKey(s) };
-    const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
-    if (!limit.allowed) {
+    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip); // V2: counted first
+    if (!attempt.allowed) {
       return views.totp({
         userFlow,
         base: BASE,
         required: false,
         csrf: s.csrf,
         status: 429,
-        error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+        error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
       });
     }
     const result = await mfa.totpEnrollment.confirm(
@@ -181,12 +183,13 @@ export function securityRoutes(
       who(ctx, s),
     );
     if (!result.ok) {
-      if (result.reason === 'incorrect')
-        await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
+      if (result.reason === 'incorrect') await attempt.fail(undefined, who(ctx, s));
+      else await attempt.cancel();
       const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
       return views.totp({ userFlow, base: BASE, required: false, csrf: s.csrf, status: 400, error });
     }
     // V6: the app is active from here on, so the codes are shown whatever fails next.
+    await afterCommit(services.logger, 'attempts', () => attempt.succeed());
     await afterCommit(services.logger, 'reauth', () => mfa.reauth.clear(flowKey(s)));
     await afterCommit(services.logger, 'session', () => upgradeSession(provider, s.sessionId, ['otp']));
     await views.backupCodes(result.backupCodes, s.state.user.email, `${BASE}?done=added`);

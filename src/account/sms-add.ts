@@ -167,11 +167,11 @@ export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {
     const s = await signedIn(ctx, form);
     if (!s || !(await fresh(ctx, s, true))) return;
     const t = tOf(ctx);
-    const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
-    if (!limit.allowed)
+    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip); // V2: counted first
+    if (!attempt.allowed)
       return enrollPage(ctx, s, parts, {
         status: 429,
-        error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+        error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
       });
     const result = await parts.enrollment.confirm(
       s.state.user,
@@ -180,13 +180,17 @@ export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {
       who(ctx, s),
     );
     if (!result.ok) {
-      if (result.reason === 'already_enrolled') return ctx.redirect('/account/security');
-      await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
+      if (result.reason === 'already_enrolled') {
+        await attempt.cancel();
+        return ctx.redirect('/account/security');
+      }
+      await attempt.fail(undefined, who(ctx, s));
       return enrollPage(ctx, s, parts, {
         status: 400,
         error: result.reason === 'incorrect' ? t('mfa.incorrect') : t('sms.expired'),
       });
     }
+    await attempt.succeed();
     await mfa.reauth.clear(flowKey(s));
     await upgradeSession(provider, s.sessionId, ['sms']);
     ctx.status = 303;

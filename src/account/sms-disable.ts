@@ -85,11 +85,11 @@ export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void 
     if (!s.state.enrolled.includes('sms')) return ctx.redirect('/account/security');
     const t = tOf(ctx);
     if (!canRemoveSms(s.state, mfa.policy).ok) return disablePage(ctx, s, false);
-    const limit = await mfa.guard.check(s.state.user.id, ctx.ip);
-    if (!limit.allowed)
+    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip); // V2: counted first
+    if (!attempt.allowed)
       return disablePage(ctx, s, false, {
         status: 429,
-        error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+        error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
       });
     const phone = parts.factor.phoneOf(s.state.records);
     const checked = await parts.factor.check({
@@ -100,12 +100,13 @@ export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void 
       phone,
     });
     if (!checked.ok) {
-      await mfa.guard.fail(s.state.user.id, ctx.ip, undefined, who(ctx, s));
+      await attempt.fail(undefined, who(ctx, s));
       return disablePage(ctx, s, false, {
         status: 401,
         error: checked.reason === 'invalid' ? t('mfa.incorrect') : t('sms.expired'),
       });
     }
+    await attempt.succeed();
     await sor.transaction(async (tx) => {
       const removed = await parts.factor.disable(s.state.user.id, tx);
       await audit(

@@ -11,6 +11,7 @@ import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import type { Services } from '../services.ts';
+import { beginAttempt } from '../store/attempt.ts';
 import type { User } from '../store/records.ts';
 import { clientNameOf, loadInteraction } from './load.ts';
 import type { LoginLimits } from './login-limits.ts';
@@ -108,32 +109,31 @@ export async function submitLogin(
   const retry = (seconds: number) =>
     t('login.rate_limited', { minutes: Math.max(1, Math.ceil(seconds / 60)) });
 
-  const byIp = await limits.perIp.consume(ctx.ip);
-  if (!byIp.allowed) {
-    ctx.set('retry-after', String(byIp.retryAfterSeconds));
+  // V2: the attempt counts (per IP: every attempt; per account: failures) before the password is
+  // checked, so parallel guesses check at most the per-account limit.
+  const attempt = await beginAttempt([
+    { limiter: limits.perIp, key: ctx.ip, counts: 'requests' },
+    { limiter: limits.perAccount, key: account, counts: 'failures-in-a-row' },
+  ]);
+  if (!attempt.allowed) {
+    ctx.set('retry-after', String(attempt.retryAfterSeconds));
     return showLogin(ctx, provider, details, {
-      error: retry(byIp.retryAfterSeconds),
+      error: retry(attempt.retryAfterSeconds),
       email: form.email,
       status: 429,
       hooks,
     });
   }
-  const byAccount = await limits.perAccount.peek(account);
-  if (!byAccount.allowed) {
-    ctx.set('retry-after', String(byAccount.retryAfterSeconds));
-    return showLogin(ctx, provider, details, {
-      error: retry(byAccount.retryAfterSeconds),
-      email: form.email,
-      status: 429,
-      hooks,
-    });
+  for (const h of hooks) {
+    if (await h.beforePassword?.(ctx, details, form)) {
+      await attempt.cancel(); // e.g. sent to the organization's SSO: no password was checked
+      return;
+    }
   }
-  for (const h of hooks) if (await h.beforePassword?.(ctx, details, form)) return;
 
   const startedAt = Date.now(); // V3: before the user is read
   const user = await checkPassword(services.sor, form.email, form.password);
   if (!user) {
-    await limits.perAccount.consume(account);
     services.logger.info({ event: 'login.failed', interaction: details.uid }, 'password sign-in failed');
     return showLogin(ctx, provider, details, {
       error: t('login.invalid'),
@@ -142,7 +142,7 @@ export async function submitLogin(
       hooks,
     });
   }
-  await limits.perAccount.reset(account);
+  await attempt.succeed();
   for (const h of hooks) if (await h.afterPassword?.(ctx, details, user, form.email)) return;
 
   const redirectTo = await provider.interactionResult(

@@ -14,8 +14,10 @@ export interface PolicyContext {
       trustUpstreamMfaOnly?: boolean;
     };
   }>;
-  /** Factors the user has enrolled and can use now (a locked factor is not listed). */
+  /** Factors the user has enrolled, locked or not (V1: a locked factor never lowers what is asked). */
   enrolled: FactorType[];
+  /** The enrolled factors that can be used now (not locked; backup codes left). Default: `enrolled`. */
+  usable?: FactorType[];
   /** How this session authenticated so far. */
   authentication: {
     amr: string[];
@@ -48,6 +50,11 @@ export interface MfaDecision {
   preferred: FactorType | null;
   /** Required but nothing enrolled: enroll inside the sign-in (P5). */
   mustEnroll: boolean;
+  /**
+   * Required, enrolled, but nothing usable (every method locked, no backup code left): no code
+   * and no enrollment; only a reset by an owner, admin or support helps (V1, R1, R2).
+   */
+  locked?: boolean;
 }
 
 export type MfaPolicy = (context: PolicyContext) => MfaDecision;
@@ -55,23 +62,28 @@ export type MfaPolicy = (context: PolicyContext) => MfaDecision;
 /** Strength ranks (L2): the authenticator app outranks SMS; backup codes are only a fallback. */
 export const FACTOR_STRENGTH: Record<FactorType, number> = { totp: 30, sms: 20, backup_code: 10 };
 
-export function allowedFactorsOf(enrolled: FactorType[]): FactorType[] {
-  const set = new Set(enrolled);
-  // Backup codes come with the authenticator app (T3) and are not a method of their own.
-  if (!set.has('totp')) set.delete('backup_code');
+/** The factors a step may use, strongest first: the usable ones (default: all enrolled). */
+export function allowedFactorsOf(enrolled: FactorType[], usable: FactorType[] = enrolled): FactorType[] {
+  const set = new Set(usable.filter((f) => enrolled.includes(f)));
+  // Backup codes come with the authenticator app (T3) — usable while it is locked — and are not a
+  // method of their own.
+  if (!enrolled.includes('totp')) set.delete('backup_code');
   return [...set].sort((a, b) => FACTOR_STRENGTH[b] - FACTOR_STRENGTH[a]);
 }
 
 export const defaultMfaPolicy: MfaPolicy = (context) => {
-  const allowedFactors = allowedFactorsOf(context.enrolled);
-  const preferred = allowedFactors.find((f) => f !== 'backup_code') ?? null;
+  // V1: locked methods count as enrolled (P4, no P5 enrollment); only usable ones may be used.
+  const methods = context.enrolled.filter((f) => f !== 'backup_code');
+  const allowedFactors = allowedFactorsOf(context.enrolled, context.usable);
+  const preferred = allowedFactors.find((f) => f !== 'backup_code') ?? allowedFactors[0] ?? null;
   const decide = (requirement: MfaRequirement, reason: MfaReason, orgId?: string): MfaDecision => ({
     requirement,
     reason,
     orgId,
     allowedFactors: requirement === 'required' ? allowedFactors : [],
     preferred: requirement === 'required' ? preferred : null,
-    mustEnroll: requirement === 'required' && preferred === null,
+    mustEnroll: requirement === 'required' && methods.length === 0,
+    locked: requirement === 'required' && methods.length > 0 && allowedFactors.length === 0,
   });
 
   const stepUp = context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA);
@@ -93,7 +105,7 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
   if (paid) return decide('required', 'org_paid_plan', paid.org.id);
   if (mandates[0]) return decide('required', 'org_requires_mfa', mandates[0].org.id);
   if (viaEnforcedSso) return decide('exempt', 'sso_exempt', viaEnforcedSso.org.id);
-  if (preferred) return decide('required', 'enrolled'); // P4
+  if (methods.length > 0) return decide('required', 'enrolled'); // P4, V1: locked ones too
   return decide('optional', 'not_required');
 };
 

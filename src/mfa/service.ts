@@ -5,7 +5,7 @@ import { createSessionEnder } from '../core/sessions.ts';
 import { type Amr, requestsMfa } from '../oidc/acr.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
-import { type AttemptState, createAttemptGuard } from './attempts.ts';
+import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
 import { type Factor, type FactorDeps, isLocked } from './factor.ts';
 import { defaultMfaPolicy, type MfaDecision, type MfaPolicy, type PolicyContext } from './policy.ts';
@@ -17,8 +17,10 @@ export interface UserMfaState {
   user: User;
   memberships: MembershipWithOrg[];
   records: FactorRecord[];
-  /** Enrolled, usable factor types. */
+  /** Enrolled factor types, locked or not (V1). */
   enrolled: FactorType[];
+  /** The enrolled types that can be used now (not locked; backup codes left). */
+  usable: FactorType[];
 }
 
 export type MfaVerifyOutcome =
@@ -64,8 +66,10 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
       sor.listFactors(userId),
     ]);
     if (!user) return undefined;
-    const enrolled = [...factors.values()].filter((f) => f.usable(records).length > 0).map((f) => f.type);
-    return { user, memberships, records, enrolled };
+    const usable = [...factors.values()].filter((f) => f.usable(records).length > 0).map((f) => f.type);
+    const locked = [...factors.keys()].filter((t) => records.some((r) => r.type === t && isLocked(r)));
+    const enrolled = [...new Set([...usable, ...locked])];
+    return { user, memberships, records, enrolled, usable };
   }
 
   function decide(
@@ -84,6 +88,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
         org: { ...m.org, trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true },
       })),
       enrolled: state.enrolled,
+      usable: state.usable,
       authentication: {
         amr: session.amr ?? [],
         ssoOrgId: session.ssoOrgId,
@@ -101,27 +106,24 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     code: string,
     flowKey: string,
     who: AuditWho & { ip: string },
-    /** The counters, when the caller already read them for this request. */
-    checked?: AttemptState,
   ): Promise<MfaVerifyOutcome> {
     const factor = factors.get(type);
+    // Backup codes come with the app (T3): usable while any are left, even with the app locked (V1).
     const allowed = type === 'backup_code' ? state.enrolled.includes('totp') : true;
     if (!factor || !allowed || factor.usable(state.records).length === 0) {
       const locked = state.records.some((r) => r.type === type && isLocked(r));
       return { ok: false, error: locked ? 'locked' : 'not_enrolled' };
     }
-    const before = checked ?? (await guard.check(state.user.id, who.ip));
-    if (!before.allowed)
-      return { ok: false, error: 'rate_limited', retryAfterSeconds: before.retryAfterSeconds };
+    // V2: counted before the code is checked.
+    const attempt = await guard.begin(state.user.id, who.ip);
+    if (!attempt.allowed)
+      return { ok: false, error: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
     const result = await factor.verify({ user: state.user, records: state.records, code, flowKey });
     if (result.ok) {
-      if (before.userFailures > 0) await guard.succeed(state.user.id);
+      await attempt.succeed();
       return { ok: true, amr: result.amr, factor: type };
     }
-    const after = await guard.fail(state.user.id, who.ip, result.factorId, {
-      ...who,
-      actorUserId: state.user.id,
-    });
+    const after = await attempt.fail(result.factorId, { ...who, actorUserId: state.user.id });
     if (after.locked) return { ok: false, error: 'locked' };
     return { ok: false, error: 'incorrect', remaining: after.remaining };
   }

@@ -152,6 +152,8 @@ export interface RateLimiter {
   consume(key: string, points?: number): Promise<RateLimitResult>;
   /** Reads without spending. */
   peek(key: string): Promise<RateLimitResult>;
+  /** Gives back points spent by `consume` (an attempt that turned out not to count). */
+  refund(key: string, points?: number): Promise<void>;
   /** Forgets key (e.g. after a successful sign-in). */
   reset(key: string): Promise<void>;
 }

@@ -146,3 +146,38 @@ describe('MFA policy table: "trust upstream MFA only" (F2, P2, default hook)', (
     }
   });
 });
+
+// V1: a locked factor still counts as enrolled; only the usable ones may complete the step.
+describe('MFA policy table: locked factors (V1, default hook)', () => {
+  const locked = (plan: Plan, enrolled: FactorType[], usable: FactorType[]) =>
+    defaultMfaPolicy({ ...contextFor(plan, false, 'none', enrolled, 'single'), usable });
+
+  it('V1: a voluntary user whose app is locked stays required, with nothing to use and nothing to enroll', () => {
+    const got = locked('free', ['totp'], []);
+    assert.deepEqual(
+      [got.requirement, got.reason, got.mustEnroll, got.locked, got.preferred, got.allowedFactors],
+      ['required', 'enrolled', false, true, null, []],
+    );
+  });
+
+  it('V1: a paid member whose app is locked is not sent to enrollment (no P5 for a locked method)', () => {
+    const got = locked('paid', ['totp', 'backup_code'], []);
+    assert.deepEqual([got.requirement, got.mustEnroll, got.locked], ['required', false, true]);
+  });
+
+  it('V1, T3: a locked app with backup codes left offers the backup code', () => {
+    const got = locked('free', ['totp', 'backup_code'], ['backup_code']);
+    assert.deepEqual(
+      [got.locked, got.preferred, got.allowedFactors],
+      [false, 'backup_code', ['backup_code']],
+    );
+  });
+
+  it('V1, L2: SMS locked, app usable: the app (and backup codes), not SMS', () => {
+    const got = locked('paid', ['totp', 'backup_code', 'sms'], ['totp', 'backup_code']);
+    assert.deepEqual(
+      [got.preferred, got.allowedFactors, got.locked],
+      ['totp', ['totp', 'backup_code'], false],
+    );
+  });
+});

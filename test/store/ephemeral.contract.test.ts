@@ -281,6 +281,17 @@ function contract(backend: Backend): void {
         assert.equal((await again.consume('alice')).allowed, false);
       });
 
+      it('V2: 60 parallel consumes of a 10-point key grant exactly 10; refund gives a point back', async () => {
+        const limiter = store.rateLimiter({ keyPrefix: `race:${id()}`, points: 10, durationSeconds: 60 });
+        const results = await Promise.all(Array.from({ length: 60 }, () => limiter.consume('user')));
+        assert.equal(results.filter((r) => r.allowed).length, 10);
+        assert.equal((await limiter.peek('user')).allowed, false);
+        await limiter.reset('user');
+        await limiter.consume('user');
+        await limiter.refund('user');
+        assert.equal((await limiter.peek('user')).remaining, 10);
+      });
+
       it('an exhausted key stays blocked for the block duration', async () => {
         const limiter = store.rateLimiter({
           keyPrefix: `mfa:${id()}`,

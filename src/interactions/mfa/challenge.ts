@@ -9,7 +9,8 @@ import type { Translate } from '../../i18n/index.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
-import { completeMfa, type MfaStep } from './context.ts';
+import { completeMfa, loadMfaStep, type MfaStep } from './context.ts';
+import { showLocked } from './locked.ts';
 import { type SmsChallengeMode, smsChallengeView } from './sms.ts';
 
 const METHODS: readonly FactorType[] = ['totp', 'sms', 'backup_code'];
@@ -100,22 +101,16 @@ export async function submitChallenge(
 ): Promise<void> {
   const t = ctx.state.t as Translate;
   const form = readForm(ctx, { method: { maxLength: 16 }, code: { maxLength: 64 } });
+  if (step.decision.locked) return showLocked(ctx, step); // V1
   const method = pickMethod(step, form.method);
   if (!method || method !== form.method) throw new HttpError(400, 'error.bad_request');
   // Full-width digits from a Japanese keyboard are the same digits (NFKC).
   const code = form.code.normalize('NFKC');
-  const outcome = await mfa.verify(
-    step.state,
-    method,
-    code,
-    step.details.uid,
-    {
-      actorUserId: step.state.user.id,
-      ip: ctx.ip,
-      userAgent: ctx.get('user-agent'),
-    },
-    step.attempts,
-  );
+  const outcome = await mfa.verify(step.state, method, code, step.details.uid, {
+    actorUserId: step.state.user.id,
+    ip: ctx.ip,
+    userAgent: ctx.get('user-agent'),
+  });
   if (outcome.ok) {
     const redirectTo = await completeMfa(ctx, provider, step, outcome.amr, ACR_MFA);
     ctx.status = 303;
@@ -147,8 +142,13 @@ export async function submitChallenge(
         error: t('mfa.rate_limited', { minutes: minutes(outcome.retryAfterSeconds) }),
         canSubmit: false,
       });
-    case 'locked':
-      return showChallenge(ctx, mfa, step, { method, status: 423, error: t('mfa.locked'), canSubmit: false });
+    case 'locked': {
+      // V1: with every method now locked the step ends here, saying who can reset it; else the
+      // methods still usable (backup codes, SMS) are offered next to the message.
+      const now = await loadMfaStep(ctx, provider, mfa, step.details);
+      if (now.decision.locked) return showLocked(ctx, now);
+      return showChallenge(ctx, mfa, now, { method, status: 423, error: t('mfa.locked'), canSubmit: false });
+    }
     default:
       throw new HttpError(400, 'error.bad_request');
   }

@@ -3,9 +3,8 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
-import { authTimeFor, isVoid } from '../../core/sessions.ts';
+import { authTimeFor } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
-import type { AttemptState } from '../../mfa/attempts.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
 import { essentialAcrOf } from '../../oidc/acr.ts';
@@ -13,8 +12,6 @@ import { checkInteractionSession, findInteraction } from '../load.ts';
 
 export interface MfaStep {
   details: Interaction;
-  /** The user's wrong-code counters, read alongside the rest when the step verifies a code. */
-  attempts?: AttemptState;
   state: UserMfaState;
   decision: MfaDecision;
   amr: string[];
@@ -26,15 +23,14 @@ export interface MfaStep {
 
 /**
  * The interaction (already loaded by the caller, or read here) and, in parallel, its session check,
- * the user's factors and organizations, the session's SSO mark and — for a code check — the
- * attempt counters: the MFA verify request makes three Redis round trips in all.
+ * the user's factors and organizations and the session's SSO mark. A code check counts its attempt
+ * afterwards, before the code is checked (V2).
  */
 export async function loadMfaStep(
   ctx: Context,
   provider: Provider,
   mfa: MfaService,
   given?: Interaction,
-  opts: { attempts?: boolean } = {},
 ): Promise<MfaStep> {
   const startedAt = Date.now();
   const details = given ?? (await findInteraction(ctx, provider));
@@ -43,11 +39,10 @@ export async function loadMfaStep(
   if (!accountId) throw interactionExpired();
   const session = details.session as { amr?: string[]; uid?: string } | undefined;
   const amr = session?.amr ?? [];
-  const [, state, authentication, attempts] = await Promise.all([
+  const [, state, authentication] = await Promise.all([
     given ? undefined : checkInteractionSession(provider, details),
     mfa.load(accountId),
     mfa.authenticationOf({ uid: session?.uid, accountId, amr }), // P2: the session's SSO mark
-    opts.attempts ? mfa.guard.check(accountId, ctx.ip) : undefined,
   ]);
   if (!state) throw interactionExpired();
   const params = details.params as { client_id?: string; acr_values?: string; claims?: unknown };
@@ -60,13 +55,11 @@ export async function loadMfaStep(
   const login = (
     details.lastSubmission as { login?: { accountId?: string; ts?: number; amr?: string[] } } | undefined
   )?.login;
-  // V3: a sign-in begun before the user's last reset does not continue.
-  if (login?.ts !== undefined && isVoid(state.user, login.ts)) throw interactionExpired();
   // A password typed, or an SSO sign-in completed, in this very interaction counts as the
   // re-authentication of T1 while fresh (an SSO-only member may have no password to re-enter).
   const primary = login?.amr?.includes('pwd') || login?.amr?.includes('fed');
   const passwordAt = login?.accountId === accountId && primary ? login.ts : undefined;
-  return { details, attempts, state, decision, amr, passwordAt, startedAt };
+  return { details, state, decision, amr, passwordAt, startedAt };
 }
 
 /**

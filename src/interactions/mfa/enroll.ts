@@ -130,15 +130,18 @@ export async function submitReauth(
     password: { maxLength: 1024 },
     username: { maxLength: 254, optional: true },
   });
+  if (!step.decision.mustEnroll) {
+    // Re-authentication here only leads to an enrollment (P5), which a locked user never gets (V1).
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${step.details.uid}`);
+    return;
+  }
   if (await ssoReauth(ctx, services, mfa, step)) return; // F2: SSO users re-authenticate there
-  const before = await mfa.guard.check(step.state.user.id, ctx.ip);
-  const ok = before.allowed && (await checkPassword(services.sor, step.state.user.email, password));
+  // V2: the attempt counts before the password is checked; a right password gives it back.
+  const attempt = await mfa.guard.begin(step.state.user.id, ctx.ip);
+  const ok = attempt.allowed && (await checkPassword(services.sor, step.state.user.email, password));
   if (!ok) {
-    if (before.allowed)
-      await mfa.guard.fail(step.state.user.id, ctx.ip, undefined, {
-        actorUserId: step.state.user.id,
-        ip: ctx.ip,
-      });
+    if (attempt.allowed) await attempt.fail(undefined, { actorUserId: step.state.user.id, ip: ctx.ip });
     return renderPage(
       ctx,
       'reauth',
@@ -146,13 +149,14 @@ export async function submitReauth(
         title: t('reauth.title'),
         action: ctx.path,
         email: step.state.user.email,
-        error: before.allowed
+        error: attempt.allowed
           ? t('reauth.invalid')
-          : t('mfa.rate_limited', { minutes: Math.ceil(before.retryAfterSeconds / 60) }),
+          : t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
       },
-      before.allowed ? 401 : 429,
+      attempt.allowed ? 401 : 429,
     );
   }
+  await attempt.cancel();
   await mfa.reauth.mark(step.details.uid, step.state.user.id);
   ctx.status = 303;
   ctx.redirect(`/interaction/${step.details.uid}${ctx.query.enroll === 'sms' ? '?enroll=sms' : ''}`);
@@ -160,7 +164,8 @@ export async function submitReauth(
 
 export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
   readForm(ctx, {});
-  if (await isFresh(mfa, step)) await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
+  if (step.decision.mustEnroll && (await isFresh(mfa, step)))
+    await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
   ctx.status = 303;
   ctx.redirect(`/interaction/${step.details.uid}`);
 }
@@ -185,15 +190,15 @@ export async function confirmTotp(
   const views = enrollmentViews(ctx, services, mfa);
   const userFlow = { user: step.state.user, flowKey: step.details.uid };
   const base = `/interaction/${step.details.uid}/mfa`;
-  const limit = await mfa.guard.check(step.state.user.id, ctx.ip);
-  if (!limit.allowed) {
-    ctx.set('retry-after', String(limit.retryAfterSeconds));
+  const attempt = await mfa.guard.begin(step.state.user.id, ctx.ip); // V2: counted first
+  if (!attempt.allowed) {
+    ctx.set('retry-after', String(attempt.retryAfterSeconds));
     return views.totp({
       userFlow,
       base,
       required: true,
       status: 429,
-      error: t('mfa.rate_limited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+      error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
       choices: enrollChoices(ctx, services, mfa, step.details.uid),
     });
   }
@@ -204,7 +209,8 @@ export async function confirmTotp(
     who,
   );
   if (!result.ok) {
-    if (result.reason === 'incorrect') await mfa.guard.fail(step.state.user.id, ctx.ip, undefined, who);
+    if (result.reason === 'incorrect') await attempt.fail(undefined, who);
+    else await attempt.cancel();
     const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
     return views.totp({
       userFlow,
@@ -218,7 +224,7 @@ export async function confirmTotp(
   // V6: the app is active from here on, so the codes are shown whatever fails next. Without the
   // recorded step, "Done" leads back to this sign-in, which then asks for the app's next code.
   const { logger } = services;
-  await afterCommit(logger, 'attempts', () => mfa.guard.succeed(step.state.user.id));
+  await afterCommit(logger, 'attempts', () => attempt.succeed());
   await afterCommit(logger, 'reauth', () => mfa.reauth.clear(step.details.uid));
   // The person just proved the app works: this sign-in has its second factor.
   const redirectTo = await afterCommit(logger, 'complete', () =>

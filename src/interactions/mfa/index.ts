@@ -11,6 +11,7 @@ import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
 import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
+import { showLocked } from './locked.ts';
 import { smsRoutes } from './sms.ts';
 
 /** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
@@ -34,6 +35,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     ctx.state.issuerName = services.config.mfa.issuerName;
     const s = await step(ctx, details);
     if (await unmetAcr(ctx, provider, s)) return;
+    if (s.decision.locked) return showLocked(ctx, s); // V1: no code, no enrollment
     if (s.decision.mustEnroll) return showEnrollment(ctx, services, mfa, s);
     const method = pickMethod(s, ctx.query.method);
     if (!method) {
@@ -48,12 +50,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     routes(router) {
       router.post('/mfa/verify', async (ctx) => {
         ctx.state.issuerName = services.config.mfa.issuerName;
-        return submitChallenge(
-          ctx,
-          provider,
-          mfa,
-          await loadMfaStep(ctx, provider, mfa, undefined, { attempts: true }),
-        );
+        return submitChallenge(ctx, provider, mfa, await loadMfaStep(ctx, provider, mfa));
       });
       router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
       router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));

@@ -211,24 +211,25 @@ async function confirmEnrollmentCode(
   if (!(await enrollStepAllowed(ctx, services, mfa, step))) return;
   const { user } = step.state;
   const who = { actorUserId: user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
-  const limit = await mfa.guard.check(user.id, ctx.ip);
-  if (!limit.allowed) {
-    ctx.set('retry-after', String(limit.retryAfterSeconds));
+  const attempt = await mfa.guard.begin(user.id, ctx.ip); // V2: counted before the code is checked
+  if (!attempt.allowed) {
+    ctx.set('retry-after', String(attempt.retryAfterSeconds));
     return showSmsEnrollment(ctx, services, mfa, step, {
       stage: 'code',
       status: 429,
-      error: t('mfa.rate_limited', { minutes: minutes(limit.retryAfterSeconds) }),
+      error: t('mfa.rate_limited', { minutes: minutes(attempt.retryAfterSeconds) }),
     });
   }
   const result = await parts.enrollment.confirm(user, step.details.uid, code.normalize('NFKC'), who);
   if (!result.ok) {
     if (result.reason === 'already_enrolled') {
+      await attempt.cancel();
       ctx.status = 303;
       ctx.redirect(interactionPath(step));
       return;
     }
     // L3, with the same attempt limits as every other code.
-    const after = await mfa.guard.fail(user.id, ctx.ip, undefined, who);
+    const after = await attempt.fail(undefined, who);
     return showSmsEnrollment(ctx, services, mfa, step, {
       status: 400,
       error: result.reason === 'incorrect' ? t('mfa.incorrect') : t('sms.expired'),
@@ -238,7 +239,7 @@ async function confirmEnrollmentCode(
           : null,
     });
   }
-  await mfa.guard.succeed(user.id);
+  await attempt.succeed();
   await mfa.reauth.clear(step.details.uid);
   // The person just proved the phone receives codes: this sign-in has its second factor (L4).
   const redirectTo = await completeMfa(ctx, provider, step, ['sms'], ACR_MFA);

@@ -3,6 +3,7 @@
 // audit event.
 import { createHash } from 'node:crypto';
 import { audit } from '../../audit.ts';
+import { beginAttempt } from '../../store/attempt.ts';
 import type { RateLimiter } from '../../store/ports.ts';
 import type { User } from '../../store/records.ts';
 import type { FactorDeps } from '../factor.ts';
@@ -47,18 +48,13 @@ export function createSendBudget(
       ip: input.ip,
       country,
     };
-    const active = limiters.filter((l) => keys[l.scope] !== undefined);
-    const peeked = await Promise.all(active.map((l) => l.limiter.peek(keys[l.scope]!)));
-    let hit = active.findIndex((_, i) => !peeked[i].allowed);
-    let retryAfterSeconds = Math.max(0, ...peeked.map((p) => (p.allowed ? 0 : p.retryAfterSeconds)));
-    if (hit === -1) {
-      const spent = await Promise.all(active.map((l) => l.limiter.consume(keys[l.scope]!)));
-      hit = active.findIndex((_, i) => !spent[i].allowed);
-      retryAfterSeconds = Math.max(0, ...spent.map((s) => (s.allowed ? 0 : s.retryAfterSeconds)));
-    }
-    if (hit === -1) return undefined;
-    const scope = active[hit].scope;
-    retryAfterSeconds = Math.max(1, retryAfterSeconds);
+    // V2: spent before the message goes out; a refused send spends nothing (src/store/attempt.ts).
+    const attempt = await beginAttempt(
+      limiters.map((l) => ({ limiter: l.limiter, key: keys[l.scope], counts: 'checks' as const })),
+    );
+    if (attempt.allowed) return undefined;
+    const scope = limiters[attempt.refusedBy].scope;
+    const retryAfterSeconds = attempt.retryAfterSeconds;
     log.warn(
       { sms: { to: maskPhone(input.phone), scope, country, purpose: input.purpose } },
       'sms send refused: budget exhausted',

@@ -58,6 +58,10 @@ export function adaptRateLimiter(
           retryAfterSeconds: allowed ? 0 : retryAfter(res),
         };
       }),
+    refund: (key, points = 1) =>
+      guard(async () => {
+        await limiter.reward(key, points);
+      }),
     reset: (key) =>
       guard(async () => {
         await limiter.delete(key);
