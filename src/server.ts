@@ -29,8 +29,17 @@ export async function openServices(config: Config, logger = createLogger(config)
   // Built-in first-party clients: the account pages always, the demo app in development.
   const builtIn = [accountClient(config.issuer), ...(config.demo ? [demoClient(config.issuer)] : [])];
   for (const c of builtIn) if (!clients.some((x) => x.client_id === c.client_id)) clients.push(c);
-  const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+  const { poolSize: max, connectTimeoutMs, queryTimeoutMs } = config.database;
+  const sor = await openSystemOfRecord({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pool: { max, connectTimeoutMs, queryTimeoutMs },
+  });
+  const eph = openEphemeralStore({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
   return { config, sor, eph, logger, clients };
 }
 

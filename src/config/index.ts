@@ -23,6 +23,10 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** PostgreSQL pool size and client-side bounds (Z3); unused with PGlite. */
+  database: { poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number };
+  /** Redis connect and command bound (Z3); unused with the in-memory store. */
+  redisCommandTimeoutMs: number;
   cookieKeys: string[];
   jwks: { keys: JWK[] };
   factorKeys: SealingKeys;
@@ -106,6 +110,12 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    database: {
+      poolSize: env.DATABASE_POOL_SIZE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+    },
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     cookieKeys,
     jwks: dev.jwks,
     factorKeys,

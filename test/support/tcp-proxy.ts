@@ -1,5 +1,7 @@
 // A TCP proxy for outage tests: pause() makes the backend look down (connections cut, new ones
-// refused), resume() brings it back on the same port. Works for any TCP service (Redis, PostgreSQL).
+// refused), resume() brings it back on the same port; hang() makes it look hung (connections stay
+// open and new ones are accepted, but nothing is forwarded either way until resume()). Works for any
+// TCP service (Redis, PostgreSQL).
 
 import net from 'node:net';
 
@@ -7,13 +9,32 @@ export interface TcpProxy {
   readonly port: number;
   /** Stops listening and destroys every live connection. */
   pause(): Promise<void>;
-  /** Listens again on the same port. */
+  /** Keeps every connection open (and accepts new ones) but forwards nothing: a hung backend. */
+  hang(): void;
+  /** Stops forwarding on the connections open now only (a dead network path); new ones work. */
+  hangOpen(): void;
+  /** Listens again on the same port, or forwards again after hang(). */
   resume(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let hung = false;
+  const frozen = new Set<net.Socket>();
+  const freeze = (socket: net.Socket): void => {
+    frozen.add(socket);
+    socket.pause();
+  };
+  // Data waits in the paused sockets (and the kernel) while hung, and flows on in order after.
+  const forward = (from: net.Socket, to: net.Socket): void => {
+    from.on('data', (chunk) => {
+      if (!to.write(chunk)) from.pause();
+    });
+    to.on('drain', () => {
+      if (!frozen.has(from)) from.resume();
+    });
+  };
 
   const server = net.createServer((downstream) => {
     const upstream = net.connect(targetPort, targetHost);
@@ -25,7 +46,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       sockets.delete(upstream);
     };
     for (const socket of [downstream, upstream]) socket.on('error', teardown).on('close', teardown);
-    downstream.pipe(upstream).pipe(downstream);
+    forward(downstream, upstream);
+    forward(upstream, downstream);
+    if (hung) for (const socket of [downstream, upstream]) freeze(socket);
   });
 
   const listen = (port: number): Promise<void> =>
@@ -53,7 +76,17 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   return {
     port,
     pause,
+    hang: () => {
+      hung = true;
+      for (const socket of sockets) freeze(socket);
+    },
+    hangOpen: () => {
+      for (const socket of sockets) freeze(socket);
+    },
     resume: async () => {
+      hung = false;
+      for (const socket of frozen) socket.resume();
+      frozen.clear();
       if (!server.listening) await listen(port);
     },
     close: pause,
