@@ -33,6 +33,8 @@ export interface Config {
   clientsFile: string;
   logLevel: Env['LOG_LEVEL'];
   trustProxy: boolean;
+  /** Z4: how long SIGTERM waits for in-flight requests before cutting them (exit 1). */
+  shutdownDrainMs: number;
   demo: boolean;
   maxBodyBytes: number;
   login: { maxPerAccount: number; maxPerIp: number; windowSeconds: number };
@@ -122,6 +124,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     clientsFile: env.CLIENTS_FILE,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     demo: env.DEMO ?? env.NODE_ENV === 'development',
     maxBodyBytes: env.MAX_BODY_BYTES,
     login: {

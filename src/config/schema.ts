@@ -45,6 +45,7 @@ export const envSchema = z.object({
   CLIENTS_FILE: z.string().default('config/clients.json'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: bool.default(false),
+  SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
   DEMO: bool.optional(),
   MAX_BODY_BYTES: int(1024, 1_048_576).default(16_384),
   // Sign-in (L1)
