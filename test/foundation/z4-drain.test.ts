@@ -23,7 +23,7 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-async function startServer(port: number, dataDir: string): Promise<Proc> {
+async function startServer(port: number, dataDir: string, drainMs = DRAIN_MS): Promise<Proc> {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -34,7 +34,7 @@ async function startServer(port: number, dataDir: string): Promise<Proc> {
       DATA_DIR: dataDir,
       DEMO: 'true',
       LOG_LEVEL: 'info',
-      SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
+      SHUTDOWN_DRAIN_MS: String(drainMs),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -174,5 +174,31 @@ describe('Z4: SIGTERM drains the real server process', function () {
     assert.ok(took < 3000, `exited ${took} ms after SIGTERM (window ${DRAIN_MS} ms)`);
     agent.destroy();
     idleAgent.destroy();
+  });
+
+  it('Z4: a request still in flight when SHUTDOWN_DRAIN_MS runs out is cut and the exit code is 1, at the window', async () => {
+    const port = await freePort();
+    proc = await startServer(port, join(dir, 'window'), 500);
+    const p = proc;
+    await until('the server listens', 30_000, () => p.output().includes('deadbolt listening'));
+    // A form POST whose body never finishes: the request stays in flight.
+    const stuck = http.request(`http://127.0.0.1:${port}/interaction/none/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' },
+    });
+    const cut = new Promise<string>((resolve) => {
+      stuck.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+      stuck.on('response', (r) => resolve(`answered ${r.statusCode}`));
+    });
+    stuck.write('email=a');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const signalled = Date.now();
+    p.child.kill('SIGTERM');
+    const code = await p.exited;
+    const took = Date.now() - signalled;
+    assert.equal(code, 1, p.output().slice(-1000));
+    assert.ok(took >= 450 && took < 3000, `exited ${took} ms after SIGTERM (window 500 ms)`);
+    assert.equal(await cut, 'ECONNRESET');
+    assert.match(p.output(), /drain window exceeded/);
   });
 });
