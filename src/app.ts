@@ -8,11 +8,13 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { accountRouters } from './account/router.ts';
 import { demoRouter } from './demo/router.ts';
+import { publicDocumentCache } from './http/cache.ts';
 import { errorHandler, unavailable } from './http/error-handler.ts';
 import { badRequest } from './http/errors.ts';
 import { healthz } from './http/health.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { createMetrics, type Metrics, observe } from './http/observability.ts';
+import { pinToIssuer } from './http/origin.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { serveStatic } from './http/static.ts';
 import { mfaExtension } from './interactions/mfa/index.ts';
@@ -53,6 +55,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.maxIpsCount = 1;
   app.silent = true;
 
+  app.use(pinToIssuer(app, config.issuer)); // V4: first, so every URL below comes from ISSUER
   app.use(securityHeaders);
   app.use(observe(logger, metrics));
   app.use(errorHandler(logger));
@@ -97,6 +100,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     ctx.state.providerError = err;
     if (!unavailable(err)) ((ctx.state.log as Logger | undefined) ?? logger).error({ err }, 'provider error');
   });
+  app.use(publicDocumentCache);
   app.use(mount(provider));
   return { app, provider, metrics, mfa };
 }

@@ -39,11 +39,13 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
+    // Z4: exit 0 once drained; 1 only when the window ran out (or closing the stores hangs).
+    const force = setTimeout(() => process.exit(1), config.shutdownDrainMs + 5000);
     force.unref();
-    await running.close();
-    process.exit(0);
+    const drained = await running.close(config.shutdownDrainMs);
+    logger.info({ drained }, drained ? 'drained' : 'drain window exceeded');
+    process.exit(drained ? 0 : 1);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -6,6 +6,7 @@ import { accountClient } from './account/login.ts';
 import { type AppOptions, type AppParts, createApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import { demoClient } from './demo/router.ts';
+import { drainable } from './http/drain.ts';
 import { readClientsFile } from './oidc/clients.ts';
 import type { Services } from './services.ts';
 import { openEphemeralStore } from './store/ephemeral/index.ts';
@@ -29,8 +30,17 @@ export async function openServices(config: Config, logger = createLogger(config)
   // Built-in first-party clients: the account pages always, the demo app in development.
   const builtIn = [accountClient(config.issuer), ...(config.demo ? [demoClient(config.issuer)] : [])];
   for (const c of builtIn) if (!clients.some((x) => x.client_id === c.client_id)) clients.push(c);
-  const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+  const { poolSize: max, connectTimeoutMs, queryTimeoutMs } = config.database;
+  const sor = await openSystemOfRecord({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pool: { max, connectTimeoutMs, queryTimeoutMs },
+  });
+  const eph = openEphemeralStore({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
   return { config, sor, eph, logger, clients };
 }
 
@@ -42,7 +52,12 @@ export interface RunningServer extends AppParts {
   server: Server;
   services: Services;
   url: string;
-  close(): Promise<void>;
+  /**
+   * Drains (Z4: no new connections, in-flight requests finish, keep-alive connections close) for
+   * at most `drainMs` (default SHUTDOWN_DRAIN_MS), then closes the stores. False when the window
+   * ran out and the remaining connections were cut.
+   */
+  close(drainMs?: number): Promise<boolean>;
 }
 
 export async function listen(services: Services, parts = buildApp(services)): Promise<RunningServer> {
@@ -50,6 +65,7 @@ export async function listen(services: Services, parts = buildApp(services)): Pr
   const server = createServer(parts.app.callback());
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  const drainer = drainable(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -61,12 +77,10 @@ export async function listen(services: Services, parts = buildApp(services)): Pr
     server,
     services,
     url: `http://localhost:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+    async close(drainMs = config.shutdownDrainMs) {
+      const drained = await drainer.drain(drainMs);
       await Promise.allSettled([services.sor.close(), services.eph.close()]);
+      return drained;
     },
   };
 }

@@ -23,12 +23,18 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** PostgreSQL pool size and client-side bounds (Z3); unused with PGlite. */
+  database: { poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number };
+  /** Redis connect and command bound (Z3); unused with the in-memory store. */
+  redisCommandTimeoutMs: number;
   cookieKeys: string[];
   jwks: { keys: JWK[] };
   factorKeys: SealingKeys;
   clientsFile: string;
   logLevel: Env['LOG_LEVEL'];
   trustProxy: boolean;
+  /** Z4: how long SIGTERM waits for in-flight requests before cutting them (exit 1). */
+  shutdownDrainMs: number;
   demo: boolean;
   maxBodyBytes: number;
   login: { maxPerAccount: number; maxPerIp: number; windowSeconds: number };
@@ -106,12 +112,19 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    database: {
+      poolSize: env.DATABASE_POOL_SIZE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+    },
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     cookieKeys,
     jwks: dev.jwks,
     factorKeys,
     clientsFile: env.CLIENTS_FILE,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     demo: env.DEMO ?? env.NODE_ENV === 'development',
     maxBodyBytes: env.MAX_BODY_BYTES,
     login: {

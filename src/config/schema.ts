@@ -34,12 +34,18 @@ export const envSchema = z.object({
   DATABASE_URL: optionalUrl.refine(schemes(['postgres:', 'postgresql:']), 'must be a postgres:// URL'),
   REDIS_URL: optionalUrl.refine(schemes(['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL'),
   REDIS_KEY_PREFIX: z.string().default('deadbolt:'),
+  // Bounded store waits (Z3): every call ends in X2's 503 within about these times.
+  DATABASE_POOL_SIZE: int(1, 1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000).default(2000),
+  DATABASE_QUERY_TIMEOUT_MS: int(100, 600_000).default(3000),
+  REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1000),
   COOKIE_KEYS: csv.optional(),
   JWKS_FILE: z.string().optional(),
   FACTOR_ENCRYPTION_KEYS: z.string().optional(),
   CLIENTS_FILE: z.string().default('config/clients.json'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: bool.default(false),
+  SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
   DEMO: bool.optional(),
   MAX_BODY_BYTES: int(1024, 1_048_576).default(16_384),
   // Sign-in (L1)

@@ -5,6 +5,7 @@ import ejs from 'ejs';
 import type { Context } from 'koa';
 import type { Locale, Translate } from '../i18n/index.ts';
 import { localeOf } from './locale.ts';
+import { sameOriginPath } from './origin.ts';
 
 const viewsDir = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -13,12 +14,13 @@ export interface PageLocals {
   [key: string]: unknown;
 }
 
+/** V4: built from the path only, always a same-origin path (never `//host` or `/\host`). */
 function langSwitchHref(ctx: Context, locale: Locale): string {
   const other = locale === 'en' ? 'ja' : 'en';
-  const url = new URL(ctx.originalUrl, 'http://x');
-  url.searchParams.set('lang', other);
+  const query = new URLSearchParams(ctx.querystring);
+  query.set('lang', other);
   // A POST's URL may not be GET-able; point the switch at a page that is.
-  return ctx.method === 'GET' ? `${url.pathname}${url.search}` : `?lang=${other}`;
+  return ctx.method === 'GET' ? `${sameOriginPath(ctx.path)}?${query}` : `?lang=${other}`;
 }
 
 export async function renderPage(

@@ -16,7 +16,8 @@ export async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error:
   const c = ctx as unknown as Context;
   const { t } = localeOf(c);
   if (isUnavailable(error)) {
-    // X2: a store is down; fail closed with 503, never a partial sign-in.
+    // X2: a store is down; fail closed with 503, never a partial sign-in. Retry-After as on /token.
+    c.set('retry-after', '5');
     await renderPage(
       c,
       'error',

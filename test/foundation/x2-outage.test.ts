@@ -15,6 +15,7 @@ function assertUnavailablePage(page: Page): void {
   assert.equal(page.status, 503, `expected 503, got ${page.status}: ${textOf(page.text).slice(0, 200)}`);
   assert.ok(textOf(page.text).includes(UNAVAILABLE), textOf(page.text).slice(0, 300));
   assert.ok(!page.url.startsWith(RP_REDIRECT), 'never sent back to the relying party');
+  assert.ok(Number(page.headers.get('retry-after')) > 0, 'a Retry-After header (Z4: /auth too)');
 }
 
 interface Health {

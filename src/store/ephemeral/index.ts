@@ -12,10 +12,16 @@ export { createRedisStore } from './redis.ts';
 export function openEphemeralStore(options: {
   redisUrl?: string | undefined;
   keyPrefix?: string | undefined;
+  /** Redis connect and command bound in ms (Z3). */
+  commandTimeoutMs?: number | undefined;
   onError?: RedisStoreOptions['onError'];
 }): EphemeralStore {
   if (!options.redisUrl) return createMemoryStore();
-  return createRedisStore(options.redisUrl, { keyPrefix: options.keyPrefix, onError: options.onError });
+  return createRedisStore(options.redisUrl, {
+    keyPrefix: options.keyPrefix,
+    commandTimeoutMs: options.commandTimeoutMs,
+    onError: options.onError,
+  });
 }
 
 /**

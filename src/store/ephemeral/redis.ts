@@ -1,5 +1,5 @@
 // Redis EphemeralStore over one ioredis connection, failing closed (X2): no offline queue and short
-// timeouts, so while Redis is unreachable every call rejects within about a second with
+// timeouts, so while Redis is unreachable every call rejects within the command timeout (Z3) with
 // StoreUnavailableError instead of waiting; the client reconnects forever and calls succeed again as
 // soon as Redis is back. Redis >= 7.0 is required (EXPIRE NX/GT, GETDEL).
 
@@ -14,14 +14,14 @@ import {
 import { adaptRateLimiter, cachedLimiters } from './memory.ts';
 import { createRedisOidcAdapter, execMulti, type RedisRunner } from './oidc-redis-adapter.ts';
 
-const TIMEOUT_MS = 1000;
-
 // Replies meaning "the server is there but cannot serve now"; any other reply error is a bug.
 const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
 
 export interface RedisStoreOptions {
   /** Prepended to every key (default "deadbolt:"). */
   keyPrefix?: string;
+  /** Bound on connecting and on every command, in ms (default 1000; Z3, REDIS_COMMAND_timeoutMs). */
+  commandTimeoutMs?: number | undefined;
   /** Connection errors (emitted on every failed reconnect attempt); ignored when omitted. */
   onError?: (error: Error) => void;
 }
@@ -34,10 +34,11 @@ function toStoreError(error: unknown): unknown {
 
 export function createRedisStore(url: string, opts: RedisStoreOptions = {}): EphemeralStore {
   const prefix = opts.keyPrefix ?? 'deadbolt:';
+  const timeoutMs = opts.commandTimeoutMs ?? 1000;
   const client = new Redis(url, {
     enableOfflineQueue: false,
-    connectTimeout: TIMEOUT_MS,
-    commandTimeout: TIMEOUT_MS,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(times * 100, 1000),
   });
@@ -51,7 +52,7 @@ export function createRedisStore(url: string, opts: RedisStoreOptions = {}): Eph
       client.off('ready', done).off('error', done).off('end', done);
       resolve();
     };
-    const timer = setTimeout(done, TIMEOUT_MS);
+    const timer = setTimeout(done, timeoutMs);
     timer.unref();
     client.once('ready', done).once('error', done).once('end', done);
   });

@@ -17,9 +17,11 @@ const UNAVAILABLE_CODES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
 ]);
-// pg reports a lost connection and a pool checkout timeout by message only.
+/** pg's error when a query outlives query_timeout (Z3: a hung server or network). */
+export const QUERY_READ_TIMEOUT = 'Query read timeout';
+// pg reports a lost connection, a pool checkout timeout and a query timeout by message only.
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|Query read timeout|not queryable/i;
 
 function isUnavailable(err: unknown, depth = 0): boolean {
   if (!(err instanceof Error) || depth > 4) return false;
