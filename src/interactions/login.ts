@@ -11,7 +11,7 @@ import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import type { Services } from '../services.ts';
-import { beginAttempt } from '../store/attempt.ts';
+import { beginAttempt, checkWith } from '../store/attempt.ts';
 import type { User } from '../store/records.ts';
 import { clientNameOf, loadInteraction } from './load.ts';
 import type { LoginLimits } from './login-limits.ts';
@@ -125,14 +125,14 @@ export async function submitLogin(
     });
   }
   for (const h of hooks) {
-    if (await h.beforePassword?.(ctx, details, form)) {
+    if (await checkWith(attempt, async () => h.beforePassword?.(ctx, details, form))) {
       await attempt.cancel(); // e.g. sent to the organization's SSO: no password was checked
       return;
     }
   }
 
   const startedAt = Date.now(); // V3: before the user is read
-  const user = await checkPassword(services.sor, form.email, form.password);
+  const user = await checkWith(attempt, () => checkPassword(services.sor, form.email, form.password));
   if (!user) {
     services.logger.info({ event: 'login.failed', interaction: details.uid }, 'password sign-in failed');
     return showLogin(ctx, provider, details, {

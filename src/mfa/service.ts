@@ -4,6 +4,7 @@ import type { AuditWho } from '../audit.ts';
 import { createSessionEnder } from '../core/sessions.ts';
 import { type Amr, requestsMfa } from '../oidc/acr.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
+import { checkWith } from '../store/attempt.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
 import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
@@ -118,7 +119,9 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     const attempt = await guard.begin(state.user.id, who.ip);
     if (!attempt.allowed)
       return { ok: false, error: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
-    const result = await factor.verify({ user: state.user, records: state.records, code, flowKey });
+    const result = await checkWith(attempt, () =>
+      factor.verify({ user: state.user, records: state.records, code, flowKey }),
+    );
     if (result.ok) {
       await attempt.succeed();
       return { ok: true, amr: result.amr, factor: type };

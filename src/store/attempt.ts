@@ -3,7 +3,7 @@
 // memory), so N parallel attempts against a limit L check at most L. Afterwards the caller settles
 // the attempt: a failure keeps what it spent; a success gives back (or forgets) what only failures
 // should cost; a refused attempt, or one that checked nothing, gives back all but per-request counts.
-import type { RateLimiter } from './ports.ts';
+import { type RateLimiter, StoreUnavailableError } from './ports.ts';
 
 export interface AttemptLimit {
   limiter: RateLimiter;
@@ -74,4 +74,21 @@ export async function beginAttempt(limits: AttemptLimit[]): Promise<Attempt> {
     }),
     cancel: once(giveBack),
   };
+}
+
+/**
+ * Runs the check of an allowed attempt. When a store fails during it, nothing was really checked:
+ * the attempt is given back (best effort — the store that failed may be the limiter's) and the
+ * error goes on to the 503 page (X2), so an outage does not lock people out afterwards.
+ */
+export async function checkWith<T>(
+  attempt: { cancel(): Promise<void> },
+  check: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await check();
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) await attempt.cancel().catch(() => undefined);
+    throw err;
+  }
 }
