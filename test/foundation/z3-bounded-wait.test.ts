@@ -148,7 +148,10 @@ for (const { store, env, bound } of scenarios) {
         );
         // V2: past the per-account limit the parallel attempts are refused (429) before any check.
         for (const res of many) if (res.status !== 429) assertUnavailablePage(res);
-        assert.ok(many.some((res) => res.status === 503), 'the checked ones answer 503');
+        assert.ok(
+          many.some((res) => res.status === 503),
+          'the checked ones answer 503',
+        );
       } finally {
         await proxy.resume();
       }
