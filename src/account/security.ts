@@ -10,7 +10,6 @@ import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
 import { enrollmentViews } from '../interactions/mfa/enroll.ts';
 import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
-import { isMandatory } from '../mfa/policy.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
@@ -40,12 +39,7 @@ export function securityRoutes(
     ip: ctx.ip,
     userAgent: ctx.get('user-agent'),
   });
-  const mandatory = (s: AccountSession) =>
-    isMandatory(mfa.policy, {
-      user: s.state.user,
-      memberships: s.state.memberships.map((m) => ({ role: m.role, org: m.org })),
-      enrolled: [],
-    });
+  const mandatory = (s: AccountSession) => mfa.decisions.mandatory(s.state);
 
   async function page(
     ctx: Context,
@@ -204,8 +198,8 @@ export function securityRoutes(
     const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
     checkCsrf(s, form.csrf);
     if (!s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
-    const others = s.state.enrolled.filter((f) => f !== 'totp' && f !== 'backup_code');
-    if (others.length === 0 && mandatory(s)) return page(ctx, s, { error: t('security.last_method') }, 409);
+    if (!mfa.decisions.canRemove(s.state, 'totp').ok)
+      return page(ctx, s, { error: t('security.last_method') }, 409);
     const code = form.code.normalize('NFKC');
     const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
     const outcome = await mfa.verify(s.state, type, code, flowKey(s), who(ctx, s));

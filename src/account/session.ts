@@ -42,7 +42,7 @@ export async function loadAccountSession(
   const amr = session.amr ?? [];
   const decision = mfa.decide(state, await mfa.authenticationOf({ uid: session.uid, accountId, amr }));
   // A session that has not met the policy is not signed in here (P5).
-  if (decision.requirement === 'required' && !amr.includes('mfa')) return undefined;
+  if (!mfa.decisions.satisfied(decision, amr)) return undefined;
   return { sessionId, sessionUid: session.uid, amr, state, decision, csrf: csrfToken(key, session.uid) };
 }
 

@@ -108,12 +108,3 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
   if (methods.length > 0) return decide('required', 'enrolled'); // P4, V1: locked ones too
   return decide('optional', 'not_required');
 };
-
-/** Is MFA mandatory for this user regardless of session (M3/M4: may the last method go)? */
-export function isMandatory(
-  policy: MfaPolicy,
-  context: Omit<PolicyContext, 'requestedAcr' | 'authentication'>,
-) {
-  const decision = policy({ ...context, enrolled: [], requestedAcr: [], authentication: { amr: [] } });
-  return decision.requirement === 'required';
-}

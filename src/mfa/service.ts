@@ -1,15 +1,16 @@
 // The MFA service: the user's factors and policy decision, and code verification with attempt
 // limits. Both the sign-in prompt and the settings pages use it.
 import type { AuditWho } from '../audit.ts';
+import { createDecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
-import { type Amr, requestsMfa } from '../oidc/acr.ts';
+import type { Amr } from '../oidc/acr.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
 import { checkWith } from '../store/attempt.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
 import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
 import { type Factor, type FactorDeps, isLocked } from './factor.ts';
-import { defaultMfaPolicy, type MfaDecision, type MfaPolicy, type PolicyContext } from './policy.ts';
+import { defaultMfaPolicy, type MfaPolicy } from './policy.ts';
 import { createReauth } from './reauth.ts';
 import { createTotpEnrollment } from './totp/enroll.ts';
 import { createTotpFactor } from './totp/factor.ts';
@@ -49,6 +50,12 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
   );
   const guard = createAttemptGuard(deps);
   const ssoMarks = createSsoMarks(deps.eph.kv, deps.config);
+  // The one decision point (src/core/decision.ts): every place asks it.
+  const decisions = createDecisionPoint({
+    policy,
+    load: (userId) => load(userId),
+    ssoMark: (a) => ssoMarks.read(a.uid, a.accountId, a.amr),
+  });
 
   /** How a session (or a token of it) authenticated: its amr, and the SSO mark of P2 if any. */
   async function authenticationOf(session: {
@@ -71,34 +78,6 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     const locked = [...factors.keys()].filter((t) => records.some((r) => r.type === t && isLocked(r)));
     const enrolled = [...new Set([...usable, ...locked])];
     return { user, memberships, records, enrolled, usable };
-  }
-
-  function decide(
-    state: UserMfaState,
-    session: { amr?: string[] } & SsoAuthentication,
-    request: { clientId?: string; acrValues?: string; essentialAcr?: string[] } = {},
-  ): MfaDecision {
-    const requestedAcr = [
-      ...(requestsMfa(request.acrValues) ? (request.acrValues ?? '').split(' ').filter(Boolean) : []),
-      ...(request.essentialAcr ?? []),
-    ];
-    const context: PolicyContext = {
-      user: { id: state.user.id, email: state.user.email },
-      memberships: state.memberships.map((m) => ({
-        role: m.role,
-        org: { ...m.org, trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true },
-      })),
-      enrolled: state.enrolled,
-      usable: state.usable,
-      authentication: {
-        amr: session.amr ?? [],
-        ssoOrgId: session.ssoOrgId,
-        upstreamMfa: session.upstreamMfa,
-      },
-      client: request.clientId ? { clientId: request.clientId } : undefined,
-      requestedAcr,
-    };
-    return policy(context);
   }
 
   async function verify(
@@ -135,7 +114,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     policy,
     factors,
     load,
-    decide,
+    decisions,
+    decide: decisions.decide,
     authenticationOf,
     ssoMarks,
     verify,

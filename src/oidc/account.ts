@@ -25,17 +25,8 @@ export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
       // V3: a code or refresh token of a sign-in that began before the user's last reset is void
       // (invalid_grant), even one minted by a request that raced the reset.
       if (isVoid(user, authTime)) return undefined;
-      if (!amr.includes('mfa')) {
-        const state = await mfa.load(sub);
-        if (!state) return undefined;
-        // The SSO mark of the session the code or refresh token came from (P2, F2).
-        const decision = mfa.decide(
-          state,
-          await mfa.authenticationOf({ uid: sessionUid, accountId: sub, amr }),
-          { clientId },
-        );
-        if (decision.requirement === 'required') return undefined;
-      }
+      // The policy hook again (P3): e.g. the organization went paid since the sign-in.
+      if (await mfa.decisions.needsStep(sub, { amr, uid: sessionUid }, { clientId })) return undefined;
     }
     return {
       accountId: user.id,

@@ -29,20 +29,15 @@ export function createMfaGate(mfa: MfaService): MfaGate {
     if (!accountId) return false; // the login prompt comes first
     // A sign-in that just finished (resume): record or drop its SSO mark (P2, src/sso/session-mark.ts).
     await mfa.ssoMarks.record(ctx);
-    const amr = session.amr ?? [];
     const essential = essentialAcrValues(ctx);
     // An essential acr this session does not meet: the MFA page either meets it (ACR_MFA) or
     // ends the request with unmet_authentication_requirements.
     if (essential.length > 0 && !essential.includes(session.acr ?? '')) return true;
-    if (amr.includes('mfa')) return false; // this session completed the second factor
-    const state = await mfa.load(accountId);
-    if (!state) return true;
     const params = ctx.oidc.params as { acr_values?: string; client_id?: string } | undefined;
-    const decision = mfa.decide(state, await mfa.authenticationOf({ uid: session.uid, accountId, amr }), {
-      clientId: params?.client_id,
-      acrValues: params?.acr_values,
-      essentialAcr: essential,
-    });
-    return decision.requirement === 'required';
+    return mfa.decisions.needsStep(
+      accountId,
+      { amr: session.amr ?? [], uid: session.uid },
+      { clientId: params?.client_id, acrValues: params?.acr_values, claims: ctx.oidc.claims },
+    );
   };
 }

@@ -7,7 +7,6 @@ import { authTimeFor } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
-import { essentialAcrOf } from '../../oidc/acr.ts';
 import { checkInteractionSession, findInteraction } from '../load.ts';
 
 export interface MfaStep {
@@ -50,7 +49,7 @@ export async function loadMfaStep(
   const decision = mfa.decide(state, authentication, {
     clientId: params.client_id,
     acrValues: params.acr_values,
-    essentialAcr: essentialAcrOf(params.claims),
+    claims: params.claims,
   });
   const login = (
     details.lastSubmission as { login?: { accountId?: string; ts?: number; amr?: string[] } } | undefined

@@ -1,0 +1,132 @@
+// The one MFA decision point (P3, V7). Every place that asks "must this person use a second factor,
+// has this session or token done it, may this method go?" asks here: the interaction gate, the MFA
+// step, the account pages, the token endpoint. It builds the policy hook's context once — the user,
+// their organizations, every enrolled factor with its state, how the session or token authenticated
+// (amr and the SSO mark of P2), the acr the relying party asked for through `acr_values` *and* the
+// claims parameter, the client — and asks the hook (src/mfa/policy.ts). Nothing else derives a rule.
+import type { MfaDecision, MfaPolicy, PolicyContext } from '../mfa/policy.ts';
+import { ACR_MFA, essentialAcrOf, requestsMfa } from '../oidc/acr.ts';
+import type { SsoAuthentication } from '../sso/session-mark.ts';
+import type { FactorType, MembershipWithOrg, User } from '../store/records.ts';
+
+/** What the decision needs to know of the user (src/mfa/service.ts `load`). */
+export interface DecisionState {
+  user: Pick<User, 'id' | 'email'>;
+  memberships: MembershipWithOrg[];
+  /** Enrolled factor types, locked or not (V1). */
+  enrolled: FactorType[];
+  /** The enrolled types that can be used now (default: all enrolled). */
+  usable?: FactorType[];
+}
+
+/** How a session, or a token issued under one, authenticated. */
+export interface Authenticated {
+  amr: string[];
+  /** The provider session's uid: the key of its SSO mark (src/sso/session-mark.ts). */
+  uid?: string;
+}
+
+/** What the relying party asked for in this authorization request (or, at the token endpoint, nothing). */
+export interface Asked {
+  clientId?: string;
+  acrValues?: string;
+  /** The claims parameter, parsed or as sent: an essential acr counts like acr_values (P6). */
+  claims?: unknown;
+}
+
+export interface DecisionPointDeps<S extends DecisionState> {
+  policy: MfaPolicy;
+  load(userId: string): Promise<S | undefined>;
+  ssoMark(authenticated: Authenticated & { accountId: string }): Promise<SsoAuthentication>;
+}
+
+export type Removal = { ok: true } | { ok: false; reason: 'not_enrolled' | 'last_method' };
+
+/** The acr values this request demands: acr_values when only MFA is acceptable, and an essential acr. */
+export function requestedAcrOf(asked: Asked): string[] {
+  const values = requestsMfa(asked.acrValues) ? (asked.acrValues ?? '').split(' ').filter(Boolean) : [];
+  return [...values, ...essentialAcrOf(asked.claims)];
+}
+
+export function createDecisionPoint<S extends DecisionState>(deps: DecisionPointDeps<S>) {
+  const { policy } = deps;
+
+  function contextOf(
+    state: DecisionState,
+    authentication: { amr: string[] } & SsoAuthentication,
+    asked: Asked,
+  ): PolicyContext {
+    return {
+      user: { id: state.user.id, email: state.user.email },
+      memberships: state.memberships.map((m) => ({
+        role: m.role,
+        org: { ...m.org, trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true },
+      })),
+      enrolled: state.enrolled,
+      usable: state.usable,
+      authentication: {
+        amr: authentication.amr,
+        ssoOrgId: authentication.ssoOrgId,
+        upstreamMfa: authentication.upstreamMfa,
+      },
+      client: asked.clientId ? { clientId: asked.clientId } : undefined,
+      requestedAcr: requestedAcrOf(asked),
+    };
+  }
+
+  /** The hook's decision for this user, session and request. */
+  function decide(
+    state: DecisionState,
+    authentication: { amr?: string[] } & SsoAuthentication,
+    asked: Asked = {},
+  ): MfaDecision {
+    return policy(contextOf(state, { ...authentication, amr: authentication.amr ?? [] }, asked));
+  }
+
+  /** Does a session or token with this amr meet the decision? ("done" is decided here only.) */
+  function satisfied(decision: MfaDecision, amr: string[]): boolean {
+    return decision.requirement !== 'required' || amr.includes('mfa');
+  }
+
+  /** Is MFA mandatory for the user whatever the session (M3/M4: may the last method go)? */
+  function mandatory(state: DecisionState): boolean {
+    const context = contextOf({ ...state, enrolled: [], usable: [] }, { amr: [] }, {});
+    return policy(context).requirement === 'required';
+  }
+
+  /**
+   * May this method be removed (M3, M4, S6)? Backup codes are no method of their own (T3) and a
+   * locked method keeps nobody signed-in-able: only another usable method lets the last one go.
+   */
+  function canRemove(state: DecisionState, type: FactorType): Removal {
+    if (!state.enrolled.includes(type)) return { ok: false, reason: 'not_enrolled' };
+    const others = (state.usable ?? state.enrolled).filter((f) => f !== type && f !== 'backup_code');
+    if (others.length === 0 && mandatory(state)) return { ok: false, reason: 'last_method' };
+    return { ok: true };
+  }
+
+  /**
+   * Does this session or token still need the second factor for this request? Asked by the gate on
+   * every authorization and by the token endpoint. A session that completed MFA meets every request
+   * that asks for no more than MFA without reading the store (the hot path); an unknown user fails
+   * closed (true). Store errors propagate (X2).
+   */
+  async function needsStep(
+    accountId: string,
+    authenticated: Authenticated,
+    asked: Asked = {},
+  ): Promise<boolean> {
+    const requested = requestedAcrOf(asked);
+    if (authenticated.amr.includes('mfa') && requested.every((v) => v === ACR_MFA)) return false;
+    const [state, mark] = await Promise.all([
+      deps.load(accountId),
+      deps.ssoMark({ ...authenticated, accountId }),
+    ]);
+    if (!state) return true;
+    return !satisfied(decide(state, { ...mark, amr: authenticated.amr }, asked), authenticated.amr);
+  }
+
+  return { decide, satisfied, mandatory, canRemove, needsStep };
+}
+
+export type DecisionPoint = ReturnType<typeof createDecisionPoint>;
