@@ -13,7 +13,7 @@ import { errorHandler, unavailable } from './http/error-handler.ts';
 import { badRequest } from './http/errors.ts';
 import { healthz } from './http/health.ts';
 import { localeMiddleware } from './http/locale.ts';
-import { createMetrics, type Metrics, observe } from './http/observability.ts';
+import { type Metrics, observe } from './http/observability.ts';
 import { pinToIssuer } from './http/origin.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { serveStatic } from './http/static.ts';
@@ -26,6 +26,7 @@ import { createMfaGate } from './oidc/mfa-gate.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
 import { createSmsSender } from './sms/index.ts';
+import { meteredSender } from './sms/metered.ts';
 import { ssoCallbackRouter, ssoExtension } from './sso/routes.ts';
 
 export interface AppParts {
@@ -41,12 +42,12 @@ export interface AppOptions {
 }
 
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
-  const { config, logger, sor, eph } = services;
+  const { config, logger, sor, eph, metrics } = services;
   // SMS (S3–S5): MessageBird in production, the outbox file or the log elsewhere.
-  const sms = createSmsFactor(services, services.sms ?? createSmsSender(config.sms, logger));
+  const sender = meteredSender(services.sms ?? createSmsSender(config.sms, logger), services.metrics);
+  const sms = createSmsFactor(services, sender);
   const mfa = createMfaService(services, { policy: options.mfaPolicy, extraFactors: [sms] });
   const provider = createProvider(services, mfa, createMfaGate(mfa));
-  const metrics = createMetrics();
   const app = new Koa();
   app.keys = config.cookieKeys;
   app.proxy = config.trustProxy;

@@ -7,7 +7,9 @@ import { type AppOptions, type AppParts, createApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import { demoClient } from './demo/router.ts';
 import { drainable } from './http/drain.ts';
+import { createMetrics } from './http/observability.ts';
 import { readClientsFile } from './oidc/clients.ts';
+import { timedEphemeralStore, timedSystemOfRecord } from './ops/timed-stores.ts';
 import type { Services } from './services.ts';
 import { openEphemeralStore } from './store/ephemeral/index.ts';
 import { openSystemOfRecord } from './store/sor/index.ts';
@@ -41,7 +43,16 @@ export async function openServices(config: Config, logger = createLogger(config)
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: config.redisCommandTimeoutMs,
   });
-  return { config, sor, eph, logger, clients };
+  // Z5: every store call is timed and its failures counted at the port boundary.
+  const metrics = createMetrics();
+  return {
+    config,
+    sor: timedSystemOfRecord(sor, metrics),
+    eph: timedEphemeralStore(eph, metrics),
+    logger,
+    clients,
+    metrics,
+  };
 }
 
 export function buildApp(services: Services, options: AppOptions = {}): AppParts {

@@ -1,6 +1,7 @@
 // What the composition root (main.ts) builds and hands to every part of the server.
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
+import type { Metrics } from './http/observability.ts';
 import type { ClientConfig } from './oidc/clients.ts';
 import type { SmsSender } from './sms/sender.ts';
 import type { EphemeralStore, SystemOfRecord } from './store/ports.ts';
@@ -11,6 +12,8 @@ export interface Services {
   eph: EphemeralStore;
   logger: Logger;
   clients: ClientConfig[];
+  /** Prometheus registry and the fleet metrics (X5, Z5), one set per server. */
+  metrics: Metrics;
   /** SMS provider; when absent, the app creates the one configured in `config.sms`. */
   sms?: SmsSender;
 }

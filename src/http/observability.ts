@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { createFleetMetrics } from '../ops/metrics.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -31,6 +32,7 @@ export function routeLabel(path: string): string {
 
 export function createMetrics() {
   const registry = new Registry();
+  // Process metrics, among them the event-loop lag (nodejs_eventloop_lag_seconds, Z5).
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'deadbolt_http_requests_total',
@@ -45,7 +47,7 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, requests, duration };
+  return { registry, requests, duration, ...createFleetMetrics(registry) };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
 

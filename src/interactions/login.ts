@@ -10,6 +10,7 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
+import type { SignInResult } from '../ops/metrics.ts';
 import type { Services } from '../services.ts';
 import { beginAttempt, checkWith } from '../store/attempt.ts';
 import type { User } from '../store/records.ts';
@@ -115,7 +116,9 @@ export async function submitLogin(
     { limiter: limits.perIp, key: ctx.ip, counts: 'requests' },
     { limiter: limits.perAccount, key: account, counts: 'failures-in-a-row' },
   ]);
+  const signIn = (result: SignInResult) => services.metrics.signIns.inc({ method: 'password', result });
   if (!attempt.allowed) {
+    signIn('rate_limited');
     ctx.set('retry-after', String(attempt.retryAfterSeconds));
     return showLogin(ctx, provider, details, {
       error: retry(attempt.retryAfterSeconds),
@@ -134,6 +137,7 @@ export async function submitLogin(
   const startedAt = Date.now(); // V3: before the user is read
   const user = await checkWith(attempt, () => checkPassword(services.sor, form.email, form.password));
   if (!user) {
+    signIn('wrong_password');
     services.logger.info({ event: 'login.failed', interaction: details.uid }, 'password sign-in failed');
     return showLogin(ctx, provider, details, {
       error: t('login.invalid'),
@@ -143,7 +147,10 @@ export async function submitLogin(
     });
   }
   await attempt.succeed();
-  for (const h of hooks) if (await h.afterPassword?.(ctx, details, user, form.email)) return;
+  for (const h of hooks) {
+    if (await h.afterPassword?.(ctx, details, user, form.email)) return signIn('refused');
+  }
+  signIn('success');
 
   const redirectTo = await provider.interactionResult(
     ctx.req,

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Amr } from '../oidc/acr.ts';
+import type { FleetMetrics } from '../ops/metrics.ts';
 import type { EphemeralStore, SystemOfRecord } from '../store/ports.ts';
 import type { FactorRecord, FactorType, User } from '../store/records.ts';
 
@@ -11,6 +12,8 @@ export interface FactorDeps {
   sor: SystemOfRecord;
   eph: EphemeralStore;
   logger: Logger;
+  /** Fleet metrics (Z5); absent in unit tests. */
+  metrics?: FleetMetrics;
 }
 
 export type VerifyResult =

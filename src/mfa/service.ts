@@ -4,6 +4,7 @@ import type { AuditWho } from '../audit.ts';
 import { createDecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
 import type { Amr } from '../oidc/acr.ts';
+import type { MfaResult } from '../ops/metrics.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
 import { checkWith } from '../store/attempt.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
@@ -87,27 +88,46 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     flowKey: string,
     who: AuditWho & { ip: string },
   ): Promise<MfaVerifyOutcome> {
+    const { outcome, result, lockedNow } = await check(state, type, code, flowKey, who);
+    // Z5: one count per code check, by method and result (e.g. a replayed TOTP step), and lockouts.
+    deps.metrics?.mfaVerifications.inc({ method: type, result });
+    if (lockedNow) deps.metrics?.lockouts.inc({ method: type });
+    return outcome;
+  }
+
+  async function check(
+    state: UserMfaState,
+    type: FactorType,
+    code: string,
+    flowKey: string,
+    who: AuditWho & { ip: string },
+  ): Promise<{ outcome: MfaVerifyOutcome; result: MfaResult; lockedNow?: boolean }> {
+    const refuse = (error: 'rate_limited' | 'locked' | 'not_enrolled', retryAfterSeconds?: number) => ({
+      outcome: { ok: false as const, error, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) },
+      result: error,
+    });
     const factor = factors.get(type);
     // Backup codes come with the app (T3): usable while any are left, even with the app locked (V1).
     const allowed = type === 'backup_code' ? state.enrolled.includes('totp') : true;
     if (!factor || !allowed || factor.usable(state.records).length === 0) {
-      const locked = state.records.some((r) => r.type === type && isLocked(r));
-      return { ok: false, error: locked ? 'locked' : 'not_enrolled' };
+      return refuse(state.records.some((r) => r.type === type && isLocked(r)) ? 'locked' : 'not_enrolled');
     }
     // V2: counted before the code is checked.
     const attempt = await guard.begin(state.user.id, who.ip);
-    if (!attempt.allowed)
-      return { ok: false, error: 'rate_limited', retryAfterSeconds: attempt.retryAfterSeconds };
+    if (!attempt.allowed) return refuse('rate_limited', attempt.retryAfterSeconds);
     const result = await checkWith(attempt, () =>
       factor.verify({ user: state.user, records: state.records, code, flowKey }),
     );
     if (result.ok) {
       await attempt.succeed();
-      return { ok: true, amr: result.amr, factor: type };
+      return { outcome: { ok: true, amr: result.amr, factor: type }, result: 'ok' };
     }
     const after = await attempt.fail(result.factorId, { ...who, actorUserId: state.user.id });
-    if (after.locked) return { ok: false, error: 'locked' };
-    return { ok: false, error: 'incorrect', remaining: after.remaining };
+    if (after.locked) return { ...refuse('locked'), lockedNow: true };
+    return {
+      outcome: { ok: false, error: 'incorrect', remaining: after.remaining },
+      result: result.reason === 'invalid' ? 'incorrect' : result.reason,
+    };
   }
 
   return {

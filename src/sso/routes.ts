@@ -121,6 +121,9 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
         // The login prompt, or the MFA step's re-authentication through SSO (T1, F2).
         if (details.prompt.name !== 'login' && details.prompt.name !== 'mfa') throw interactionExpired();
         await finishSso(ctx, provider, services, details);
+        // Z5: a redirect onwards is a sign-in; a 5xx page, an upstream that failed; else a refusal.
+        const result = ctx.status === 303 ? 'success' : ctx.status >= 500 ? 'upstream_error' : 'refused';
+        services.metrics.signIns.inc({ method: 'sso', result });
       });
     },
   };

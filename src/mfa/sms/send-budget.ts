@@ -25,7 +25,7 @@ export interface BudgetedSend {
 const phoneKey = (phone: string) => createHash('sha256').update(`sms-phone:${phone}`).digest('base64url');
 
 export function createSendBudget(
-  deps: Pick<FactorDeps, 'config' | 'eph' | 'sor'>,
+  deps: Pick<FactorDeps, 'config' | 'eph' | 'sor' | 'metrics'>,
   log: FactorDeps['logger'],
 ) {
   const { config, eph, sor } = deps;
@@ -55,6 +55,7 @@ export function createSendBudget(
     if (attempt.allowed) return undefined;
     const scope = limiters[attempt.refusedBy].scope;
     const retryAfterSeconds = attempt.retryAfterSeconds;
+    deps.metrics?.smsSends.inc({ country, result: 'rate_limited' }); // Z5: pumping shows per country
     log.warn(
       { sms: { to: maskPhone(input.phone), scope, country, purpose: input.purpose } },
       'sms send refused: budget exhausted',
