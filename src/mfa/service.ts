@@ -46,7 +46,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
       f,
     ]),
   );
-  const guard = createAttemptGuard(deps);
+  const sessions = createSessionEnder(sor, deps.eph);
+  const guard = createAttemptGuard(deps, sessions);
   const ssoMarks = createSsoMarks(deps.eph.kv, deps.config);
 
   /** How a session (or a token of it) authenticated: its amr, and the SSO mark of P2 if any. */
@@ -139,7 +140,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     guard,
     totpEnrollment: createTotpEnrollment(deps),
     /** V3: the one way to end every session, grant and token of a user. */
-    sessions: createSessionEnder(sor, deps.eph),
+    sessions,
     reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
   };
 }

@@ -4,6 +4,7 @@ import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { findAccount } from './account.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
+import { providerFetch } from './backchannel.ts';
 import { type ClientConfig, toMetadata } from './clients.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
 import { createSessionVoidCheck } from './mfa-gate.ts';
@@ -40,7 +41,9 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      backchannelLogout: { enabled: true }, // I4: see src/oidc/backchannel.ts
     },
+    fetch: providerFetch(config.oidcFetchAllowLoopback),
     interactions: {
       policy: buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
