@@ -9,6 +9,7 @@ import { type ClientConfig, toMetadata } from './clients.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
 import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
+import { authContextClaims, grantResourceScopes, resourceIndicators } from './resources.ts';
 
 function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
   return clients.some((c) => c.client_id === clientId && c.first_party);
@@ -42,7 +43,9 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       backchannelLogout: { enabled: true }, // I4: see src/oidc/backchannel.ts
+      resourceIndicators: resourceIndicators(config), // I5
     },
+    extraTokenClaims: authContextClaims, // I5: acr, amr, auth_time in APIs' JWT access tokens
     fetch: providerFetch(config.oidcFetchAllowLoopback),
     interactions: {
       policy: buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
@@ -73,6 +76,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
         existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       const scope = ctx.oidc.params?.scope;
       if (typeof scope === 'string') grant.addOIDCScope(scope);
+      grantResourceScopes(ctx, grant);
       const claims = ctx.oidc.params?.claims;
       if (typeof claims === 'string') {
         try {
