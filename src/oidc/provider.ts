@@ -6,6 +6,7 @@ import { findAccount } from './account.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { providerFetch } from './backchannel.ts';
 import { type ClientConfig, toMetadata } from './clients.ts';
+import { grantFromConsent } from './consents.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
 import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
@@ -70,7 +71,9 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       if (!client || !session?.accountId) return undefined;
       const grantId = (result?.consent?.grantId as string | undefined) ?? session.grantIdFor(client.clientId);
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      if (!isFirstParty(clients, client.clientId)) return existing;
+      // I8: a third-party client's consent outlives the browser session it was given in.
+      if (!isFirstParty(clients, client.clientId))
+        return existing ?? (await grantFromConsent(ctx, sor, session.accountId, client.clientId));
       // First-party clients skip consent: their grant covers what they ask for.
       const grant =
         existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
