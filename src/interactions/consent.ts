@@ -3,9 +3,9 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { readForm } from '../http/form.ts';
-import { rememberConsent } from '../oidc/consents.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
+import { rememberConsent } from '../oidc/consents.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import { clientNameOf, loadInteraction } from './load.ts';
 

@@ -4,6 +4,7 @@
 import type { Adapter } from 'oidc-provider';
 import type {
   AuditEvent,
+  Consent,
   FactorRecord,
   FactorType,
   MembershipWithOrg,
@@ -13,7 +14,6 @@ import type {
   Organization,
   Plan,
   Role,
-  Consent,
   SsoLink,
   SsoSettings,
   User,
