@@ -22,6 +22,7 @@ import { interactionRouter } from './interactions/router.ts';
 import type { MfaPolicy } from './mfa/policy.ts';
 import { createMfaService, type MfaService } from './mfa/service.ts';
 import { createSmsFactor } from './mfa/sms/factor.ts';
+import { createBackchannelNotifier, logBackchannelEvents } from './oidc/backchannel.ts';
 import { createMfaGate } from './oidc/mfa-gate.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
@@ -48,6 +49,9 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   const sms = createSmsFactor(services, sender);
   const mfa = createMfaService(services, { policy: options.mfaPolicy, extraFactors: [sms] });
   const provider = createProvider(services, mfa, createMfaGate(mfa));
+  // I4: every session endEverything destroys is logged out at its relying parties.
+  mfa.sessions.setNotifier(createBackchannelNotifier(provider, logger));
+  logBackchannelEvents(provider, logger);
   const app = new Koa();
   app.keys = config.cookieKeys;
   app.proxy = config.trustProxy;

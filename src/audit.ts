@@ -2,6 +2,7 @@
 import type { SystemOfRecord } from './store/ports.ts';
 
 export type AuditAction =
+  | 'consent.revoked' // I8
   | 'factor.enrolled'
   | 'factor.disabled'
   | 'factor.locked'

@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
 import { afterCommit } from '../core/after-commit.ts';
+import { revokeConsent } from '../core/consents.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
@@ -41,6 +42,16 @@ export function securityRoutes(
   });
   const mandatory = (s: AccountSession) => mfa.decisions.mandatory(s.state);
 
+  /** I8: third-party clients the user consented to (client name, scopes, date). */
+  async function appsWithAccess(userId: string) {
+    return (await sor.listConsents(userId)).map((c) => ({
+      clientId: c.clientId,
+      name: services.clients.find((k) => k.client_id === c.clientId)?.client_name ?? c.clientId,
+      scopes: c.scopes.join(' '),
+      grantedAt: c.grantedAt.toISOString().slice(0, 10),
+    }));
+  }
+
   async function page(
     ctx: Context,
     s: AccountSession,
@@ -70,6 +81,7 @@ export function securityRoutes(
         mandatory: mandatory(s),
         locked: s.state.records.filter((r) => r.lockedAt).map((r) => r.type),
         orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
+        apps: await appsWithAccess(s.state.user.id),
         error: flash.error ?? null,
         notice:
           flash.notice ??
@@ -231,6 +243,24 @@ export function securityRoutes(
     await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
     ctx.status = 303;
     ctx.redirect(`${BASE}?done=removed`);
+  });
+
+  // I8: revoking an app's access removes the consent and that client's grants and tokens.
+  router.post(`${BASE}/apps/revoke`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, client_id: { maxLength: 128 } });
+    checkCsrf(s, form.csrf);
+    const { removed } = await revokeConsent(sor, services.eph, s.state.user.id, form.client_id);
+    if (removed)
+      await audit(
+        sor,
+        who(ctx, s),
+        'consent.revoked',
+        { userId: s.state.user.id },
+        { clientId: form.client_id },
+      );
+    await page(ctx, s, { notice: (ctx.state.t as Translate)('security.app_revoked') });
   });
 
   router.post(`${BASE}/sessions/end-others`, async (ctx) => {

@@ -17,6 +17,7 @@ export async function clientCommand(file: string, sub: string | undefined, argv:
       'first-party': { type: 'boolean' },
       public: { type: 'boolean' },
       secret: { type: 'string' },
+      'backchannel-logout-uri': { type: 'string' },
     });
     const id = required(f, 'id');
     if (clients.some((c) => c.client_id === id)) throw new UsageError(`client ${id} already exists`);
@@ -35,6 +36,8 @@ export async function clientCommand(file: string, sub: string | undefined, argv:
       grant_types: ['authorization_code', 'refresh_token'],
       token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
       first_party: Boolean(f['first-party']),
+      // I4: sid in ID and logout tokens follows from the URI (see toMetadata).
+      backchannel_logout_uri: f['backchannel-logout-uri'],
     });
     if (!parsed.success) {
       const i = parsed.error.issues[0];
@@ -52,6 +55,6 @@ export async function clientCommand(file: string, sub: string | undefined, argv:
     return print({ removed: rest.length !== clients.length });
   }
   throw new UsageError(
-    'client list | client add --id ID --redirect-uri URI [--redirect-uri …] [--post-logout-redirect-uri URI] [--name N] [--first-party] [--public | --secret S] | client remove --id ID',
+    'client list | client add --id ID --redirect-uri URI [--redirect-uri …] [--post-logout-redirect-uri URI] [--name N] [--backchannel-logout-uri URI] [--first-party] [--public | --secret S] | client remove --id ID',
   );
 }

@@ -7,6 +7,7 @@ import { audit } from '../audit.ts';
 import type { Config } from '../config/index.ts';
 import { createSessionEnder } from '../core/sessions.ts';
 import { createAttemptGuard } from '../mfa/attempts.ts';
+import { createStandaloneNotifier } from '../oidc/backchannel.ts';
 import { openEphemeralStore } from '../store/ephemeral/index.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { FactorType } from '../store/records.ts';
@@ -88,7 +89,12 @@ async function endSessions(
   }
   const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
   try {
-    const ended = await createSessionEnder(sor, eph).endEverything(userId);
+    const sessions = createSessionEnder(sor, eph);
+    // I4: the ended sessions' relying parties get back-channel logout tokens; failures go to stderr.
+    sessions.setNotifier(
+      await createStandaloneNotifier(config, pino({ level: 'warn' }, pino.destination(2))),
+    );
+    const ended = await sessions.endEverything(userId);
     const logger = pino({ level: 'silent' });
     await createAttemptGuard({ config, sor, eph, logger }).succeed(userId);
     return ended;

@@ -3,6 +3,7 @@
 import type { JWK } from 'oidc-provider';
 import { parseSealingKeys, type SealingKeys } from '../crypto/sealed.ts';
 import { loadDevSecrets } from './dev-secrets.ts';
+import type { ResourceServer } from './resources.ts';
 import { type Env, envSchema } from './schema.ts';
 import { type SmsSettings, smsSettings } from './sms.ts';
 
@@ -37,6 +38,10 @@ export interface Config {
   shutdownDrainMs: number;
   demo: boolean;
   maxBodyBytes: number;
+  /** I4: let the provider's outgoing requests reach loopback addresses (development, tests). */
+  oidcFetchAllowLoopback: boolean;
+  /** I5: APIs that get JWT access tokens with acr, amr and auth_time. */
+  resourceServers: ResourceServer[];
   login: { maxPerAccount: number; maxPerIp: number; windowSeconds: number };
   ttl: {
     sessionPassword: number;
@@ -127,6 +132,8 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     demo: env.DEMO ?? env.NODE_ENV === 'development',
     maxBodyBytes: env.MAX_BODY_BYTES,
+    oidcFetchAllowLoopback: env.OIDC_FETCH_ALLOW_LOOPBACK,
+    resourceServers: env.RESOURCE_SERVERS,
     login: {
       maxPerAccount: env.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
       maxPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,

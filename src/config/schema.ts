@@ -1,6 +1,7 @@
 // Environment schema (X4). Every variable here is listed in .env.example with its default and the
 // README's configuration table; `loadConfig` turns process.env into one typed Config.
 import { z } from 'zod';
+import { resourceServersSchema } from './resources.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -48,6 +49,10 @@ export const envSchema = z.object({
   SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
   DEMO: bool.optional(),
   MAX_BODY_BYTES: int(1024, 1_048_576).default(16_384),
+  // Relying parties (I4, I5): the provider's outgoing requests (back-channel logout) may reach
+  // loopback addresses (development and tests only); APIs that get JWT access tokens.
+  OIDC_FETCH_ALLOW_LOOPBACK: bool.default(false),
+  RESOURCE_SERVERS: resourceServersSchema,
   // Sign-in (L1)
   LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: int(1, 10_000).default(5),
   LOGIN_MAX_ATTEMPTS_PER_IP: int(1, 100_000).default(50),

@@ -30,13 +30,20 @@ export interface EndedEverything {
   grantsRevoked: number;
 }
 
-interface StoredSession {
+export interface StoredSession {
   accountId?: string;
   loginTs?: number;
-  authorizations?: Record<string, { grantId?: string }>;
+  authorizations?: Record<string, { grantId?: string; sid?: string }>;
 }
 
+/**
+ * Told of every session endEverything destroys (I4: back-channel logout to the session's relying
+ * parties). It must not throw; it is awaited, so a reset returns once the notifications are sent.
+ */
+export type SessionEndNotifier = (session: StoredSession & { accountId: string }) => Promise<void>;
+
 export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
+  let notifier: SessionEndNotifier | undefined;
   const sessions = new eph.OidcAdapter('Session');
   const grants = new eph.OidcAdapter('Grant');
   // revokeByGrantId removes every model issued under a grant (codes, access and refresh tokens).
@@ -50,7 +57,20 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
     await sessions.upsert(id, { ...session, loginTs: Math.max(session.loginTs ?? 0, validAfter) }, remaining);
   }
 
+  async function notify(session: StoredSession | undefined, accountId: string): Promise<void> {
+    if (!notifier || !session) return;
+    try {
+      await notifier({ ...session, accountId });
+    } catch {
+      // a notifier logs its own failures; delivery never blocks the reset (I4)
+    }
+  }
+
   return {
+    /** I4: wired in src/app.ts once the provider exists; the CLI has none (see README). */
+    setNotifier(fn: SessionEndNotifier | undefined): void {
+      notifier = fn;
+    },
     /**
      * Voids every session and token of the user from now on, then removes them from the store.
      * `keep` is the acting person's own session id (a self-service change on the settings page).
@@ -72,6 +92,7 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
           if (id === opts.keep && session) return restamp(id, session, validAfter);
           ended += 1;
           await sessions.destroy(id);
+          await notify(session, userId);
         }),
       );
       await Promise.all(

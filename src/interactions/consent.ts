@@ -5,6 +5,8 @@ import type { Interaction } from 'oidc-provider';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { Translate } from '../i18n/index.ts';
+import { rememberConsent } from '../oidc/consents.ts';
+import type { SystemOfRecord } from '../store/ports.ts';
 import { clientNameOf, loadInteraction } from './load.ts';
 
 const KNOWN_SCOPES = new Set(['openid', 'email', 'profile', 'offline_access']);
@@ -20,7 +22,7 @@ export async function showConsent(ctx: Context, provider: Provider, details: Int
   });
 }
 
-export async function submitConsent(ctx: Context, provider: Provider): Promise<void> {
+export async function submitConsent(ctx: Context, provider: Provider, sor: SystemOfRecord): Promise<void> {
   const details = await loadInteraction(ctx, provider, 'consent');
   const { decision } = readForm(ctx, { decision: { maxLength: 5 } });
   let result: Parameters<Provider['interactionResult']>[2];
@@ -40,7 +42,9 @@ export async function submitConsent(ctx: Context, provider: Provider): Promise<v
     for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
-    result = { consent: { grantId: await grant.save() } };
+    const grantId = await grant.save();
+    await rememberConsent(sor, grant); // I8
+    result = { consent: { grantId } };
   } else {
     result = { error: 'access_denied', error_description: 'End-User denied the authorization' };
   }

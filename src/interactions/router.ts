@@ -49,7 +49,7 @@ export function interactionRouter(
     await page(ctx, details);
   });
   router.post('/login', (ctx) => submitLogin(ctx, provider, services, limits, hooks));
-  router.post('/consent', (ctx) => submitConsent(ctx, provider));
+  router.post('/consent', (ctx) => submitConsent(ctx, provider, services.sor));
   router.get('/abort', (ctx) => abortInteraction(ctx, provider));
   for (const e of extensions) e.routes?.(router);
   return router;

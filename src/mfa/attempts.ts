@@ -4,7 +4,7 @@
 // V2: an attempt is counted before its code is checked (src/store/attempt.ts), so parallel guesses
 // check at most N per window — which also bounds how far past M the consecutive count can go.
 import { type AuditWho, audit } from '../audit.ts';
-import { createSessionEnder } from '../core/sessions.ts';
+import { createSessionEnder, type SessionEnder } from '../core/sessions.ts';
 import { beginAttempt } from '../store/attempt.ts';
 import type { FactorDeps } from './factor.ts';
 
@@ -21,10 +21,11 @@ export type MfaAttempt =
       fail(factorId: string | undefined, who: AuditWho): Promise<{ remaining: number; locked: boolean }>;
     };
 
-export function createAttemptGuard(deps: FactorDeps) {
+export function createAttemptGuard(deps: FactorDeps, sessions?: SessionEnder) {
   const { config, eph, sor, logger } = deps;
   const window = config.mfa.failureWindowSeconds;
-  const sessions = createSessionEnder(sor, eph);
+  // The MFA service passes its own ender, so the lockout notifies relying parties too (I4).
+  const ender = sessions ?? createSessionEnder(sor, eph);
   const perUser = eph.rateLimiter({
     keyPrefix: 'mfa:user',
     points: config.mfa.maxFailuresPerWindow,
@@ -43,7 +44,7 @@ export function createAttemptGuard(deps: FactorDeps) {
     await sor.updateFactor(factorId, { lockedAt: new Date() });
     await audit(sor, who, 'factor.locked', { userId }, { factorId, consecutiveFailures: consecutive });
     // V3: a lockout ends every session and token of the user (an MFA session from before included).
-    await sessions.endEverything(userId);
+    await ender.endEverything(userId);
     // No mailer yet (U6): the notification the user would get is a structured log line.
     logger.info({ event: 'notify', notify: { userId, kind: 'factor.locked', factorId } }, 'notify user');
     return true;

@@ -49,7 +49,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
       f,
     ]),
   );
-  const guard = createAttemptGuard(deps);
+  const sessions = createSessionEnder(sor, deps.eph);
+  const guard = createAttemptGuard(deps, sessions);
   const ssoMarks = createSsoMarks(deps.eph.kv, deps.config);
   // The one decision point (src/core/decision.ts): every place asks it.
   const decisions = createDecisionPoint({
@@ -142,7 +143,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     guard,
     totpEnrollment: createTotpEnrollment(deps),
     /** V3: the one way to end every session, grant and token of a user. */
-    sessions: createSessionEnder(sor, deps.eph),
+    sessions,
     reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
   };
 }

@@ -15,6 +15,10 @@ export const clientSchema = z
     grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code']),
     response_types: z.array(z.literal('code')).default(['code']),
     token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
+    /** I4: OpenID Connect Back-Channel Logout 1.0: where the logout token is POSTed. */
+    backchannel_logout_uri: uri.optional(),
+    /** I4: put `sid` in ID and logout tokens (default true when a logout URI is registered). */
+    backchannel_logout_session_required: z.boolean().optional(),
     /** First-party clients skip the consent screen. */
     first_party: z.boolean().default(false),
   })
@@ -32,6 +36,11 @@ const fileSchema = z.array(clientSchema);
 export function toMetadata(c: ClientConfig): ClientMetadata {
   return {
     ...c,
+    // I4: a client that registered a back-channel logout URI gets `sid` in its ID tokens, so it
+    // can match the logout token to the session it ended.
+    ...(c.backchannel_logout_uri
+      ? { backchannel_logout_session_required: c.backchannel_logout_session_required ?? true }
+      : {}),
     token_endpoint_auth_method:
       c.token_endpoint_auth_method ?? (c.client_secret ? 'client_secret_basic' : 'none'),
   };

@@ -4,10 +4,13 @@ import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { findAccount } from './account.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
+import { providerFetch } from './backchannel.ts';
 import { type ClientConfig, toMetadata } from './clients.ts';
+import { grantFromConsent } from './consents.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
 import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
+import { authContextClaims, grantResourceScopes, resourceIndicators } from './resources.ts';
 
 function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
   return clients.some((c) => c.client_id === clientId && c.first_party);
@@ -40,7 +43,11 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      backchannelLogout: { enabled: true }, // I4: see src/oidc/backchannel.ts
+      resourceIndicators: resourceIndicators(config), // I5
     },
+    extraTokenClaims: authContextClaims, // I5: acr, amr, auth_time in APIs' JWT access tokens
+    fetch: providerFetch(config.oidcFetchAllowLoopback),
     interactions: {
       policy: buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
@@ -64,12 +71,15 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       if (!client || !session?.accountId) return undefined;
       const grantId = (result?.consent?.grantId as string | undefined) ?? session.grantIdFor(client.clientId);
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      if (!isFirstParty(clients, client.clientId)) return existing;
+      // I8: a third-party client's consent outlives the browser session it was given in.
+      if (!isFirstParty(clients, client.clientId))
+        return existing ?? (await grantFromConsent(ctx, sor, session.accountId, client.clientId));
       // First-party clients skip consent: their grant covers what they ask for.
       const grant =
         existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       const scope = ctx.oidc.params?.scope;
       if (typeof scope === 'string') grant.addOIDCScope(scope);
+      grantResourceScopes(ctx, grant);
       const claims = ctx.oidc.params?.claims;
       if (typeof claims === 'string') {
         try {

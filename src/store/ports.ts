@@ -4,6 +4,7 @@
 import type { Adapter } from 'oidc-provider';
 import type {
   AuditEvent,
+  Consent,
   FactorRecord,
   FactorType,
   MembershipWithOrg,
@@ -84,6 +85,13 @@ export interface SystemOfRecord {
   createSsoLink(input: { issuer: string; subject: string; orgId: string; userId: string }): Promise<SsoLink>;
   /** Removes the links made through an organization's connection (when it is removed or re-pointed). */
   deleteSsoLinksOfOrg(orgId: string): Promise<number>;
+
+  /** I8: the user's consent to a client, if any. */
+  findConsent(userId: string, clientId: string): Promise<Consent | undefined>;
+  /** I8: records a consent; scopes and claims already allowed are kept (union), granted_at is now. */
+  saveConsent(input: { userId: string; clientId: string; scopes: string[]; claims: string[] }): Promise<void>;
+  listConsents(userId: string): Promise<Consent[]>;
+  deleteConsent(userId: string, clientId: string): Promise<boolean>;
 
   /** Adds or changes (upsert) a membership. */
   setMembership(userId: string, orgId: string, role: Role): Promise<void>;

@@ -41,6 +41,16 @@ export interface SsoLink {
   createdAt: Date;
 }
 
+/** I8: what a user allowed a third-party client, remembered across browser sessions. */
+export interface Consent {
+  userId: string;
+  clientId: string;
+  /** OIDC scopes, e.g. ['openid', 'email']. */
+  scopes: string[];
+  claims: string[];
+  grantedAt: Date;
+}
+
 export interface Organization {
   id: string;
   name: string;

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { FactorPatch, OrgPatch, SystemOfRecord } from '../ports.ts';
 import type {
   AuditEvent,
+  Consent,
   FactorRecord,
   FactorType,
   MembershipWithOrg,
@@ -18,6 +19,7 @@ import type {
   User,
 } from '../records.ts';
 import * as accounts from './account-queries.ts';
+import * as consents from './consent-queries.ts';
 import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
 import { migrateToLatest } from './migrations.ts';
@@ -100,6 +102,27 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   findOrgsBySsoDomain(domain: string): Promise<Organization[]> {
     return run(() => sso.findOrgsBySsoDomain(this.db, domain));
+  }
+
+  findConsent(userId: string, clientId: string): Promise<Consent | undefined> {
+    return run(() => consents.findConsent(this.db, userId, clientId));
+  }
+
+  saveConsent(input: {
+    userId: string;
+    clientId: string;
+    scopes: string[];
+    claims: string[];
+  }): Promise<void> {
+    return run(() => consents.saveConsent(this.db, input));
+  }
+
+  listConsents(userId: string): Promise<Consent[]> {
+    return run(() => consents.listConsents(this.db, userId));
+  }
+
+  deleteConsent(userId: string, clientId: string): Promise<boolean> {
+    return run(() => consents.deleteConsent(this.db, userId, clientId));
   }
 
   findSsoLink(issuer: string, subject: string): Promise<SsoLink | undefined> {

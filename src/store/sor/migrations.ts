@@ -133,10 +133,28 @@ const sessionsValidAfter: Migration = {
   },
 };
 
+// I8: consent of a user to a third-party client, remembered across browser sessions (durable user
+// data, so the system of record; the provider's grants are per session and expire). Revoked on the
+// security page; deleting the user removes it.
+const consents: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('consents')
+      .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('claims', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+      .addColumn('granted_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addPrimaryKeyConstraint('consents_pkey', ['user_id', 'client_id'])
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
   '0003_sessions_valid_after': sessionsValidAfter,
+  '0004_consents': consents,
 };
 
 /** Applies every pending migration; throws the first failure. */

@@ -77,6 +77,14 @@ export interface SsoLinksTable {
   created_at: CreatedAt;
 }
 
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  claims: Jsonb<string[]>;
+  granted_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -84,4 +92,5 @@ export interface Database {
   factors: FactorsTable;
   audit_events: AuditEventsTable;
   sso_links: SsoLinksTable;
+  consents: ConsentsTable;
 }
