@@ -5,9 +5,12 @@ import type { Services } from '../services.ts';
 import { findAccount } from './account.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { type ClientConfig, toMetadata } from './clients.ts';
+import { discoverySettings } from './discovery.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
+import { introspectionAllowed } from './introspection.ts';
 import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
+import { addOfflineAccessCheck, issueRefreshToken, useLenientRefreshScope } from './refresh.ts';
 
 function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
   return clients.some((c) => c.client_id === clientId && c.first_party);
@@ -31,18 +34,21 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
     },
     acrValues: [...ACR_VALUES],
     scopes: ['openid', 'email', 'offline_access'],
-    extraClientMetadata: { properties: ['first_party'] },
+    extraClientMetadata: { properties: ['first_party', 'introspection_allowed'] },
+    ...discoverySettings, // I2
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      introspection: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed }, // I3
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
     interactions: {
-      policy: buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
+      policy: addOfflineAccessCheck(buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)), (id) =>
+        isFirstParty(clients, id),
+      ), // I1
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     ttl: {
@@ -58,7 +64,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
           ? config.ttl.sessionMfa
           : config.ttl.sessionPassword,
     },
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken, // I1
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
       const { client, session, result } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
@@ -87,5 +93,6 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  useLenientRefreshScope(provider, configuration); // I1
   return provider;
 }
