@@ -10,7 +10,12 @@ import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
 import { introspectionAllowed } from './introspection.ts';
 import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
-import { addOfflineAccessCheck, issueRefreshToken, useLenientRefreshScope } from './refresh.ts';
+import {
+  addOfflineAccessCheck,
+  issueRefreshToken,
+  restoreOfflineAccess,
+  useLenientRefreshScope,
+} from './refresh.ts';
 
 function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
   return clients.some((c) => c.client_id === clientId && c.first_party);
@@ -74,6 +79,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       // First-party clients skip consent: their grant covers what they ask for.
       const grant =
         existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      restoreOfflineAccess(ctx, (id) => isFirstParty(clients, id)); // I1
       const scope = ctx.oidc.params?.scope;
       if (typeof scope === 'string') grant.addOIDCScope(scope);
       const claims = ctx.oidc.params?.claims;

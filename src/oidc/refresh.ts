@@ -42,19 +42,24 @@ function keepsOfflineAccess(ctx: KoaContextWithOIDC, isFirstParty: IsFirstParty)
 }
 
 /**
- * A login-prompt check that never prompts: on the authorization request itself (not on resume,
- * where the saved parameters already carry the decision) it puts offline_access back into the
- * request's scope where the conditions above hold. It must run before the consent prompt's checks,
- * which it does: prompts are evaluated in order.
+ * On the authorization request itself (not on resume, where the saved parameters already carry
+ * the decision) puts offline_access back into the request's scope where the conditions above hold.
+ * Idempotent; called by loadExistingGrant (first-party grants are built from the scope) and by a
+ * login-prompt check, which covers requests without a session and runs before the consent prompt.
  */
+export function restoreOfflineAccess(ctx: KoaContextWithOIDC, isFirstParty: IsFirstParty): void {
+  const params = ctx.oidc.params as { scope?: string } | undefined;
+  if (ctx.oidc.route !== 'authorization' || !params?.scope) return;
+  const scopes = params.scope.split(' ');
+  if (!scopes.includes(OFFLINE) && keepsOfflineAccess(ctx, isFirstParty)) {
+    params.scope = [...scopes, OFFLINE].join(' ');
+  }
+}
+
+/** The check never prompts; it only restores offline_access (see restoreOfflineAccess). */
 export function offlineAccessCheck(isFirstParty: IsFirstParty): interactionPolicy.Check {
   return new Check('offline_access_conditions', 'offline access conditions', (ctx) => {
-    const params = ctx.oidc.params as { scope?: string } | undefined;
-    if (ctx.oidc.route !== 'authorization' || !params?.scope) return Check.NO_NEED_TO_PROMPT;
-    const scopes = params.scope.split(' ');
-    if (!scopes.includes(OFFLINE) && keepsOfflineAccess(ctx, isFirstParty)) {
-      params.scope = [...scopes, OFFLINE].join(' ');
-    }
+    restoreOfflineAccess(ctx, isFirstParty);
     return Check.NO_NEED_TO_PROMPT;
   });
 }

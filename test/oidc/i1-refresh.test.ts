@@ -64,10 +64,15 @@ for (const mode of STORE_MODES) {
       assert.equal(info.email, email);
     });
 
-    it('I1: no refresh token on a plain code exchange, nor for a client not allowed the grant', async () => {
+    it('I1: no refresh token on a plain code exchange, nor for a client not allowed the grant; asking later in the same session gets one without a page', async () => {
       const { email } = await newUser();
-      const plain = await signInWithPassword(new Browser(), rp, email, PASSWORD, { scope: 'openid email' });
+      const browser = new Browser();
+      const plain = await signInWithPassword(browser, rp, email, PASSWORD, { scope: 'openid email' });
       assert.equal(plain.tokens.refresh_token, undefined);
+      const later = await rp.authorize({ scope: ORIGINAL_SCOPE });
+      const back = await open(browser, later);
+      assert.equal(back.status, 0, textOf(back.text).slice(0, 200));
+      assert.ok((await rp.callback(back.url, later)).refresh_token);
       const noRefresh = await RelyingParty.discover(server.issuer, NO_REFRESH_CLIENT.client_id);
       const asked = await signInWithPassword(new Browser(), noRefresh, email, PASSWORD, {
         scope: ORIGINAL_SCOPE,
