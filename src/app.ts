@@ -15,7 +15,7 @@ import { healthz } from './http/health.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { type Metrics, observe } from './http/observability.ts';
 import { pinToIssuer } from './http/origin.ts';
-import { securityHeaders } from './http/security-headers.ts';
+import { formActionSources, securityHeaders } from './http/security-headers.ts';
 import { serveStatic } from './http/static.ts';
 import { mfaExtension } from './interactions/mfa/index.ts';
 import { interactionRouter } from './interactions/router.ts';
@@ -61,7 +61,14 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.silent = true;
 
   app.use(pinToIssuer(app, config.issuer)); // V4: first, so every URL below comes from ISSUER
-  app.use(securityHeaders);
+  app.use(
+    securityHeaders({
+      production: config.env === 'production',
+      trustProxy: config.trustProxy,
+      formAction: formActionSources(config.issuer, services.clients), // I6
+      logger,
+    }),
+  );
   app.use(observe(logger, metrics));
   app.use(errorHandler(logger));
   app.use(serveStatic);

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { Locale, Translate } from '../i18n/index.ts';
 import { localeOf } from './locale.ts';
 import { sameOriginPath } from './origin.ts';
+import { pageCsp } from './security-headers.ts';
 
 const viewsDir = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -36,9 +37,6 @@ export async function renderPage(
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('cache-control', 'no-store');
-  ctx.set(
-    'content-security-policy',
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-  );
+  ctx.set('content-security-policy', pageCsp(ctx)); // I6: with form-action
   ctx.body = html;
 }

@@ -1,13 +1,22 @@
 // findAccount for oidc-provider: the account's claims come from the system of record. At the token
 // endpoint it also re-asks the MFA policy hook (P3): a code exchange or refresh for a session that
 // no longer satisfies the policy (e.g. the organization went paid, or a host's hook changed its
-// mind) is refused with invalid_grant.
-import type { Account, FindAccount } from 'oidc-provider';
+// mind) is refused with invalid_grant, saying why (I7) so the relying party knows to send the user
+// through sign-in again; the description names no secret and no account detail.
+import { type Account, errors, type FindAccount } from 'oidc-provider';
 import { isVoid } from '../core/sessions.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** I7: the error_description of each policy refusal at the token endpoint. */
+export const REFUSAL = {
+  mfaRequired: 'the user must sign in again with multi-factor authentication',
+  sessionsEnded: "the user's sessions were ended (security change); sign in again",
+} as const;
+
+const refuse = (description: string) => new errors.CustomOIDCProviderError('invalid_grant', description);
+
 export const isUserId = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
 export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
@@ -24,9 +33,11 @@ export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
       } = token as { amr?: string[]; authTime?: number; clientId?: string; sessionUid?: string };
       // V3: a code or refresh token of a sign-in that began before the user's last reset is void
       // (invalid_grant), even one minted by a request that raced the reset.
-      if (isVoid(user, authTime)) return undefined;
+      if (isVoid(user, authTime)) throw refuse(REFUSAL.sessionsEnded);
       // The policy hook again (P3): e.g. the organization went paid since the sign-in.
-      if (await mfa.decisions.needsStep(sub, { amr, uid: sessionUid }, { clientId })) return undefined;
+      if (await mfa.decisions.needsStep(sub, { amr, uid: sessionUid }, { clientId })) {
+        throw refuse(REFUSAL.mfaRequired);
+      }
     }
     return {
       accountId: user.id,

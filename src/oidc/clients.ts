@@ -5,6 +5,13 @@ import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 
 const uri = z.string().url();
+/** A public JWK: private members are refused (I2, private_key_jwt). */
+const publicJwk = z
+  .object({ kty: z.string() })
+  .passthrough()
+  .refine((k) => !['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in k), 'public keys only');
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
 export const clientSchema = z
   .object({
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'letters, digits, . _ ~ - (max 128)'),
@@ -14,7 +21,12 @@ export const clientSchema = z
     post_logout_redirect_uris: z.array(uri).optional(),
     grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code']),
     response_types: z.array(z.literal('code')).default(['code']),
-    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
+    token_endpoint_auth_method: z.enum(AUTH_METHODS).optional(),
+    /** private_key_jwt: the client's public keys, inline or by URL (I2). */
+    jwks: z.object({ keys: z.array(publicJwk).min(1) }).optional(),
+    jwks_uri: z.string().url().optional(),
+    /** A resource server allowed to introspect other clients' tokens (I3). */
+    introspection_allowed: z.boolean().optional(),
     /** I4: OpenID Connect Back-Channel Logout 1.0: where the logout token is POSTed. */
     backchannel_logout_uri: uri.optional(),
     /** I4: put `sid` in ID and logout tokens (default true when a logout URI is registered). */
@@ -24,11 +36,21 @@ export const clientSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const method = c.token_endpoint_auth_method ?? (c.client_secret ? 'client_secret_basic' : 'none');
-    if (method !== 'none' && !c.client_secret) {
-      ctx.addIssue({ code: 'custom', message: 'client_secret is required for confidential clients' });
+    const method = authMethodOf(c);
+    if (method.startsWith('client_secret') && !c.client_secret) {
+      ctx.addIssue({ code: 'custom', message: `client_secret is required for ${method}` });
+    }
+    if (method === 'private_key_jwt' && !c.jwks === !c.jwks_uri) {
+      ctx.addIssue({ code: 'custom', message: 'private_key_jwt needs exactly one of jwks or jwks_uri' });
+    }
+    if (method !== 'private_key_jwt' && (c.jwks || c.jwks_uri)) {
+      ctx.addIssue({ code: 'custom', message: 'jwks and jwks_uri are for private_key_jwt clients' });
     }
   });
+
+function authMethodOf(c: { token_endpoint_auth_method?: AuthMethod; client_secret?: string }): AuthMethod {
+  return c.token_endpoint_auth_method ?? (c.client_secret ? 'client_secret_basic' : 'none');
+}
 
 export type ClientConfig = z.infer<typeof clientSchema>;
 const fileSchema = z.array(clientSchema);
@@ -41,9 +63,8 @@ export function toMetadata(c: ClientConfig): ClientMetadata {
     ...(c.backchannel_logout_uri
       ? { backchannel_logout_session_required: c.backchannel_logout_session_required ?? true }
       : {}),
-    token_endpoint_auth_method:
-      c.token_endpoint_auth_method ?? (c.client_secret ? 'client_secret_basic' : 'none'),
-  };
+    token_endpoint_auth_method: authMethodOf(c),
+  } as ClientMetadata;
 }
 
 export async function readClientsFile(file: string, { missingOk = false } = {}): Promise<ClientConfig[]> {

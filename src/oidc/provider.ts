@@ -7,9 +7,17 @@ import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { providerFetch } from './backchannel.ts';
 import { type ClientConfig, toMetadata } from './clients.ts';
 import { grantFromConsent } from './consents.ts';
+import { discoverySettings } from './discovery.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
+import { introspectionAllowed } from './introspection.ts';
 import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
+import {
+  addOfflineAccessCheck,
+  issueRefreshToken,
+  restoreOfflineAccess,
+  useLenientRefreshScope,
+} from './refresh.ts';
 import { authContextClaims, grantResourceScopes, resourceIndicators } from './resources.ts';
 
 function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
@@ -34,12 +42,13 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
     },
     acrValues: [...ACR_VALUES],
     scopes: ['openid', 'email', 'offline_access'],
-    extraClientMetadata: { properties: ['first_party'] },
+    extraClientMetadata: { properties: ['first_party', 'introspection_allowed'] },
+    ...discoverySettings, // I2
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      introspection: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed }, // I3
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
@@ -49,7 +58,9 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
     extraTokenClaims: authContextClaims, // I5: acr, amr, auth_time in APIs' JWT access tokens
     fetch: providerFetch(config.oidcFetchAllowLoopback),
     interactions: {
-      policy: buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
+      policy: addOfflineAccessCheck(buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)), (id) =>
+        isFirstParty(clients, id),
+      ), // I1
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     ttl: {
@@ -65,7 +76,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
           ? config.ttl.sessionMfa
           : config.ttl.sessionPassword,
     },
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken, // I1
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
       const { client, session, result } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
@@ -77,6 +88,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       // First-party clients skip consent: their grant covers what they ask for.
       const grant =
         existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      restoreOfflineAccess(ctx, (id) => isFirstParty(clients, id)); // I1
       const scope = ctx.oidc.params?.scope;
       if (typeof scope === 'string') grant.addOIDCScope(scope);
       grantResourceScopes(ctx, grant);
@@ -97,5 +109,6 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  useLenientRefreshScope(provider, configuration); // I1
   return provider;
 }

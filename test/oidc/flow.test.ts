@@ -37,7 +37,10 @@ for (const mode of STORE_MODES) {
     it('O1, L4: sign-in → code + PKCE → ID token (amr pwd, auth_time, nonce) → userinfo → refresh → revoke → logout', async () => {
       const browser = new Browser();
       const before = Math.floor(Date.now() / 1000);
-      const { tokens } = await signInWithPassword(browser, rp, email, password, { max_age: '300' });
+      const { tokens } = await signInWithPassword(browser, rp, email, password, {
+        max_age: '300',
+        scope: 'openid email offline_access',
+      });
       const claims = tokens.claims()!;
       assert.deepEqual(claims.amr, ['pwd']);
       assert.equal(claims.acr, ACR_PASSWORD);
@@ -46,7 +49,7 @@ for (const mode of STORE_MODES) {
       const info = await client.fetchUserInfo(rp.config, tokens.access_token, claims.sub);
       assert.equal(info.email, email);
 
-      assert.ok(tokens.refresh_token, 'a refresh token is issued to a client allowed the grant');
+      assert.ok(tokens.refresh_token, 'a refresh token is issued to a client that asked and is allowed (I1)');
       const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
       assert.ok(refreshed.access_token && refreshed.access_token !== tokens.access_token);
       assert.deepEqual(refreshed.claims()?.amr, ['pwd']);

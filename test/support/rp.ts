@@ -20,12 +20,14 @@ export class RelyingParty {
     issuer: string,
     clientId = 'first-party-app',
     secret?: string,
+    /** Another client authentication method (client_secret_post, private_key_jwt). */
+    auth?: client.ClientAuth,
   ): Promise<RelyingParty> {
     const config = await client.discovery(
       new URL(issuer),
       clientId,
       undefined,
-      secret ? client.ClientSecretBasic(secret) : client.None(),
+      auth ?? (secret ? client.ClientSecretBasic(secret) : client.None()),
       { execute: [client.allowInsecureRequests] },
     );
     return new RelyingParty(config);
@@ -37,7 +39,8 @@ export class RelyingParty {
     const nonce = client.randomNonce();
     const url = client.buildAuthorizationUrl(this.config, {
       redirect_uri: RP_REDIRECT,
-      scope: 'openid email',
+      // Like most client libraries' defaults: offline access asked for, so refresh tokens come (I1).
+      scope: 'openid email offline_access',
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,

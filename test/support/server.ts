@@ -68,6 +68,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Options of the app, e.g. a replaced MFA policy hook. */
   app?: AppOptions;
+  /** More clients for CLIENTS_FILE, after RP_CLIENTS. */
+  clients?: object[];
   /** Keep the server's log lines in memory (`server.logs()`), at LOG_LEVEL=debug unless set. */
   captureLogs?: boolean;
 }
@@ -76,7 +78,7 @@ export async function startTestServer(mode: StoreMode, options: TestServerOption
   const port = await freePort();
   const issuer = options.env?.ISSUER ?? `http://localhost:${port}`;
   const clientsFile = join(tmpdir(), `deadbolt-clients-${randomBytes(6).toString('hex')}.json`);
-  await writeFile(clientsFile, JSON.stringify(RP_CLIENTS));
+  await writeFile(clientsFile, JSON.stringify([...RP_CLIENTS, ...(options.clients ?? [])]));
   let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
