@@ -29,9 +29,22 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
+// Z1: a slot changing hands (cluster failover) while a MULTI was queued; a retry reaches the new owner.
+const MOVED_REPLY = /^(MOVED|ASK)\b/;
+
+/** A reply meaning "not now": an unavailable reply, or a MULTI aborted because a queued command got one. */
+function isUnavailableReply(error: Error): boolean {
+  if (UNAVAILABLE_REPLY.test(error.message)) return true;
+  if (!/^EXECABORT\b/.test(error.message)) return false;
+  const previous = (error as { previousErrors?: unknown[] }).previousErrors ?? [];
+  return previous.some(
+    (e) => !(e instanceof Error) || UNAVAILABLE_REPLY.test(e.message) || MOVED_REPLY.test(e.message),
+  );
+}
+
 function toStoreError(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;
-  if (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message)) return error;
+  if (error instanceof ReplyError && !isUnavailableReply(error as Error)) return error;
   return new StoreUnavailableError('redis', error);
 }
 
