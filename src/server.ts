@@ -39,7 +39,7 @@ export async function openServices(config: Config, logger = createLogger(config)
     pool: { max, connectTimeoutMs, queryTimeoutMs },
   });
   const eph = openEphemeralStore({
-    redisUrl: config.redisUrl,
+    redis: config.redis,
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: config.redisCommandTimeoutMs,
   });

@@ -80,14 +80,14 @@ async function endSessions(
   sor: SystemOfRecord,
   userId: string,
 ): Promise<{ sessionsEnded: number | null; grantsRevoked?: number; note?: string }> {
-  if (!config.redisUrl) {
+  if (!config.redis) {
     await sor.revokeSessionsBefore(userId, Math.floor(Date.now() / 1000) + 1);
     return {
       sessionsEnded: null,
       note: "REDIS_URL is not set: every session and token of the user is void from now on; the sessions themselves are held in the server process's memory and are refused there at their next use",
     };
   }
-  const eph = openEphemeralStore({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+  const eph = openEphemeralStore({ redis: config.redis, keyPrefix: config.redisKeyPrefix });
   try {
     const sessions = createSessionEnder(sor, eph);
     // I4: the ended sessions' relying parties get back-channel logout tokens; failures go to stderr.

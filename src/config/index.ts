@@ -2,6 +2,7 @@
 // naming the variable; main.ts prints it and exits 1.
 import type { JWK } from 'oidc-provider';
 import { parseSealingKeys, type SealingKeys } from '../crypto/sealed.ts';
+import type { RedisTarget } from '../store/ephemeral/redis-connect.ts';
 import { loadDevSecrets } from './dev-secrets.ts';
 import type { ResourceServer } from './resources.ts';
 import { type Env, envSchema } from './schema.ts';
@@ -22,7 +23,10 @@ export interface Config {
   /** ':memory:' keeps nothing on disk (tests). */
   dataDir: string;
   databaseUrl: string | undefined;
+  /** REDIS_URL; set only for a single Redis (see `redis` for a cluster or Sentinel group). */
   redisUrl: string | undefined;
+  /** The Redis to use (Z1): REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS; unset → in memory. */
+  redis: RedisTarget | undefined;
   redisKeyPrefix: string;
   /** PostgreSQL pool size and client-side bounds (Z3); unused with PGlite. */
   database: { poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number };
@@ -72,6 +76,24 @@ function parseEnv(source: NodeJS.ProcessEnv): Env {
   throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`);
 }
 
+/** Z1: at most one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS (+ REDIS_SENTINEL_NAME). */
+function redisTarget(env: Env): RedisTarget | undefined {
+  const set = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((name) => env[name]);
+  if (set.length > 1) throw new ConfigError(`Invalid configuration — set only one of ${set.join(', ')}`);
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
+    throw new ConfigError('Invalid configuration — REDIS_SENTINEL_NAME is required with REDIS_SENTINELS');
+  }
+  if (env.REDIS_SENTINEL_NAME && !env.REDIS_SENTINELS) {
+    throw new ConfigError('Invalid configuration — REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not');
+  }
+  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
+  if (env.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: env.REDIS_CLUSTER_NODES };
+  if (env.REDIS_SENTINELS && env.REDIS_SENTINEL_NAME) {
+    return { kind: 'sentinel', sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME };
+  }
+  return undefined;
+}
+
 export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const env = parseEnv(source);
   const production = env.NODE_ENV === 'production';
@@ -85,6 +107,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       throw new ConfigError('Invalid configuration — DATA_DIR=:memory: is not allowed in production');
     }
   }
+  const redis = redisTarget(env);
   const dev = await loadDevSecrets({
     dataDir: env.DATA_DIR,
     jwksFile: env.JWKS_FILE,
@@ -116,6 +139,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redis,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     database: {
       poolSize: env.DATABASE_POOL_SIZE,

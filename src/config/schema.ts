@@ -1,6 +1,7 @@
 // Environment schema (X4). Every variable here is listed in .env.example with its default and the
 // README's configuration table; `loadConfig` turns process.env into one typed Config.
 import { z } from 'zod';
+import { parseHostPorts } from '../store/ephemeral/redis-connect.ts';
 import { resourceServersSchema } from './resources.ts';
 
 const bool = z
@@ -22,6 +23,19 @@ const csv = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+const hostPorts = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v?.trim()) return undefined;
+    try {
+      return parseHostPorts(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -34,6 +48,10 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: optionalUrl.refine(schemes(['postgres:', 'postgresql:']), 'must be a postgres:// URL'),
   REDIS_URL: optionalUrl.refine(schemes(['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL'),
+  // Z1: a Redis Cluster (seed nodes) or a Sentinel group instead of REDIS_URL; host:port lists.
+  REDIS_CLUSTER_NODES: hostPorts,
+  REDIS_SENTINELS: hostPorts,
+  REDIS_SENTINEL_NAME: z.string().trim().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().default('deadbolt:'),
   // Bounded store waits (Z3): every call ends in X2's 503 within about these times.
   DATABASE_POOL_SIZE: int(1, 1000).default(10),

@@ -92,6 +92,43 @@ describe('X4: configuration validated at start', function () {
     await rejectsNaming({ MAX_BODY_BYTES: 'lots' }, 'MAX_BODY_BYTES');
   });
 
+  it('Z1: a Redis Cluster or Sentinel group is configured by host:port lists, one topology at a time', async () => {
+    const cluster = await loadConfig({ ...BASE, REDIS_CLUSTER_NODES: '10.0.0.1:7000, [::1]:7001' });
+    assert.deepEqual(cluster.redis, {
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+    });
+    const sentinel = await loadConfig({
+      ...BASE,
+      REDIS_SENTINELS: 's1:26379,s2:26379',
+      REDIS_SENTINEL_NAME: 'main',
+    });
+    assert.deepEqual(sentinel.redis, {
+      kind: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      name: 'main',
+    });
+    assert.deepEqual((await loadConfig({ ...BASE, REDIS_URL: 'redis://r:6379' })).redis, {
+      kind: 'single',
+      url: 'redis://r:6379',
+    });
+    assert.equal((await loadConfig(BASE)).redis, undefined);
+    await rejectsNaming({ REDIS_CLUSTER_NODES: 'redis-1' }, 'REDIS_CLUSTER_NODES');
+    await rejectsNaming({ REDIS_CLUSTER_NODES: 'redis-1:99999' }, 'REDIS_CLUSTER_NODES');
+    await rejectsNaming({ REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINEL_NAME');
+    await rejectsNaming({ REDIS_SENTINEL_NAME: 'main' }, 'REDIS_SENTINELS');
+    await rejectsNaming(
+      { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:7000' },
+      'REDIS_CLUSTER_NODES',
+    );
+  });
+
   it('X4: NODE_ENV=production requires ISSUER, COOKIE_KEYS, JWKS_FILE and FACTOR_ENCRYPTION_KEYS', async () => {
     for (const name of ['ISSUER', 'COOKIE_KEYS', 'JWKS_FILE', 'FACTOR_ENCRYPTION_KEYS'] as const) {
       const env: Record<string, string> = production();

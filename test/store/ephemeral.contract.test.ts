@@ -1,4 +1,5 @@
-// One contract for the EphemeralStore port, run against the memory store and against Redis.
+// One contract for the EphemeralStore port, run against the memory store, a single Redis, and (Z1) a
+// 3-master Redis Cluster and a Sentinel-managed primary/replica pair that the suite starts itself.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,12 @@ import {
   listSessionIdsOfAccount,
 } from '../../src/store/ephemeral/index.ts';
 import { type EphemeralStore, StoreUnavailableError } from '../../src/store/ports.ts';
+import {
+  type SentinelGroup,
+  startRedisCluster,
+  startSentinelGroup,
+  type Topology,
+} from '../support/redis-topology.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -17,7 +24,7 @@ const id = (): string => randomUUID();
 
 interface Backend {
   name: string;
-  open(): EphemeralStore;
+  open(): EphemeralStore | Promise<EphemeralStore>;
   cleanup(): Promise<void>;
 }
 
@@ -26,7 +33,7 @@ function memoryBackend(): Backend {
 }
 
 /** A Redis backend confined to a random key prefix, whose keys are all deleted afterwards. */
-function redisBackend(): Backend & { prefix: string } {
+function redisBackend(): Omit<Backend, 'open'> & { prefix: string; open(): EphemeralStore } {
   const prefix = `deadbolt-test:${randomUUID()}:`;
   return {
     name: 'redis',
@@ -48,6 +55,38 @@ function redisBackend(): Backend & { prefix: string } {
   };
 }
 
+/** Z1: a Redis topology of the suite's own, started on first use and killed afterwards. */
+function topologyBackend(
+  name: string,
+  start: () => Promise<Topology>,
+  connect: (topology: Topology, prefix: string) => EphemeralStore,
+): Backend {
+  let topology: Topology | undefined;
+  return {
+    name,
+    open: async () => {
+      topology = await start();
+      return connect(topology, `deadbolt-test:${randomUUID()}:`);
+    },
+    cleanup: async () => {
+      await topology?.stop();
+    },
+  };
+}
+
+const clusterBackend = (): Backend =>
+  topologyBackend('Z1: redis cluster (3 masters, 3 replicas)', startRedisCluster, (cluster, keyPrefix) =>
+    createRedisStore({ kind: 'cluster', nodes: cluster.nodes.slice(0, 3) }, { keyPrefix }),
+  );
+
+const sentinelBackend = (): Backend =>
+  topologyBackend('Z1: redis sentinel (primary + replica)', startSentinelGroup, (group, keyPrefix) =>
+    createRedisStore(
+      { kind: 'sentinel', sentinels: [group.nodes[2]!], name: (group as SentinelGroup).name },
+      { keyPrefix },
+    ),
+  );
+
 async function expectUnavailable(operation: () => Promise<unknown>): Promise<void> {
   const started = Date.now();
   await assert.rejects(operation, StoreUnavailableError);
@@ -55,10 +94,11 @@ async function expectUnavailable(operation: () => Promise<unknown>): Promise<voi
 }
 
 function contract(backend: Backend): void {
-  describe(`ephemeral store contract: ${backend.name}`, () => {
+  describe(`ephemeral store contract: ${backend.name}`, function () {
+    this.timeout(60_000);
     let store: EphemeralStore;
-    before(() => {
-      store = backend.open();
+    before(async () => {
+      store = await backend.open();
     });
     after(async () => {
       await store?.close();
@@ -310,6 +350,8 @@ function contract(backend: Backend): void {
 
 contract(memoryBackend());
 contract(redisBackend());
+contract(clusterBackend());
+contract(sentinelBackend());
 
 describe('ephemeral store: Redis only', () => {
   it('X2: a call made right after start-up waits for the first connection instead of failing', async () => {

@@ -4,6 +4,7 @@ import type { EphemeralStore } from '../ports.ts';
 import { createMemoryStore } from './memory.ts';
 import { grantsOfAccountKey, sessionsOfAccountKey } from './oidc-redis-adapter.ts';
 import { createRedisStore, type RedisStoreOptions } from './redis.ts';
+import type { RedisTarget } from './redis-connect.ts';
 
 export { createMemoryStore } from './memory.ts';
 export { grantsOfAccountKey, sessionsOfAccountKey } from './oidc-redis-adapter.ts';
@@ -11,13 +12,16 @@ export { createRedisStore } from './redis.ts';
 
 export function openEphemeralStore(options: {
   redisUrl?: string | undefined;
+  /** A cluster or Sentinel group (Z1); takes precedence over redisUrl. */
+  redis?: RedisTarget | undefined;
   keyPrefix?: string | undefined;
   /** Redis connect and command bound in ms (Z3). */
   commandTimeoutMs?: number | undefined;
   onError?: RedisStoreOptions['onError'];
 }): EphemeralStore {
-  if (!options.redisUrl) return createMemoryStore();
-  return createRedisStore(options.redisUrl, {
+  const target = options.redis ?? options.redisUrl;
+  if (!target) return createMemoryStore();
+  return createRedisStore(target, {
     keyPrefix: options.keyPrefix,
     commandTimeoutMs: options.commandTimeoutMs,
     onError: options.onError,

@@ -11,11 +11,29 @@
 //                              TTL = longest member; a KeyValueStore key like the sessions index.
 // TTLs are the provider's expiresIn. "Extend to the longest member" is EXPIRE NX followed by EXPIRE GT
 // (Redis >= 7.0): NX gives a new key its TTL, GT only ever lengthens an existing one.
+//
+// Redis Cluster (Z1). Each key above is found by a different id (a token by its own id, a pointer by
+// the uid or user code, an index by the grant or account), so no hash tag can put a model and its
+// pointers and indexes in one slot: the keys carry no tag and are spread over the shards. The only
+// multi-key operations are a model's write together with its pointers and indexes, a session's
+// delete with its account index, revoking a grant, and the uid lookup. On one Redis (or a Sentinel
+// primary) each is one MULTI or script; on a cluster they are split into single-key commands:
+//   - upsert writes the model first, then its pointers and indexes (in parallel). A failure between
+//     the two rejects the upsert, so the provider never hands out that token or code (fail closed);
+//     the orphan expires with its TTL. Lost: readers may briefly see the model before its index.
+//   - findByUid is two GETs (pointer, then model) instead of FIND_BY_POINTER_SCRIPT.
+//   - destroy (Session) and revokeByGrantId delete key by key; a failure part-way rejects, and a
+//     retry deletes the rest. Lost (on every topology: the member list is read before the delete):
+//     a token written under a grant at the very moment it is revoked can outlive the revocation.
+// CONSUME_SCRIPT and every KeyValueStore / rate-limiter operation use a single key.
 
 import { createHash } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AdapterConstructor } from '../ports.ts';
+import type { RedisClient } from './redis-connect.ts';
+import { addToIndex, delAll, type KeyWrite, setPointer, writeAll } from './redis-writes.ts';
+
+export { execMulti } from './redis-writes.ts';
 
 /** Models whose `consume` marks them used; `find` then returns `consumed` so a replay is refused. */
 export const CONSUMABLE_MODELS: ReadonlySet<string> = new Set([
@@ -88,32 +106,11 @@ export function grantsOfAccountKey(accountId: string): string {
 }
 
 /** Runs one Redis operation, mapping connection failures to StoreUnavailableError (see redis.ts). */
-export type RedisRunner = <T>(operation: (client: Redis) => Promise<T>) => Promise<T>;
-
-/** Runs a MULTI, rejecting with the first failed command's error. */
-export async function execMulti(multi: ChainableCommander): Promise<unknown[]> {
-  const replies = await multi.exec();
-  if (!replies) throw new Error('Redis transaction aborted');
-  return replies.map(([error, reply]) => {
-    if (error) throw error;
-    return reply;
-  });
-}
+export type RedisRunner = <T>(operation: (client: RedisClient) => Promise<T>) => Promise<T>;
 
 /** Provider TTLs are whole seconds; anything below 1 would make Redis reject or drop the key at once. */
 function ttlOf(expiresIn: number | undefined): number | undefined {
   return typeof expiresIn === 'number' ? Math.max(1, Math.ceil(expiresIn)) : undefined;
-}
-
-/** Adds member to a set whose TTL follows its longest-lived member (no TTL: the set never expires). */
-function addToIndex(multi: ChainableCommander, key: string, member: string, ttl: number | undefined): void {
-  multi.sadd(key, member);
-  if (ttl === undefined) {
-    multi.persist(key);
-  } else {
-    multi.expire(key, ttl, 'NX');
-    multi.expire(key, ttl, 'GT');
-  }
 }
 
 // Marks a stored model consumed without re-creating it (with no TTL) when it has just expired.
@@ -123,7 +120,7 @@ end
 return 0`;
 
 // Follows a pointer key (uid → session id) and reads the model in one round trip. The model's key
-// is derived inside the script, which is fine on a single Redis (not on a cluster).
+// is derived inside the script, which is fine on a single Redis (not on a cluster: two GETs there).
 const FIND_BY_POINTER_SCRIPT = `local id = redis.call('get', KEYS[1])
 if not id then return false end
 return redis.call('get', ARGV[1] .. id)`;
@@ -134,7 +131,12 @@ function parse(json: string | null | undefined): AdapterPayload | undefined {
 
 const epochSeconds = (): number => Math.floor(Date.now() / 1000);
 
-export function createRedisOidcAdapter(run: RedisRunner, prefix: string): AdapterConstructor {
+/** `cluster`: the client is a Redis Cluster, so multi-key operations are split (Z1). */
+export function createRedisOidcAdapter(
+  run: RedisRunner,
+  prefix: string,
+  cluster = false,
+): AdapterConstructor {
   const k = (key: string): string => prefix + key;
 
   return class RedisOidcAdapter implements Adapter {
@@ -151,11 +153,29 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      const key = this.key(id);
       const ttl = ttlOf(expiresIn);
+      const writes = [this.modelWrite(id, payload, ttl)];
+      if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
+        const member = this.key(id);
+        writes.push((multi) => addToIndex(multi, k(oidcKeys.grant(payload.grantId as string)), member, ttl));
+      }
+      if (this.model === 'Session' && payload.uid)
+        writes.push(setPointer(k(oidcKeys.uid(payload.uid)), id, ttl));
+      if (payload.userCode) writes.push(setPointer(k(oidcKeys.userCode(payload.userCode)), id, ttl));
+      const accountId = payload.accountId;
+      if (this.model === 'Session' && accountId) {
+        writes.push((multi) => addToIndex(multi, k(sessionsOfAccountKey(accountId)), id, ttl));
+      }
+      if (this.model === 'Grant' && accountId) {
+        writes.push((multi) => addToIndex(multi, k(grantsOfAccountKey(accountId)), id, ttl));
+      }
+      await run((client) => writeAll(client, cluster, writes));
+    }
+
+    private modelWrite(id: string, payload: AdapterPayload, ttl: number | undefined): KeyWrite {
+      const key = this.key(id);
       const json = JSON.stringify(toStored(this.model, payload));
-      await run((client) => {
-        const multi = client.multi();
+      return (multi) => {
         if (this.consumable) {
           // HSET keeps an earlier `consumed` field: once used, a code stays used.
           multi.hset(key, 'payload', json);
@@ -166,27 +186,7 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
         } else {
           multi.set(key, json, 'EX', ttl);
         }
-        if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
-          addToIndex(multi, k(oidcKeys.grant(payload.grantId)), key, ttl);
-        }
-        if (this.model === 'Session' && payload.uid) {
-          const uidKey = k(oidcKeys.uid(payload.uid));
-          if (ttl === undefined) multi.set(uidKey, id);
-          else multi.set(uidKey, id, 'EX', ttl);
-        }
-        if (payload.userCode) {
-          const userCodeKey = k(oidcKeys.userCode(payload.userCode));
-          if (ttl === undefined) multi.set(userCodeKey, id);
-          else multi.set(userCodeKey, id, 'EX', ttl);
-        }
-        if (this.model === 'Session' && payload.accountId) {
-          addToIndex(multi, k(sessionsOfAccountKey(payload.accountId)), id, ttl);
-        }
-        if (this.model === 'Grant' && payload.accountId) {
-          addToIndex(multi, k(grantsOfAccountKey(payload.accountId)), id, ttl);
-        }
-        return execMulti(multi);
-      });
+      };
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -203,10 +203,12 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       if (!this.consumable) {
-        // Sessions: looked up by uid on every interaction step, so in one round trip.
-        const json = await run((client) =>
-          client.eval(FIND_BY_POINTER_SCRIPT, 1, k(oidcKeys.uid(uid)), this.key('')),
-        );
+        // Sessions: looked up by uid on every interaction step, so in one round trip (but a cluster).
+        const json = await run(async (client) => {
+          if (!cluster) return client.eval(FIND_BY_POINTER_SCRIPT, 1, k(oidcKeys.uid(uid)), this.key(''));
+          const id = await client.get(k(oidcKeys.uid(uid)));
+          return id ? client.get(this.key(id)) : null;
+        });
         return parse(typeof json === 'string' ? json : undefined);
       }
       const id = await run((client) => client.get(k(oidcKeys.uid(uid))));
@@ -232,17 +234,16 @@ export function createRedisOidcAdapter(run: RedisRunner, prefix: string): Adapte
       }
       // A session also leaves its account's index (one extra round trip, on sign-out only).
       const session = parse(await run((client) => client.get(key)));
-      await run((client) => {
-        const multi = client.multi().del(key);
-        if (session?.accountId) multi.srem(k(sessionsOfAccountKey(session.accountId)), id);
-        return execMulti(multi);
-      });
+      const writes: KeyWrite[] = [(multi) => multi.del(key)];
+      const accountId = session?.accountId;
+      if (accountId) writes.push((multi) => multi.srem(k(sessionsOfAccountKey(accountId)), id));
+      await run((client) => writeAll(client, cluster, writes));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       const grantKey = k(oidcKeys.grant(grantId));
       const members = await run((client) => client.smembers(grantKey));
-      await run((client) => client.del(...members, grantKey));
+      await run((client) => delAll(client, cluster, [...members, grantKey]));
     }
   };
 }

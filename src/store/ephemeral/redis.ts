@@ -1,9 +1,11 @@
-// Redis EphemeralStore over one ioredis connection, failing closed (X2): no offline queue and short
-// timeouts, so while Redis is unreachable every call rejects within the command timeout (Z3) with
-// StoreUnavailableError instead of waiting; the client reconnects forever and calls succeed again as
-// soon as Redis is back. Redis >= 7.0 is required (EXPIRE NX/GT, GETDEL).
+// Redis EphemeralStore over one ioredis connection (a server, a Cluster or a Sentinel primary; Z1),
+// failing closed (X2): no offline queue and short timeouts, so while Redis is unreachable every call
+// rejects within the command timeout (Z3) with StoreUnavailableError instead of waiting; the client
+// reconnects forever and calls succeed again as soon as Redis is back. Redis >= 7.0 is required
+// (EXPIRE NX/GT, GETDEL). Every KeyValueStore and rate-limiter operation touches a single key, so
+// each is one hash slot on a cluster; the provider adapter's multi-key writes: oidc-redis-adapter.ts.
 
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, ReplyError } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import {
   type EphemeralStore,
@@ -13,6 +15,7 @@ import {
 } from '../ports.ts';
 import { adaptRateLimiter, cachedLimiters } from './memory.ts';
 import { createRedisOidcAdapter, execMulti, type RedisRunner } from './oidc-redis-adapter.ts';
+import { connectRedis, type RedisTarget } from './redis-connect.ts';
 
 // Replies meaning "the server is there but cannot serve now"; any other reply error is a bug.
 const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
@@ -26,22 +29,33 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
+// Z1: a slot changing hands (cluster failover) while a MULTI was queued; a retry reaches the new owner.
+const MOVED_REPLY = /^(MOVED|ASK)\b/;
+
+/** A reply meaning "not now": an unavailable reply, or a MULTI aborted because a queued command got one. */
+function isUnavailableReply(error: Error): boolean {
+  if (UNAVAILABLE_REPLY.test(error.message)) return true;
+  if (!/^EXECABORT\b/.test(error.message)) return false;
+  const previous = (error as { previousErrors?: unknown[] }).previousErrors ?? [];
+  return previous.some(
+    (e) => !(e instanceof Error) || UNAVAILABLE_REPLY.test(e.message) || MOVED_REPLY.test(e.message),
+  );
+}
+
 function toStoreError(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;
-  if (error instanceof ReplyError && !UNAVAILABLE_REPLY.test((error as Error).message)) return error;
+  if (error instanceof ReplyError && !isUnavailableReply(error as Error)) return error;
   return new StoreUnavailableError('redis', error);
 }
 
-export function createRedisStore(url: string, opts: RedisStoreOptions = {}): EphemeralStore {
+/** `target`: a redis:// URL, or a cluster / Sentinel group (see redis-connect.ts). */
+export function createRedisStore(target: string | RedisTarget, opts: RedisStoreOptions = {}): EphemeralStore {
   const prefix = opts.keyPrefix ?? 'deadbolt:';
   const timeoutMs = opts.commandTimeoutMs ?? 1000;
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 100, 1000),
-  });
+  const client = connectRedis(
+    typeof target === 'string' ? { kind: 'single', url: target } : target,
+    timeoutMs,
+  );
   client.on('error', (error: Error) => opts.onError?.(error));
 
   // Without an offline queue, a command sent before the first connection is up would fail at once;
@@ -104,7 +118,7 @@ export function createRedisStore(url: string, opts: RedisStoreOptions = {}): Eph
 
   return {
     kind: 'redis',
-    OidcAdapter: createRedisOidcAdapter(run, prefix),
+    OidcAdapter: createRedisOidcAdapter(run, prefix, client instanceof Cluster),
     kv,
     // One RateLimiterRedis per distinct options (each construction re-registers its Lua command).
     rateLimiter: cachedLimiters((options: RateLimitOptions) =>
