@@ -5,7 +5,6 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
-import type { Logger } from 'pino';
 import { accountRouters } from './account/router.ts';
 import { demoRouter } from './demo/router.ts';
 import { publicDocumentCache } from './http/cache.ts';
@@ -110,7 +109,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   // oidc-provider swallows its own 500s: log them, and keep the error for errorHandler (X2).
   provider.on('server_error', (ctx: Koa.Context, err: unknown) => {
     ctx.state.providerError = err;
-    if (!unavailable(err)) ((ctx.state.log as Logger | undefined) ?? logger).error({ err }, 'provider error');
+    if (!unavailable(err)) (ctx.state.log ?? logger).error({ err }, 'provider error');
   });
   app.use(publicDocumentCache);
   app.use(mount(provider));

@@ -8,7 +8,6 @@ import { audit } from '../audit.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
-import type { Translate } from '../i18n/index.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
@@ -96,7 +95,7 @@ export function organizationRoutes(
     flash: { error?: string; notice?: string } = {},
     status = 200,
   ) {
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     const org = (await sor.findOrgById(orgId))!;
     const members = await sor.listMembersOfOrg(orgId);
     // Each member's factors and memberships across all organizations (V5).
@@ -150,7 +149,7 @@ export function organizationRoutes(
   router.post('/account/organizations/:id/require-mfa', async (ctx) => {
     const c = await context(ctx);
     if (!c) return;
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     const form = readForm(ctx, { csrf: { maxLength: 100 }, value: { maxLength: 3 } });
     checkCsrf(c.s, form.csrf);
     if (c.role !== 'owner') throw forbidden();
@@ -178,7 +177,7 @@ export function organizationRoutes(
   router.post('/account/organizations/:id/members/:userId/reset-mfa', async (ctx) => {
     const c = await context(ctx);
     if (!c) return;
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     const form = readForm(ctx, { csrf: { maxLength: 100 }, reason: { maxLength: 500 } });
     checkCsrf(c.s, form.csrf);
     const targetId = ctx.params.userId;

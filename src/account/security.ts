@@ -8,8 +8,7 @@ import { afterCommit } from '../core/after-commit.ts';
 import { revokeConsent } from '../core/consents.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
-import type { Translate } from '../i18n/index.ts';
-import { enrollmentViews } from '../interactions/mfa/enroll.ts';
+import { enrollmentViews } from '../interactions/mfa/enroll-steps.ts';
 import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
@@ -58,7 +57,7 @@ export function securityRoutes(
     flash: { error?: string; notice?: string } = {},
     status = 200,
   ) {
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     const backupLeft = mfa.factors.get('backup_code')?.usable(s.state.records).length ?? 0;
     const sms = s.state.records.find((r) => r.type === 'sms');
     const phone = typeof sms?.data.phone === 'string' ? maskPhone(sms.data.phone) : null;
@@ -104,7 +103,7 @@ export function securityRoutes(
   router.post(`${BASE}/reauth`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     const form = readForm(ctx, {
       csrf: { maxLength: 100 },
       password: { maxLength: 1024 },
@@ -162,7 +161,7 @@ export function securityRoutes(
   router.post(`${BASE}/enroll/totp/confirm`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
     checkCsrf(s, form.csrf);
     if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
@@ -206,7 +205,7 @@ export function securityRoutes(
   router.post(`${BASE}/totp/disable`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
     checkCsrf(s, form.csrf);
     if (!s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
@@ -260,7 +259,7 @@ export function securityRoutes(
         { userId: s.state.user.id },
         { clientId: form.client_id },
       );
-    await page(ctx, s, { notice: (ctx.state.t as Translate)('security.app_revoked') });
+    await page(ctx, s, { notice: ctx.state.t('security.app_revoked') });
   });
 
   router.post(`${BASE}/sessions/end-others`, async (ctx) => {
@@ -268,7 +267,7 @@ export function securityRoutes(
     if (!s) return;
     checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
     const { sessionsEnded } = await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
-    const notice = (ctx.state.t as Translate)('security.sessions_ended', { count: sessionsEnded });
+    const notice = ctx.state.t('security.sessions_ended', { count: sessionsEnded });
     await page(ctx, s, { notice });
   });
 }

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
-import { enrollmentViews } from '../interactions/mfa/enroll.ts';
+import { enrollmentViews } from '../interactions/mfa/enroll-steps.ts';
 import {
   countryOptions,
   defaultCountry,
@@ -17,7 +17,7 @@ import {
 import type { SmsSendOutcome } from '../mfa/sms/factor.ts';
 import { countryName, maskPhone } from '../mfa/sms/phone.ts';
 import { type AccountSession, upgradeSession } from './session.ts';
-import type { SmsSettingsScope } from './sms.ts';
+import type { SmsSettingsScope } from './sms-scope.ts';
 
 /** GET /account/security/sms and POST …/send, …/resend, …/confirm. */
 export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {

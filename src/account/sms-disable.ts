@@ -10,7 +10,7 @@ import { describeSend, tOf } from '../interactions/mfa/sms-common.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import { canRemoveSms } from '../mfa/sms/remove.ts';
 import type { AccountSession } from './session.ts';
-import type { SmsSettingsScope } from './sms.ts';
+import type { SmsSettingsScope } from './sms-scope.ts';
 
 /** GET and POST /account/security/sms/disable, and POST …/disable/resend. */
 export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void {

@@ -46,7 +46,7 @@ export function errorHandler(logger: Logger) {
       // app.ts marks it (provider 'server_error' event) and it becomes a 503 here (X2).
       const down = ctx.status === 500 ? unavailable(ctx.state.providerError) : undefined;
       if (down) {
-        ((ctx.state.log as Logger | undefined) ?? logger).warn({ store: down.store }, 'store unavailable');
+        (ctx.state.log ?? logger).warn({ store: down.store }, 'store unavailable');
         ctx.set('retry-after', '5');
         ctx.status = 503;
         ctx.body = {

@@ -66,7 +66,7 @@ export function observe(logger: Logger, metrics: Metrics) {
       metrics.requests.inc({ method: ctx.method, route, status: String(ctx.status) });
       metrics.duration.observe({ method: ctx.method, route }, seconds);
       // Path only: query strings can carry codes and state.
-      (ctx.state.log as Logger).info(
+      ctx.state.log?.info(
         { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000) },
         'request',
       );

@@ -30,7 +30,9 @@ export async function renderPage(
   locals: PageLocals,
   status = 200,
 ): Promise<void> {
-  const { locale, t } = (ctx.state.t ? ctx.state : localeOf(ctx)) as { locale: Locale; t: Translate };
+  // An error page may be rendered before the locale middleware ran (src/http/error-handler.ts).
+  const early = ctx.state as Partial<{ locale: Locale; t: Translate }>;
+  const { locale, t } = early.t && early.locale ? { locale: early.locale, t: early.t } : localeOf(ctx);
   const data = { ...locals, t, locale, langSwitch: langSwitchHref(ctx, locale) };
   const body = await ejs.renderFile(`${viewsDir}${view}.ejs`, data, { async: true, cache: true });
   const html = await ejs.renderFile(`${viewsDir}layout.ejs`, { ...data, body }, { async: true, cache: true });

@@ -4,7 +4,6 @@ import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
-import type { Translate } from '../i18n/index.ts';
 import { rememberConsent } from '../oidc/consents.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import { clientNameOf, loadInteraction } from './load.ts';
@@ -12,7 +11,7 @@ import { clientNameOf, loadInteraction } from './load.ts';
 const KNOWN_SCOPES = new Set(['openid', 'email', 'profile', 'offline_access']);
 
 export async function showConsent(ctx: Context, provider: Provider, details: Interaction): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
   await renderPage(ctx, 'consent', {
     title: t('consent.title'),

@@ -8,7 +8,6 @@ import { authTimeFor } from '../core/sessions.ts';
 import { HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
-import type { Translate } from '../i18n/index.ts';
 import { ACR_PASSWORD } from '../oidc/acr.ts';
 import type { SignInResult } from '../ops/metrics.ts';
 import type { Services } from '../services.ts';
@@ -56,7 +55,7 @@ export async function showLogin(
     locals?: Record<string, unknown>;
   } = {},
 ): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const extra: Record<string, unknown> = {};
   for (const h of opts.hooks ?? []) Object.assign(extra, await h.page?.(ctx, details));
   await renderPage(
@@ -85,7 +84,7 @@ export async function submitLogin(
   limits: LoginLimits,
   hooks: LoginHooks[] = [],
 ): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const details = await loadInteraction(ctx, provider, 'login');
   let form: { email: string; password: string };
   try {

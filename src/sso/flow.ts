@@ -13,7 +13,6 @@ import type { Interaction } from 'oidc-provider';
 import * as client from 'openid-client';
 import { authTimeFor } from '../core/sessions.ts';
 import { renderPage } from '../http/render.ts';
-import type { Translate } from '../i18n/index.ts';
 import { ACR_FEDERATED } from '../oidc/acr.ts';
 import type { Services } from '../services.ts';
 import { federatedAmr, upstreamDidMfa } from './amr.ts';
@@ -57,7 +56,7 @@ export async function showSsoError(
   params: Record<string, string> = {},
   opts: { uid?: string; code?: string } = {},
 ): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   await renderPage(
     ctx,
     'sso-error',

@@ -7,7 +7,6 @@ import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { interactionExpired } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
-import type { Translate } from '../i18n/index.ts';
 import { loadInteraction } from '../interactions/load.ts';
 import { showLogin } from '../interactions/login.ts';
 import type { InteractionExtension } from '../interactions/router.ts';
@@ -23,7 +22,7 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
   const marks = createSsoMarks(services.eph.kv, services.config);
   const ssoAction = (details: Interaction) => `/interaction/${details.uid}/sso`;
   const button = (ctx: Context, details: Interaction, org?: SsoOrganization) => {
-    const t = ctx.state.t as Translate;
+    const t = ctx.state.t;
     return {
       action: ssoAction(details),
       label: org ? t('login.sso_org', { org: org.name }) : t('login.sso'),
@@ -51,7 +50,7 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
       },
 
       async beforePassword(ctx, details, form) {
-        const t = ctx.state.t as Translate;
+        const t = ctx.state.t;
         const org = await homeRealm(sor, form.email);
         if (!org) return false;
         if (org.ssoEnforced) {
@@ -82,7 +81,7 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
         // F1: a member of an organization that enforces SSO, whatever their e-mail's domain.
         const org = enforcingOrg(await sor.listMembershipsOfUser(user.id));
         if (!org) return false;
-        const t = ctx.state.t as Translate;
+        const t = ctx.state.t;
         logger.info(
           { event: 'login.sso_required', org: org.id, interaction: details.uid },
           'password refused',
@@ -99,7 +98,7 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
     routes(router) {
       // The "Sign in with SSO" button (formaction): the e-mail decides the organization.
       router.post('/sso', async (ctx) => {
-        const t = ctx.state.t as Translate;
+        const t = ctx.state.t;
         const details = await loadInteraction(ctx, provider, 'login');
         const form = readForm(ctx, {
           email: { maxLength: 254, optional: true },

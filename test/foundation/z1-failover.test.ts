@@ -98,8 +98,11 @@ async function attempt(rp: RelyingParty, email: string, mfaBound: boolean, count
     counts.ok++;
   } catch (error) {
     // openid-client rejects a 503 from the token endpoint; anything else is recorded by name.
-    const status = (error as { status?: number }).status;
-    fail(status ? String(status) : (error as Error).name, String(error));
+    const cause = (error as { cause?: unknown }).cause;
+    const status =
+      (error as { status?: number }).status ?? (cause instanceof Response ? cause.status : undefined);
+    const where = cause instanceof Response ? ` (${cause.status} ${cause.url})` : '';
+    fail(status ? String(status) : (error as Error).name, `${String(error)}${where}`);
   }
 }
 

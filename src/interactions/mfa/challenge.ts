@@ -5,7 +5,6 @@ import type Provider from 'oidc-provider';
 import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
-import type { Translate } from '../../i18n/index.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
@@ -39,7 +38,7 @@ export async function showChallenge(
   step: MfaStep,
   view: ChallengeView,
 ): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const { method } = view;
   const base = `/interaction/${step.details.uid}`;
   const backupLeft = mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
@@ -99,7 +98,7 @@ export async function submitChallenge(
   mfa: MfaService,
   step: MfaStep,
 ): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const form = readForm(ctx, { method: { maxLength: 16 }, code: { maxLength: 64 } });
   if (step.decision.locked) return showLocked(ctx, step); // V1
   const method = pickMethod(step, form.method);

@@ -6,88 +6,12 @@ import { checkPassword } from '../../account/credentials.ts';
 import { afterCommit } from '../../core/after-commit.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
-import type { Translate } from '../../i18n/index.ts';
-import { backupCodesText } from '../../mfa/backup-codes/codes.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
-import { startSsoReauth } from '../../sso/reauth.ts';
 import { completeMfa, type MfaStep } from './context.ts';
+import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
 import { enrollChoices, showSmsEnrollment } from './sms-enroll.ts';
-
-export function enrollmentViews(ctx: Context, services: Services, mfa: MfaService) {
-  const t = ctx.state.t as Translate;
-  return {
-    /** The password step (T1); `expired` shows the re-authentication-required message. */
-    reauth(
-      action: string,
-      email: string,
-      opts: { expired?: boolean; error?: string; status?: number; csrf?: string } = {},
-    ) {
-      const error = opts.error ?? (opts.expired ? t('reauth.required') : null);
-      return renderPage(
-        ctx,
-        'reauth',
-        { title: t('reauth.title'), action, email, csrf: opts.csrf, error },
-        opts.status ?? (error ? 401 : 200),
-      );
-    },
-    async totp(opts: {
-      step?: MfaStep;
-      userFlow: { user: MfaStep['state']['user']; flowKey: string };
-      base: string;
-      required: boolean;
-      restart?: boolean;
-      error?: string | null;
-      csrf?: string;
-      status?: number;
-      /** Other methods offered next to the app (SMS during sign-in). */
-      choices?: Array<{ href: string; label: string }>;
-    }) {
-      const pending = await mfa.totpEnrollment.start(opts.userFlow.user, opts.userFlow.flowKey, opts.restart);
-      return renderPage(
-        ctx,
-        'enroll-totp',
-        {
-          title: t('enroll.totp.title'),
-          required: opts.required,
-          error: opts.error ?? null,
-          qrSvg: pending.qrSvg,
-          secret: pending.secretForDisplay,
-          confirmAction: `${opts.base}/enroll/totp/confirm`,
-          restartAction: `${opts.base}/enroll/totp/restart`,
-          csrf: opts.csrf,
-          choices: opts.choices ?? [],
-        },
-        opts.status,
-      );
-    },
-    backupCodes(codes: string[], email: string, doneHref: string) {
-      const text = backupCodesText(codes, { issuer: services.config.mfa.issuerName, email });
-      return renderPage(ctx, 'backup-codes', {
-        title: t('codes.title'),
-        codes,
-        downloadHref: `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`,
-        doneHref,
-      });
-    },
-  };
-}
-
-/**
- * T1 for someone who signs in through SSO (F2): the re-authentication goes through their
- * organization's SSO (prompt=login), never a password; false when SSO does not apply.
- */
-export function ssoReauth(
-  ctx: Context,
-  services: Services,
-  mfa: MfaService,
-  step: MfaStep,
-): Promise<boolean> {
-  const session = step.details.session as { uid?: string } | undefined;
-  const who = { accountId: step.state.user.id, sessionUid: session?.uid, amr: step.amr };
-  return startSsoReauth(ctx, services, mfa.ssoMarks, step.details, who, { promptLogin: true });
-}
 
 async function isFresh(mfa: MfaService, step: MfaStep): Promise<boolean> {
   return mfa.reauth.isFresh(step.details.uid, step.state.user.id, step.passwordAt);
@@ -125,7 +49,7 @@ export async function submitReauth(
   mfa: MfaService,
   step: MfaStep,
 ): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const { password } = readForm(ctx, {
     password: { maxLength: 1024 },
     username: { maxLength: 254, optional: true },
@@ -177,7 +101,7 @@ export async function confirmTotp(
   mfa: MfaService,
   step: MfaStep,
 ): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const { code } = readForm(ctx, { code: { maxLength: 64 } });
   if (!step.decision.mustEnroll) {
     // Already enrolled (e.g. the form was posted twice): the codes are never shown again.

@@ -3,7 +3,6 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { renderPage } from '../../http/render.ts';
-import type { Translate } from '../../i18n/index.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA, essentialAcrOf } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
@@ -39,7 +38,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     if (s.decision.mustEnroll) return showEnrollment(ctx, services, mfa, s);
     const method = pickMethod(s, ctx.query.method);
     if (!method) {
-      const t = ctx.state.t as Translate;
+      const t = ctx.state.t;
       return renderPage(ctx, 'error', { title: t('error.title'), message: t('mfa.locked'), code: null }, 423);
     }
     return showChallenge(ctx, mfa, s, { method });

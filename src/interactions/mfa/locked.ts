@@ -2,11 +2,10 @@
 // code, no enrollment, only the way back to the app and who can reset the person's MFA.
 import type { Context } from 'koa';
 import { renderPage } from '../../http/render.ts';
-import type { Translate } from '../../i18n/index.ts';
 import type { MfaStep } from './context.ts';
 
 export function showLocked(ctx: Context, step: MfaStep): Promise<void> {
-  const t = ctx.state.t as Translate;
+  const t = ctx.state.t;
   const orgs = step.state.memberships.map((m) => m.org.name);
   const message =
     orgs.length > 0

@@ -8,14 +8,14 @@ import {
   getCountryCallingCode,
   isSupportedCountry,
 } from 'libphonenumber-js/max';
-import type { Locale, Translate } from '../../i18n/index.ts';
+import type { Locale } from '../../i18n/index.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { createSmsEnrollment, type SmsEnrollment } from '../../mfa/sms/enroll.ts';
 import { isSmsFactor, type SmsFactor, type SmsSendOutcome } from '../../mfa/sms/factor.ts';
 import { countryName, maskPhone } from '../../mfa/sms/phone.ts';
 import type { Services } from '../../services.ts';
 
-export const tOf = (ctx: Context) => ctx.state.t as Translate;
+export const tOf = (ctx: Context) => ctx.state.t;
 export const localeOf = (ctx: Context): Locale => (ctx.state.locale === 'ja' ? 'ja' : 'en');
 export const minutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
 

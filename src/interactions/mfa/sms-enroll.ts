@@ -13,7 +13,7 @@ import { countryName, maskPhone } from '../../mfa/sms/phone.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import { completeMfa, type MfaStep } from './context.ts';
-import { enrollmentViews, ssoReauth } from './enroll.ts';
+import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
 import {
   countryOptions,
   defaultCountry,
