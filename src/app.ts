@@ -6,6 +6,7 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { accountRouters } from './account/router.ts';
+import { adminRouter } from './admin/router.ts';
 import { demoRouter } from './demo/router.ts';
 import { publicDocumentCache } from './http/cache.ts';
 import { errorHandler, unavailable } from './http/error-handler.ts';
@@ -64,7 +65,9 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     securityHeaders({
       production: config.env === 'production',
       trustProxy: config.trustProxy,
-      formAction: formActionSources(config.issuer, services.clients), // I6
+      // I6, A2: the current clients' origins (a briefly cached list, so a new client works at once).
+      formAction: async () =>
+        formActionSources(config.issuer, await services.clients.list({ maxAgeMs: 3_000 })),
       logger,
     }),
   );
@@ -101,6 +104,8 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   });
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(ssoCallbackRouter(services).routes());
+  const admin = adminRouter(provider, services, mfa); // A1
+  app.use(admin.routes()).use(admin.allowedMethods());
   for (const r of accountRouters(provider, services, mfa)) app.use(r.routes()).use(r.allowedMethods());
   if (config.demo) {
     const demo = demoRouter(config.issuer);

@@ -2,12 +2,12 @@
 // demo, the tests and production run the same code paths.
 import { createServer, type Server } from 'node:http';
 import pino, { type Logger } from 'pino';
-import { accountClient } from './account/login.ts';
 import { type AppOptions, type AppParts, createApp } from './app.ts';
 import type { Config } from './config/index.ts';
-import { demoClient } from './demo/router.ts';
 import { drainable } from './http/drain.ts';
 import { createMetrics } from './http/observability.ts';
+import { builtInClients } from './oidc/built-in-clients.ts';
+import { createClientRegistry, importClients } from './oidc/client-registry.ts';
 import { readClientsFile } from './oidc/clients.ts';
 import { timedEphemeralStore, timedSystemOfRecord } from './ops/timed-stores.ts';
 import type { Services } from './services.ts';
@@ -28,10 +28,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
 }
 
 export async function openServices(config: Config, logger = createLogger(config)): Promise<Services> {
-  const clients = await readClientsFile(config.clientsFile, { missingOk: config.env !== 'production' });
-  // Built-in first-party clients: the account pages always, the demo app in development.
-  const builtIn = [accountClient(config.issuer), ...(config.demo ? [demoClient(config.issuer)] : [])];
-  for (const c of builtIn) if (!clients.some((x) => x.client_id === c.client_id)) clients.push(c);
+  // A2: CLIENTS_FILE is an optional import at start (upsert by client_id); clients live in the SoR.
+  const imported = await readClientsFile(config.clientsFile, { missingOk: true });
+  const builtIn = builtInClients(config);
   const { poolSize: max, connectTimeoutMs, queryTimeoutMs } = config.database;
   const sor = await openSystemOfRecord({
     databaseUrl: config.databaseUrl,
@@ -45,9 +44,21 @@ export async function openServices(config: Config, logger = createLogger(config)
   });
   // Z5: every store call is timed and its failures counted at the port boundary.
   const metrics = createMetrics();
+  const timedSor = timedSystemOfRecord(sor, metrics);
+  const clients = createClientRegistry(timedSor, config, builtIn);
+  const isBuiltIn = (id: string) => builtIn.some((b) => b.client_id === id);
+  try {
+    await importClients(
+      clients,
+      imported.filter((c) => !isBuiltIn(c.client_id)),
+    );
+  } catch (err) {
+    await Promise.allSettled([sor.close(), eph.close()]);
+    throw err;
+  }
   return {
     config,
-    sor: timedSystemOfRecord(sor, metrics),
+    sor: timedSor,
     eph: timedEphemeralStore(eph, metrics),
     logger,
     clients,

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import type { Metrics } from './http/observability.ts';
-import type { ClientConfig } from './oidc/clients.ts';
+import type { ClientRegistry } from './oidc/client-registry.ts';
 import type { SmsSender } from './sms/sender.ts';
 import type { EphemeralStore, SystemOfRecord } from './store/ports.ts';
 
@@ -11,7 +11,8 @@ export interface Services {
   sor: SystemOfRecord;
   eph: EphemeralStore;
   logger: Logger;
-  clients: ClientConfig[];
+  /** A2: relying-party clients (system of record) and the built-in first-party ones. */
+  clients: ClientRegistry;
   /** Prometheus registry and the fleet metrics (X5, Z5), one set per server. */
   metrics: Metrics;
   /** SMS provider; when absent, the app creates the one configured in `config.sms`. */

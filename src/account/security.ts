@@ -43,9 +43,10 @@ export function securityRoutes(
 
   /** I8: third-party clients the user consented to (client name, scopes, date). */
   async function appsWithAccess(userId: string) {
+    const clients = await services.clients.list({ maxAgeMs: 3_000 }); // A2: current clients
     return (await sor.listConsents(userId)).map((c) => ({
       clientId: c.clientId,
-      name: services.clients.find((k) => k.client_id === c.clientId)?.client_name ?? c.clientId,
+      name: clients.find((k) => k.client_id === c.clientId)?.client_name ?? c.clientId,
       scopes: c.scopes.join(' '),
       grantedAt: c.grantedAt.toISOString().slice(0, 10),
     }));

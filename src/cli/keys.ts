@@ -1,5 +1,6 @@
 // CLI: factor-encryption keys (T4). `keys generate` prints a new `kid:key` entry; `keys rotate`
-// re-encrypts every sealed secret — TOTP secrets and SSO client secrets — under the current key
+// re-encrypts every sealed secret — TOTP secrets, SSO client secrets and relying-party client
+// secrets (A2) — under the current key
 // (the first in FACTOR_ENCRYPTION_KEYS). Pending SMS challenges are sealed too, but live at most
 // SMS_CODE_TTL_SECONDS: keep an old key at least that long after rotating.
 //
@@ -14,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import { reseal, SealedDataError } from '../crypto/sealed.ts';
 import { totpAad } from '../mfa/totp/factor.ts';
+import { clientAad } from '../oidc/client-registry.ts';
 import { ssoAad } from '../sso/settings.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { FactorRecord, FactorType } from '../store/records.ts';
@@ -21,7 +23,7 @@ import { flags, print, UsageError } from './args.ts';
 
 const USAGE =
   'keys generate [--kid ID]   prints a new "kid:key" entry to put first in FACTOR_ENCRYPTION_KEYS\n' +
-  'keys rotate                re-encrypts every stored secret (TOTP, SSO client secrets) under the first (current) key';
+  'keys rotate                re-encrypts every stored secret (TOTP, SSO and relying-party client secrets) under the first (current) key';
 
 /** The AAD each sealed factor secret is bound to, by factor type. */
 const AAD: Partial<Record<FactorType, (userId: string) => string>> = { totp: totpAad };
@@ -50,7 +52,8 @@ export interface RotationResult {
     factorId?: string;
     userId?: string;
     orgId?: string;
-    type: FactorType | 'sso_client_secret';
+    clientId?: string;
+    type: FactorType | 'sso_client_secret' | 'client_secret';
     error: string;
   }>;
 }
@@ -125,6 +128,29 @@ export async function rotateFactorSecrets(sor: SystemOfRecord, config: Config): 
         result.rotated++;
       }
     }
+    await rotateClientSecrets(tx, keys, result);
     return result;
   });
+}
+
+/** A2: relying-party client secrets, bound to their client id. */
+async function rotateClientSecrets(tx: SystemOfRecord, keys: Config['factorKeys'], result: RotationResult) {
+  for (const c of await tx.listClients()) {
+    if (!c.secretEnc) continue;
+    let resealed: string;
+    try {
+      resealed = reseal(keys, c.secretEnc, clientAad(c.clientId));
+    } catch (err) {
+      if (!(err instanceof SealedDataError)) throw err;
+      result.failed++;
+      result.failures.push({ clientId: c.clientId, type: 'client_secret', error: err.code });
+      continue;
+    }
+    if (resealed === c.secretEnc) {
+      result.alreadyCurrent++;
+    } else {
+      await tx.upsertClient({ clientId: c.clientId, metadata: c.metadata, secretEnc: resealed });
+      result.rotated++;
+    }
+  }
 }

@@ -2,6 +2,8 @@
 // the embedded PGlite under DATA_DIR, or DATABASE_URL. With the embedded store, stop the server
 // first (PGlite is single-process).
 import { ConfigError, loadConfig } from '../config/index.ts';
+import { builtInClients } from '../oidc/built-in-clients.ts';
+import { createClientRegistry } from '../oidc/client-registry.ts';
 import { openSystemOfRecord } from '../store/sor/index.ts';
 import { UsageError } from './args.ts';
 import { auditCommand } from './audit.ts';
@@ -15,7 +17,7 @@ const USAGE = `usage: deadbolt <command>
   org list | create | set          organizations (plan, require-MFA switch)
   user list | create               users (argon2id password hash)
   member list | add | remove       memberships (owner | admin | member)
-  client list | add | remove       relying-party clients in CLIENTS_FILE
+  client list | add | remove       relying-party clients (system of record; live without restart)
   sso set | show | remove          an organization's enterprise SSO connection (F1, F2)
   mfa reset                        support reset of a user's MFA after identity verification (R2)
   audit export                     the audit log as JSON lines, oldest first (R3)
@@ -29,10 +31,6 @@ async function run(argv: string[]): Promise<number> {
     return group ? 0 : 2;
   }
   const config = await loadConfig();
-  if (group === 'client') {
-    await clientCommand(config.clientsFile, sub, rest);
-    return 0;
-  }
   if (group === 'keys' && sub !== 'rotate') {
     generateKey(config, sub, rest);
     return 0;
@@ -40,6 +38,8 @@ async function run(argv: string[]): Promise<number> {
   const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     if (group === 'org') await orgCommand(sor, sub, rest);
+    else if (group === 'client')
+      await clientCommand(createClientRegistry(sor, config, builtInClients(config)), sub, rest);
     else if (group === 'user') await userCommand(sor, sub, rest);
     else if (group === 'member') await memberCommand(sor, sub, rest);
     else if (group === 'sso') await ssoCommand(sor, config, sub, rest);

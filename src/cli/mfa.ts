@@ -92,7 +92,7 @@ async function endSessions(
     const sessions = createSessionEnder(sor, eph);
     // I4: the ended sessions' relying parties get back-channel logout tokens; failures go to stderr.
     sessions.setNotifier(
-      await createStandaloneNotifier(config, pino({ level: 'warn' }, pino.destination(2))),
+      await createStandaloneNotifier(config, pino({ level: 'warn' }, pino.destination(2)), sor),
     );
     const ended = await sessions.endEverything(userId);
     const logger = pino({ level: 'silent' });

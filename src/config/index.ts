@@ -42,6 +42,8 @@ export interface Config {
   shutdownDrainMs: number;
   demo: boolean;
   maxBodyBytes: number;
+  /** A1: admin API calls per client per minute. */
+  adminRateLimitPerMinute: number;
   /** I4: let the provider's outgoing requests reach loopback addresses (development, tests). */
   oidcFetchAllowLoopback: boolean;
   /** I5: APIs that get JWT access tokens with acr, amr and auth_time. */
@@ -156,6 +158,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     demo: env.DEMO ?? env.NODE_ENV === 'development',
     maxBodyBytes: env.MAX_BODY_BYTES,
+    adminRateLimitPerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE,
     oidcFetchAllowLoopback: env.OIDC_FETCH_ALLOW_LOOPBACK,
     resourceServers: env.RESOURCE_SERVERS,
     login: {

@@ -67,6 +67,8 @@ export const envSchema = z.object({
   SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
   DEMO: bool.optional(),
   MAX_BODY_BYTES: int(1024, 1_048_576).default(16_384),
+  /** A1: admin API calls per client per minute. */
+  ADMIN_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
   // Relying parties (I4, I5): the provider's outgoing requests (back-channel logout) may reach
   // loopback addresses (development and tests only); APIs that get JWT access tokens.
   OIDC_FETCH_ALLOW_LOOPBACK: bool.default(false),

@@ -43,14 +43,17 @@ export function pageCsp(ctx: Context): string {
 export interface SecurityHeaderOptions {
   production: boolean;
   trustProxy: boolean;
-  formAction: string[];
+  /** The form-action sources, read per request (A2: clients change while the server runs). */
+  formAction: () => Promise<string[]>;
   logger: Logger;
 }
 
 export function securityHeaders(options: SecurityHeaderOptions) {
   let warned = false;
   return async function securityHeadersMiddleware(ctx: Context, next: Next): Promise<void> {
-    ctx.state.formAction = options.formAction;
+    // A store error only narrows the CSP to 'self' (stricter, never weaker); the page's own
+    // store calls then answer X2's 503.
+    ctx.state.formAction = await options.formAction().catch(() => ["'self'"]);
     if (options.production && options.trustProxy && !ctx.get('x-forwarded-proto') && !warned) {
       // I6: behind TRUST_PROXY the proxy's X-Forwarded-Proto is what makes cookies Secure.
       warned = true;

@@ -7,7 +7,9 @@ import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { SessionEndNotifier } from '../core/sessions.ts';
-import { readClientsFile, toMetadata } from './clients.ts';
+import type { SystemOfRecord } from '../store/ports.ts';
+import { createClientRegistry } from './client-registry.ts';
+import { CLIENT_PROPERTIES, type ClientConfig, toMetadata } from './clients.ts';
 
 /** Client#backchannelLogout exists in oidc-provider 9 but not in its type declarations. */
 interface BackchannelClient {
@@ -62,14 +64,23 @@ export function createBackchannelNotifier(provider: Provider, logger: Logger): S
 
 /**
  * For the CLI (`mfa reset`), which runs no server: a provider with only what logout tokens need
- * (issuer, signing keys, the clients file), so a support reset logs out relying parties too.
+ * (issuer, signing keys, the clients of the system of record, A2), so a support reset logs out
+ * relying parties too.
  */
-export async function createStandaloneNotifier(config: Config, logger: Logger): Promise<SessionEndNotifier> {
-  const clients = await readClientsFile(config.clientsFile, { missingOk: true });
+export async function createStandaloneNotifier(
+  config: Config,
+  logger: Logger,
+  sor: SystemOfRecord,
+): Promise<SessionEndNotifier> {
+  const registry = createClientRegistry(sor, config, []);
+  const listed = await registry.list();
+  const clients = (await Promise.all(listed.map((c) => registry.find(c.client_id)))).filter(
+    (c): c is ClientConfig => c !== undefined,
+  );
   const provider = new Provider(config.issuer, {
     clients: clients.map(toMetadata),
     jwks: config.jwks,
-    extraClientMetadata: { properties: ['first_party'] },
+    extraClientMetadata: { properties: CLIENT_PROPERTIES },
     features: { backchannelLogout: { enabled: true }, devInteractions: { enabled: false } },
     fetch: providerFetch(config.oidcFetchAllowLoopback),
   });

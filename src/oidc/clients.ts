@@ -1,6 +1,7 @@
-// Relying-party clients from CLIENTS_FILE (JSON array), validated at start (O1, X4). The CLI
-// (`deadbolt client add`) edits the same file; restart the server to load changes.
-import { readFile, writeFile } from 'node:fs/promises';
+// Relying-party client metadata, validated (O1, X4) wherever a client comes from: CLIENTS_FILE (an
+// optional import at start, A2), the CLI or the admin API. Clients live in the system of record
+// (src/oidc/client-registry.ts); this file is never written.
+import { readFile } from 'node:fs/promises';
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 
@@ -17,10 +18,21 @@ export const clientSchema = z
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'letters, digits, . _ ~ - (max 128)'),
     client_secret: z.string().min(32).optional(),
     client_name: z.string().max(100).optional(),
-    redirect_uris: z.array(uri).min(1),
+    /** Required with authorization_code; a client_credentials-only client has none. */
+    redirect_uris: z.array(uri).default([]),
     post_logout_redirect_uris: z.array(uri).optional(),
-    grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code']),
-    response_types: z.array(z.literal('code')).default(['code']),
+    grant_types: z
+      .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
+      .min(1)
+      .default(['authorization_code']),
+    response_types: z.array(z.literal('code')).optional(),
+    /** Space-separated scopes the client may ask for; admin scopes (A1) only when listed here. */
+    scope: z
+      .string()
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scopes')
+      .optional(),
+    /** A1: limits an admin API client to these organizations (absent: every organization). */
+    admin_org_ids: z.array(z.uuid()).optional(),
     token_endpoint_auth_method: z.enum(AUTH_METHODS).optional(),
     /** private_key_jwt: the client's public keys, inline or by URL (I2). */
     jwks: z.object({ keys: z.array(publicJwk).min(1) }).optional(),
@@ -37,6 +49,19 @@ export const clientSchema = z
   .strict()
   .superRefine((c, ctx) => {
     const method = authMethodOf(c);
+    if (c.grant_types.includes('authorization_code') && c.redirect_uris.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redirect_uris'],
+        message: 'at least one redirect URI is required',
+      });
+    }
+    if (c.grant_types.includes('client_credentials') && method === 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'client_credentials needs an authenticated client (not none)',
+      });
+    }
     if (method.startsWith('client_secret') && !c.client_secret) {
       ctx.addIssue({ code: 'custom', message: `client_secret is required for ${method}` });
     }
@@ -53,11 +78,14 @@ function authMethodOf(c: { token_endpoint_auth_method?: AuthMethod; client_secre
 }
 
 export type ClientConfig = z.infer<typeof clientSchema>;
+/** Our client properties beyond the standard metadata (oidc-provider extraClientMetadata). */
+export const CLIENT_PROPERTIES = ['first_party', 'introspection_allowed', 'admin_org_ids'];
 const fileSchema = z.array(clientSchema);
 
 export function toMetadata(c: ClientConfig): ClientMetadata {
   return {
     ...c,
+    response_types: c.grant_types.includes('authorization_code') ? ['code'] : [],
     // I4: a client that registered a back-channel logout URI gets `sid` in its ID tokens, so it
     // can match the logout token to the session it ended.
     ...(c.backchannel_logout_uri
@@ -92,8 +120,4 @@ export async function readClientsFile(file: string, { missingOk = false } = {}):
     ids.add(c.client_id);
   }
   return parsed.data;
-}
-
-export async function writeClientsFile(file: string, clients: ClientConfig[]): Promise<void> {
-  await writeFile(file, `${JSON.stringify(clients, null, 2)}\n`, { mode: 0o600 });
 }

@@ -1,11 +1,14 @@
 // node-oidc-provider configuration (O1, O2, L4). Nothing here re-implements the protocol.
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { ADMIN_SCOPES } from '../admin/auth.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import type { AdapterConstructor } from '../store/ports.ts';
 import { findAccount } from './account.ts';
 import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { providerFetch } from './backchannel.ts';
-import { type ClientConfig, toMetadata } from './clients.ts';
+import { type ClientRegistry, clientAdapter } from './client-registry.ts';
+import { CLIENT_PROPERTIES, toMetadata } from './clients.ts';
 import { grantFromConsent } from './consents.ts';
 import { discoverySettings } from './discovery.ts';
 import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
@@ -20,15 +23,29 @@ import {
 } from './refresh.ts';
 import { authContextClaims, grantResourceScopes, resourceIndicators } from './resources.ts';
 
-function isFirstParty(clients: ClientConfig[], clientId: string): boolean {
-  return clients.some((c) => c.client_id === clientId && c.first_party);
+/** The `first_party` property of the client's metadata (static or from the SoR, A2). */
+function isFirstParty(client: Client | undefined): boolean {
+  return client?.first_party === true;
+}
+
+/**
+ * A2: the ephemeral store's adapters, except for the `Client` model, which reads the system of
+ * record on every lookup (a new or changed client works at once on every instance).
+ */
+function adapterWithClients(Base: AdapterConstructor, registry: ClientRegistry): AdapterConstructor {
+  return class {
+    constructor(name: string) {
+      // biome-ignore lint/correctness/noConstructorReturn: the provider only calls `new adapter(name)`
+      return name === 'Client' ? clientAdapter(registry) : new Base(name);
+    }
+  } as unknown as AdapterConstructor;
 }
 
 export function createProvider(services: Services, mfa: MfaService, mfaGate: MfaGate): Provider {
   const { config, sor, eph, clients } = services;
   const configuration: Configuration = {
-    adapter: eph.OidcAdapter,
-    clients: clients.map(toMetadata),
+    adapter: adapterWithClients(eph.OidcAdapter, clients),
+    clients: clients.builtIn.map(toMetadata),
     findAccount: findAccount(sor, mfa),
     jwks: config.jwks,
     cookies: {
@@ -41,8 +58,8 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       email: ['email', 'email_verified'],
     },
     acrValues: [...ACR_VALUES],
-    scopes: ['openid', 'email', 'offline_access'],
-    extraClientMetadata: { properties: ['first_party', 'introspection_allowed'] },
+    scopes: ['openid', 'email', 'offline_access', ...ADMIN_SCOPES], // A1: admin scopes for client credentials
+    extraClientMetadata: { properties: CLIENT_PROPERTIES },
     ...discoverySettings, // I2
     pkce: { required: () => true },
     features: {
@@ -50,6 +67,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       claimsParameter: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed }, // I3
       revocation: { enabled: true },
+      clientCredentials: { enabled: true }, // A1: admin API tokens (src/admin/auth.ts)
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       backchannelLogout: { enabled: true }, // I4: see src/oidc/backchannel.ts
@@ -58,8 +76,9 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
     extraTokenClaims: authContextClaims, // I5: acr, amr, auth_time in APIs' JWT access tokens
     fetch: providerFetch(config.oidcFetchAllowLoopback),
     interactions: {
-      policy: addOfflineAccessCheck(buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)), (id) =>
-        isFirstParty(clients, id),
+      policy: addOfflineAccessCheck(
+        buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
+        isFirstParty,
       ), // I1
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
@@ -83,12 +102,12 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       const grantId = (result?.consent?.grantId as string | undefined) ?? session.grantIdFor(client.clientId);
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
       // I8: a third-party client's consent outlives the browser session it was given in.
-      if (!isFirstParty(clients, client.clientId))
+      if (!isFirstParty(client))
         return existing ?? (await grantFromConsent(ctx, sor, session.accountId, client.clientId));
       // First-party clients skip consent: their grant covers what they ask for.
       const grant =
         existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      restoreOfflineAccess(ctx, (id) => isFirstParty(clients, id)); // I1
+      restoreOfflineAccess(ctx, isFirstParty); // I1
       const scope = ctx.oidc.params?.scope;
       if (typeof scope === 'string') grant.addOIDCScope(scope);
       grantResourceScopes(ctx, grant);

@@ -10,7 +10,7 @@
 // - A refresh that re-sends scopes the grant never had (clients re-send their original scope)
 //   gets the granted subset instead of invalid_scope; it never gets more than was granted.
 import type Provider from 'oidc-provider';
-import { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { type Client, type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 // The provider's own refresh_token grant handler and its helpers, wrapped (not re-implemented)
 // through the public registerGrantType; see src/types/oidc-provider-internals.d.ts.
 import {
@@ -22,7 +22,7 @@ import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 const OFFLINE = 'offline_access';
 const { Check } = interactionPolicy;
 
-type IsFirstParty = (clientId: string) => boolean;
+type IsFirstParty = (client: Client) => boolean;
 
 /** The scope parameter as the client sent it, before the provider dropped offline_access. */
 function sentScope(ctx: KoaContextWithOIDC): string[] {
@@ -35,7 +35,7 @@ function keepsOfflineAccess(ctx: KoaContextWithOIDC, isFirstParty: IsFirstParty)
   const { client, params, grant, prompts } = ctx.oidc;
   if (!client?.grantTypeAllowed('refresh_token')) return false;
   if (!sentScope(ctx).includes(OFFLINE)) return false;
-  if (isFirstParty(client.clientId)) return true;
+  if (isFirstParty(client)) return true;
   // Third party: our consent page asks for it unless the user granted it before.
   if (grant?.getOIDCScope().split(' ').includes(OFFLINE)) return true;
   return !prompts.has('none') && typeof params?.scope === 'string';

@@ -4,6 +4,9 @@
 import type { Adapter } from 'oidc-provider';
 import type {
   AuditEvent,
+  AuditEventWithSeq,
+  AuditSearch,
+  ClientRecord,
   Consent,
   FactorRecord,
   FactorType,
@@ -119,6 +122,24 @@ export interface SystemOfRecord {
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]>;
+
+  /** A2: relying-party clients (metadata without the secret; the secret sealed). */
+  findClient(clientId: string): Promise<ClientRecord | undefined>;
+  listClients(): Promise<ClientRecord[]>;
+  upsertClient(input: {
+    clientId: string;
+    metadata: Record<string, unknown>;
+    secretEnc: string | null;
+  }): Promise<ClientRecord>;
+  deleteClient(clientId: string): Promise<boolean>;
+
+  /** A1 (admin API): deletes cascade to memberships, factors, links and consents. */
+  deleteUser(id: string): Promise<boolean>;
+  deleteOrg(id: string): Promise<boolean>;
+  /** A1: ConflictError when the e-mail is taken; undefined when there is no such user. */
+  setEmail(userId: string, email: string): Promise<User | undefined>;
+  /** A1: filtered audit events, newest first, keyset-paged by (at, seq). */
+  searchAudit(search: AuditSearch): Promise<AuditEventWithSeq[]>;
 }
 
 /** Small TTL key-value primitives over Redis or memory. Values are strings; ttl in seconds. */

@@ -123,3 +123,26 @@ export interface AuditEvent {
 }
 
 export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'> & { at?: Date };
+
+/** A2: a relying-party client as stored: metadata without the secret, the secret sealed. */
+export interface ClientRecord {
+  clientId: string;
+  metadata: Record<string, unknown>;
+  secretEnc: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A1: an audit search (admin API); `before` is the cursor of the previous page's last event. */
+export interface AuditSearch {
+  orgId?: string;
+  userId?: string;
+  action?: string;
+  since?: Date;
+  until?: Date;
+  /** The `seq` of the last event of the previous page. */
+  before?: string;
+  limit: number;
+}
+
+export type AuditEventWithSeq = AuditEvent & { seq: string };

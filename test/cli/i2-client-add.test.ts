@@ -1,19 +1,20 @@
 // I2: `deadbolt client add` registers client_secret_post and private_key_jwt clients (with jwks or
 // jwks_uri), and those clients sign in and refresh with openid-client.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as client from 'openid-client';
 import { UsageError } from '../../src/cli/args.ts';
 import { clientCommand } from '../../src/cli/clients.ts';
+import type { ClientRegistry } from '../../src/oidc/client-registry.ts';
 import { Browser } from '../support/browser.ts';
 import { RelyingParty, signInWithPassword } from '../support/rp.ts';
 import { RP_REDIRECT, startTestServer } from '../support/server.ts';
 
 /** Runs the command in-process, returning what it printed. */
-async function run(file: string, argv: string[]): Promise<Record<string, unknown>> {
+async function run(registry: ClientRegistry, argv: string[]): Promise<Record<string, unknown>> {
   const write = process.stdout.write;
   let out = '';
   process.stdout.write = ((chunk: string) => {
@@ -21,7 +22,7 @@ async function run(file: string, argv: string[]): Promise<Record<string, unknown
     return true;
   }) as typeof process.stdout.write;
   try {
-    await clientCommand(file, 'add', argv);
+    await clientCommand(registry, 'add', argv);
   } finally {
     process.stdout.write = write;
   }
@@ -37,7 +38,8 @@ describe('I2: client add with client_secret_post and private_key_jwt', function 
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('I2: clients added by the CLI with each auth method sign in and refresh', async () => {
-    const file = join(dir, 'clients.json');
+    const server = await startTestServer('embedded');
+    const file = server.services.clients;
     const keys = await generateKeyPair('ES256', { extractable: true });
     const jwksFile = join(dir, 'jwks.json');
     await writeFile(
@@ -57,8 +59,6 @@ describe('I2: client add with client_secret_post and private_key_jwt', function 
       ...common,
     ]);
     assert.equal(jwt.client_secret, undefined, 'no secret for private_key_jwt');
-
-    const server = await startTestServer('embedded', { clients: JSON.parse(await readFile(file, 'utf8')) });
     try {
       await server.createUser('cli-rp@example.test', 'a long and correct password', { plan: 'free' });
       for (const rp of [
@@ -89,15 +89,20 @@ describe('I2: client add with client_secret_post and private_key_jwt', function 
   });
 
   it('I2: the CLI refuses private_key_jwt without keys, and a JWKS with a private key', async () => {
-    const file = join(dir, 'refused.json');
-    const base = ['--redirect-uri', RP_REDIRECT, '--auth-method', 'private_key_jwt'];
-    await assert.rejects(run(file, ['--id', 'no-keys', ...base]), UsageError);
-    const keys = await generateKeyPair('ES256', { extractable: true });
-    const privateFile = join(dir, 'private.json');
-    await writeFile(privateFile, JSON.stringify({ keys: [await exportJWK(keys.privateKey)] }));
-    await assert.rejects(
-      run(file, ['--id', 'private', ...base, '--jwks-file', privateFile]),
-      /public keys only/,
-    );
+    const server = await startTestServer('embedded');
+    try {
+      const file = server.services.clients;
+      const base = ['--redirect-uri', RP_REDIRECT, '--auth-method', 'private_key_jwt'];
+      await assert.rejects(run(file, ['--id', 'no-keys', ...base]), UsageError);
+      const keys = await generateKeyPair('ES256', { extractable: true });
+      const privateFile = join(dir, 'private.json');
+      await writeFile(privateFile, JSON.stringify({ keys: [await exportJWK(keys.privateKey)] }));
+      await assert.rejects(
+        run(file, ['--id', 'private', ...base, '--jwks-file', privateFile]),
+        /public keys only/,
+      );
+    } finally {
+      await server.stop();
+    }
   });
 });

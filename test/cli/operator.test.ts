@@ -270,7 +270,9 @@ describe('Operator CLI: MFA reset, audit export, key rotation (R2, R3, T4)', fun
         trustUpstreamMfaOnly: false,
       },
     });
-    const count = (await sealedRows()).length + 1;
+    // + the SSO secret, + the relying-party client secrets (A2: sealed in the clients table).
+    const count =
+      (await sealedRows()).length + 1 + (await sor.listClients()).filter((c) => c.secretEnc).length;
 
     const first = await cli(['keys', 'rotate'], { FACTOR_ENCRYPTION_KEYS: `${KEY_B},${KEY_A}` });
     assert.equal(first.code, 1, 'non-zero exit when a row failed');

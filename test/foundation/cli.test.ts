@@ -169,7 +169,10 @@ describe('Operator CLI: organizations, users, memberships, clients', function ()
     const listed = ok<Client[]>(clients);
     assert.deepEqual(
       listed.map((c) => [c.client_id, c.has_secret]),
-      [['cli-app', false]],
+      [
+        ['deadbolt-account', false], // built in (A2: listed, never removable)
+        ['cli-app', false],
+      ],
     );
   });
 

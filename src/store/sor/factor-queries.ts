@@ -28,7 +28,7 @@ function toFactor(r: Selectable<FactorsTable>): FactorRecord {
   };
 }
 
-function toAudit(r: Selectable<AuditEventsTable>): AuditEvent {
+export function toAudit(r: Selectable<AuditEventsTable>): AuditEvent {
   return {
     id: r.id,
     at: r.at,

@@ -5,6 +5,9 @@ import type { Kysely } from 'kysely';
 import type { FactorPatch, OrgPatch, SystemOfRecord } from '../ports.ts';
 import type {
   AuditEvent,
+  AuditEventWithSeq,
+  AuditSearch,
+  ClientRecord,
   Consent,
   FactorRecord,
   FactorType,
@@ -19,6 +22,8 @@ import type {
   User,
 } from '../records.ts';
 import * as accounts from './account-queries.ts';
+import * as admin from './admin-queries.ts';
+import * as clients from './client-queries.ts';
 import * as consents from './consent-queries.ts';
 import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
@@ -195,5 +200,41 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]> {
     return run(() => factors.listAudit(this.db, filter));
+  }
+
+  findClient(clientId: string): Promise<ClientRecord | undefined> {
+    return run(() => clients.findClient(this.db, clientId));
+  }
+
+  listClients(): Promise<ClientRecord[]> {
+    return run(() => clients.listClients(this.db));
+  }
+
+  upsertClient(input: {
+    clientId: string;
+    metadata: Record<string, unknown>;
+    secretEnc: string | null;
+  }): Promise<ClientRecord> {
+    return run(() => clients.upsertClient(this.db, input));
+  }
+
+  deleteClient(clientId: string): Promise<boolean> {
+    return run(() => clients.deleteClient(this.db, clientId));
+  }
+
+  deleteUser(id: string): Promise<boolean> {
+    return run(() => admin.deleteUser(this.db, id));
+  }
+
+  deleteOrg(id: string): Promise<boolean> {
+    return run(() => admin.deleteOrg(this.db, id));
+  }
+
+  setEmail(userId: string, email: string): Promise<User | undefined> {
+    return run(() => admin.setEmail(this.db, userId, email));
+  }
+
+  searchAudit(search: AuditSearch): Promise<AuditEventWithSeq[]> {
+    return run(() => admin.searchAudit(this.db, search));
   }
 }

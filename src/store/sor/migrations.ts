@@ -150,11 +150,27 @@ const consents: Migration = {
   },
 };
 
+// A2: relying-party clients in the system of record, so every instance sees a change at once. The
+// metadata never holds the secret; it is sealed (AES-256-GCM, AAD `client:<id>`) in secret_enc.
+const clients: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('clients')
+      .addColumn('client_id', 'text', (c) => c.primaryKey())
+      .addColumn('metadata', 'jsonb', (c) => c.notNull())
+      .addColumn('secret_enc', 'text')
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
   '0003_sessions_valid_after': sessionsValidAfter,
   '0004_consents': consents,
+  '0005_clients': clients,
 };
 
 /** Applies every pending migration; throws the first failure. */

@@ -85,6 +85,15 @@ export interface ConsentsTable {
   granted_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** A2: a relying-party client; the secret only sealed. */
+export interface ClientsTable {
+  client_id: string;
+  metadata: Jsonb<Record<string, unknown>>;
+  secret_enc: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -93,4 +102,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   sso_links: SsoLinksTable;
   consents: ConsentsTable;
+  clients: ClientsTable;
 }

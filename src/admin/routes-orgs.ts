@@ -1,0 +1,168 @@
+// A1: organizations and memberships.
+import type { z } from 'zod';
+import { requireOrg, requireUnlimited } from './auth.ts';
+import { notFound } from './problem.ts';
+import { route } from './route.ts';
+import {
+  memberBody,
+  memberListSchema,
+  memberParams,
+  memberSchema,
+  organizationListSchema,
+  organizationSchema,
+  orgCreateBody,
+  orgIdParams,
+  orgPatchBody,
+} from './schemas.ts';
+import { accessibleUser, findOrgOr404, orgView } from './views.ts';
+
+const TAG = 'Organizations';
+type OrgParams = z.infer<typeof orgIdParams>;
+
+export const orgRoutes = [
+  route({
+    method: 'get',
+    path: '/organizations',
+    operationId: 'listOrganizations',
+    summary: 'List organizations (a limited client sees its own)',
+    tag: TAG,
+    scope: 'admin:read',
+    responses: { 200: { description: 'Organizations', schema: organizationListSchema } },
+    async handler({ services }, { caller }) {
+      const orgs = (await services.sor.listOrgs()).filter(
+        (o) => !caller.orgIds || caller.orgIds.includes(o.id),
+      );
+      return { status: 200, body: { items: orgs.map(orgView) } };
+    },
+  }),
+  route<unknown, unknown, z.infer<typeof orgCreateBody>>({
+    method: 'post',
+    path: '/organizations',
+    operationId: 'createOrganization',
+    summary: 'Create an organization',
+    tag: TAG,
+    scope: 'admin:write',
+    body: orgCreateBody,
+    responses: { 201: { description: 'Created', schema: organizationSchema } },
+    async handler({ services }, { caller, body }) {
+      requireUnlimited(caller);
+      const org = await services.sor.createOrg(body);
+      return {
+        status: 201,
+        body: orgView(org),
+        audit: { action: 'admin.org.created', orgId: org.id, details: body },
+      };
+    },
+  }),
+  route<OrgParams, unknown, unknown>({
+    method: 'get',
+    path: '/organizations/{orgId}',
+    operationId: 'getOrganization',
+    summary: 'Read an organization',
+    tag: TAG,
+    scope: 'admin:read',
+    params: orgIdParams,
+    responses: { 200: { description: 'The organization', schema: organizationSchema } },
+    async handler({ services }, { caller, params }) {
+      requireOrg(caller, params.orgId);
+      return { status: 200, body: orgView(await findOrgOr404(services.sor, params.orgId)) };
+    },
+  }),
+  route<OrgParams, unknown, z.infer<typeof orgPatchBody>>({
+    method: 'patch',
+    path: '/organizations/{orgId}',
+    operationId: 'updateOrganization',
+    summary: 'Change the name, plan, require-MFA switch or SSO enforcement',
+    tag: TAG,
+    scope: 'admin:write',
+    params: orgIdParams,
+    body: orgPatchBody,
+    responses: { 200: { description: 'The updated organization', schema: organizationSchema } },
+    async handler({ services }, { caller, params, body }) {
+      requireOrg(caller, params.orgId);
+      const org = await services.sor.updateOrg(params.orgId, body);
+      if (!org) throw notFound(`organization ${params.orgId}`);
+      return {
+        status: 200,
+        body: orgView(org),
+        audit: { action: 'admin.org.updated', orgId: org.id, details: body },
+      };
+    },
+  }),
+  route<OrgParams, unknown, unknown>({
+    method: 'delete',
+    path: '/organizations/{orgId}',
+    operationId: 'deleteOrganization',
+    summary: 'Delete an organization (its memberships go with it)',
+    tag: TAG,
+    scope: 'admin:write',
+    params: orgIdParams,
+    responses: { 204: { description: 'Deleted' } },
+    async handler({ services }, { caller, params }) {
+      requireOrg(caller, params.orgId);
+      if (!(await services.sor.deleteOrg(params.orgId))) throw notFound(`organization ${params.orgId}`);
+      return { status: 204, audit: { action: 'admin.org.deleted', orgId: params.orgId } };
+    },
+  }),
+  route<OrgParams, unknown, unknown>({
+    method: 'get',
+    path: '/organizations/{orgId}/members',
+    operationId: 'listMembers',
+    summary: "List an organization's members",
+    tag: TAG,
+    scope: 'admin:read',
+    params: orgIdParams,
+    responses: { 200: { description: 'Members', schema: memberListSchema } },
+    async handler({ services }, { caller, params }) {
+      requireOrg(caller, params.orgId);
+      await findOrgOr404(services.sor, params.orgId);
+      const members = await services.sor.listMembersOfOrg(params.orgId);
+      const items = members.map((m) => ({
+        userId: m.userId,
+        orgId: m.orgId,
+        role: m.role,
+        email: m.user.email,
+      }));
+      return { status: 200, body: { items } };
+    },
+  }),
+  route<z.infer<typeof memberParams>, unknown, z.infer<typeof memberBody>>({
+    method: 'put',
+    path: '/organizations/{orgId}/members/{userId}',
+    operationId: 'setMembership',
+    summary: 'Add a member or change their role',
+    tag: TAG,
+    scope: 'admin:write',
+    params: memberParams,
+    body: memberBody,
+    responses: { 200: { description: 'The membership', schema: memberSchema } },
+    async handler({ services }, { caller, params, body }) {
+      const { sor } = services;
+      requireOrg(caller, params.orgId);
+      await findOrgOr404(sor, params.orgId);
+      if (!(await sor.findUserById(params.userId))) throw notFound(`user ${params.userId}`);
+      await sor.setMembership(params.userId, params.orgId, body.role);
+      return {
+        status: 200,
+        body: { ...params, role: body.role },
+        audit: { action: 'admin.member.set', ...params, details: { role: body.role } },
+      };
+    },
+  }),
+  route<z.infer<typeof memberParams>, unknown, unknown>({
+    method: 'delete',
+    path: '/organizations/{orgId}/members/{userId}',
+    operationId: 'removeMembership',
+    summary: 'Remove a member',
+    tag: TAG,
+    scope: 'admin:write',
+    params: memberParams,
+    responses: { 204: { description: 'Removed' } },
+    async handler({ services }, { caller, params }) {
+      requireOrg(caller, params.orgId);
+      await accessibleUser(services.sor, caller, params.userId);
+      if (!(await services.sor.removeMembership(params.userId, params.orgId))) throw notFound('membership');
+      return { status: 204, audit: { action: 'admin.member.removed', ...params } };
+    },
+  }),
+];
