@@ -5,6 +5,7 @@
 // (amr and the SSO mark of P2), the acr the relying party asked for through `acr_values` *and* the
 // claims parameter, the client — and asks the hook (src/mfa/policy.ts). Nothing else derives a rule.
 import type { MfaDecision, MfaPolicy, PolicyContext } from '../mfa/policy.ts';
+import { isMethod } from '../mfa/registry.ts';
 import { ACR_MFA, essentialAcrOf, requestsMfa } from '../oidc/acr.ts';
 import type { SsoAuthentication } from '../sso/session-mark.ts';
 import type { FactorType, MembershipWithOrg, User } from '../store/records.ts';
@@ -100,7 +101,7 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
    */
   function canRemove(state: DecisionState, type: FactorType): Removal {
     if (!state.enrolled.includes(type)) return { ok: false, reason: 'not_enrolled' };
-    const others = (state.usable ?? state.enrolled).filter((f) => f !== type && f !== 'backup_code');
+    const others = (state.usable ?? state.enrolled).filter((f) => f !== type && isMethod(f));
     if (others.length === 0 && mandatory(state)) return { ok: false, reason: 'last_method' };
     return { ok: true };
   }

@@ -6,6 +6,7 @@ import type { Amr } from '../oidc/acr.ts';
 import type { FleetMetrics } from '../ops/metrics.ts';
 import type { EphemeralStore, SystemOfRecord } from '../store/ports.ts';
 import type { FactorRecord, FactorType, User } from '../store/records.ts';
+import type { FactorModule } from './module.ts';
 
 export interface FactorDeps {
   config: Config;
@@ -44,12 +45,8 @@ export interface ChallengeState {
   error?: string;
 }
 
-export interface Factor {
-  readonly type: FactorType;
-  /** i18n key of the method's name. */
-  readonly nameKey: string;
-  /** Higher is preferred at sign-in (L2). */
-  readonly strength: number;
+/** A factor's behaviour, on top of its description in the registry (src/mfa/module.ts). */
+export interface Factor extends FactorModule {
   /** The records of this factor that can be used now (unused, not locked). */
   usable(records: FactorRecord[]): FactorRecord[];
   /** Prepares a sign-in challenge (sends an SMS); a no-op for the authenticator app. */

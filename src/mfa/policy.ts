@@ -2,6 +2,7 @@
 // ask it; they never re-derive the rules. A host replaces it through `createApp({ mfaPolicy })`.
 import { ACR_MFA } from '../oidc/acr.ts';
 import type { FactorType, Organization, Role } from '../store/records.ts';
+import { byStrength, isMethod, moduleOf } from './registry.ts';
 
 export type MfaRequirement = 'required' | 'optional' | 'exempt';
 
@@ -59,23 +60,23 @@ export interface MfaDecision {
 
 export type MfaPolicy = (context: PolicyContext) => MfaDecision;
 
-/** Strength ranks (L2): the authenticator app outranks SMS; backup codes are only a fallback. */
-export const FACTOR_STRENGTH: Record<FactorType, number> = { totp: 30, sms: 20, backup_code: 10 };
-
 /** The factors a step may use, strongest first: the usable ones (default: all enrolled). */
 export function allowedFactorsOf(enrolled: FactorType[], usable: FactorType[] = enrolled): FactorType[] {
-  const set = new Set(usable.filter((f) => enrolled.includes(f)));
-  // Backup codes come with the authenticator app (T3) — usable while it is locked — and are not a
-  // method of their own.
-  if (!enrolled.includes('totp')) set.delete('backup_code');
-  return [...set].sort((a, b) => FACTOR_STRENGTH[b] - FACTOR_STRENGTH[a]);
+  // A companion (backup codes, T3) is usable while what it comes with is enrolled — even locked.
+  return usable
+    .filter((f) => enrolled.includes(f))
+    .filter((f) => {
+      const companionOf = moduleOf(f).companionOf;
+      return companionOf === undefined || enrolled.includes(companionOf);
+    })
+    .sort(byStrength);
 }
 
 export const defaultMfaPolicy: MfaPolicy = (context) => {
   // V1: locked methods count as enrolled (P4, no P5 enrollment); only usable ones may be used.
-  const methods = context.enrolled.filter((f) => f !== 'backup_code');
+  const methods = context.enrolled.filter(isMethod);
   const allowedFactors = allowedFactorsOf(context.enrolled, context.usable);
-  const preferred = allowedFactors.find((f) => f !== 'backup_code') ?? allowedFactors[0] ?? null;
+  const preferred = allowedFactors.find(isMethod) ?? allowedFactors[0] ?? null;
   const decide = (requirement: MfaRequirement, reason: MfaReason, orgId?: string): MfaDecision => ({
     requirement,
     reason,

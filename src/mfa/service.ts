@@ -13,6 +13,7 @@ import { createBackupCodeFactor } from './backup-codes/factor.ts';
 import { type Factor, type FactorDeps, isLocked } from './factor.ts';
 import { defaultMfaPolicy, type MfaPolicy } from './policy.ts';
 import { createReauth } from './reauth.ts';
+import { isFactorType, moduleOf } from './registry.ts';
 import { createTotpEnrollment } from './totp/enroll.ts';
 import { createTotpFactor } from './totp/factor.ts';
 
@@ -109,7 +110,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     });
     const factor = factors.get(type);
     // Backup codes come with the app (T3): usable while any are left, even with the app locked (V1).
-    const allowed = type === 'backup_code' ? state.enrolled.includes('totp') : true;
+    const companionOf = isFactorType(type) ? moduleOf(type).companionOf : undefined;
+    const allowed = companionOf === undefined || state.enrolled.includes(companionOf);
     if (!factor || !allowed || factor.usable(state.records).length === 0) {
       return refuse(state.records.some((r) => r.type === type && isLocked(r)) ? 'locked' : 'not_enrolled');
     }

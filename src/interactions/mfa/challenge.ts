@@ -5,14 +5,13 @@ import type Provider from 'oidc-provider';
 import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
+import { isFactorType } from '../../mfa/registry.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
 import { completeMfa, loadMfaStep, type MfaStep } from './context.ts';
 import { showLocked } from './locked.ts';
 import { type SmsChallengeMode, smsChallengeView } from './sms.ts';
-
-const METHODS: readonly FactorType[] = ['totp', 'sms', 'backup_code'];
 
 export interface ChallengeView {
   method: FactorType;
@@ -26,9 +25,7 @@ export interface ChallengeView {
 
 export function pickMethod(step: MfaStep, requested: unknown): FactorType | undefined {
   const allowed = step.decision.allowedFactors;
-  if (typeof requested === 'string' && (METHODS as readonly string[]).includes(requested)) {
-    if (allowed.includes(requested as FactorType)) return requested as FactorType;
-  }
+  if (isFactorType(requested) && allowed.includes(requested)) return requested;
   return step.decision.preferred ?? undefined;
 }
 

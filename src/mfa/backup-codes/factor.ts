@@ -3,8 +3,8 @@ import { hashSecretCode, verifyHashedSecretCode } from '../../crypto/password.ts
 import type { SystemOfRecord } from '../../store/ports.ts';
 import type { FactorRecord, NewFactor } from '../../store/records.ts';
 import type { Factor, FactorDeps } from '../factor.ts';
-import { FACTOR_STRENGTH } from '../policy.ts';
 import { generateBackupCodes, normalizeBackupCode } from './codes.ts';
+import { backupCodesModule } from './module.ts';
 
 /** Fresh codes and their rows; the plaintext goes to the person once and is never stored. */
 export async function newBackupCodes(userId: string): Promise<{ codes: string[]; rows: NewFactor[] }> {
@@ -23,9 +23,7 @@ export function createBackupCodeFactor(deps: FactorDeps): Factor {
   const usable = (records: FactorRecord[]) =>
     records.filter((r) => r.type === 'backup_code' && r.usedAt === null && r.codeHash);
   return {
-    type: 'backup_code',
-    nameKey: 'factor.backup_code',
-    strength: FACTOR_STRENGTH.backup_code,
+    ...backupCodesModule,
     usable,
     async challenge() {
       return {};

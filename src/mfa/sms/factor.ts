@@ -13,9 +13,9 @@ import {
   type FactorDeps,
   isLocked,
 } from '../factor.ts';
-import { FACTOR_STRENGTH } from '../policy.ts';
 import { type ChallengeRecord, createChallengeStore, type SmsPurpose } from './challenge-store.ts';
 import { MAX_ATTEMPTS_PER_CODE, newSmsCode, normalizeSmsCode } from './code.ts';
+import { smsModule } from './module.ts';
 import { type CountryCode, maskPhone, parsePhone } from './phone.ts';
 import { createSendBudget, type LimitScope } from './send-budget.ts';
 
@@ -241,9 +241,7 @@ export function createSmsFactor(
   }
 
   return {
-    type: 'sms',
-    nameKey: 'factor.sms',
-    strength: FACTOR_STRENGTH.sms,
+    ...smsModule,
     usable,
     phoneOf: (records) => usable(records)[0]?.data.phone as string | undefined,
     send,

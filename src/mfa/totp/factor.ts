@@ -4,7 +4,7 @@ import { open } from '../../crypto/sealed.ts';
 import type { SystemOfRecord } from '../../store/ports.ts';
 import type { FactorRecord } from '../../store/records.ts';
 import { type Factor, type FactorDeps, isLocked } from '../factor.ts';
-import { FACTOR_STRENGTH } from '../policy.ts';
+import { totpModule } from './module.ts';
 import { verifyTotp } from './totp.ts';
 
 /** AAD binding a sealed TOTP secret to its owner: a row copied to another user does not open. */
@@ -14,9 +14,7 @@ export function createTotpFactor(deps: FactorDeps): Factor {
   const usable = (records: FactorRecord[]) =>
     records.filter((r) => r.type === 'totp' && !isLocked(r) && r.secretEnc);
   return {
-    type: 'totp',
-    nameKey: 'factor.totp',
-    strength: FACTOR_STRENGTH.totp,
+    ...totpModule,
     usable,
     async challenge() {
       return {};
