@@ -71,8 +71,10 @@ for (const mode of STORE_MODES) {
         'private_key_jwt',
       ]);
       assert.ok(!meta.token_endpoint_auth_signing_alg_values_supported?.some((a) => a.startsWith('HS')));
+      // client_credentials: the admin API's clients (A1).
       assert.deepEqual([...(meta.grant_types_supported ?? [])].sort(), [
         'authorization_code',
+        'client_credentials',
         'refresh_token',
       ]);
     });
