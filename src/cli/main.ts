@@ -7,26 +7,38 @@ import { UsageError } from './args.ts';
 import { auditCommand } from './audit.ts';
 import { clientCommand } from './clients.ts';
 import { memberCommand, orgCommand, userCommand } from './directory.ts';
+import { HELP, wantsHelp } from './help.ts';
 import { generateKey, keysCommand } from './keys.ts';
 import { mfaCommand } from './mfa.ts';
 import { ssoCommand } from './sso.ts';
 
 const USAGE = `usage: deadbolt <command>
   org list | create | set          organizations (plan, require-MFA switch)
-  user list | create               users (argon2id password hash)
+  user list | create | import      users (argon2id password hash; import with existing hashes, A4)
   member list | add | remove       memberships (owner | admin | member)
   client list | add | remove       relying-party clients in CLIENTS_FILE
   sso set | show | remove          an organization's enterprise SSO connection (F1, F2)
   mfa reset                        support reset of a user's MFA after identity verification (R2)
   audit export                     the audit log as JSON lines, oldest first (R3)
   keys generate | rotate           factor-encryption keys: new key, re-encrypt stored secrets (T4)
-Run a command without flags to see its options.`;
+  doctor                           check this deployment's configuration and stores (A6)
+\`deadbolt <group> --help\` lists a group's commands and flags.
+With the embedded store (no DATABASE_URL) only one process may open DATA_DIR: a running server
+holds it, and the CLI refuses until it stops (A3). With DATABASE_URL the CLI runs side by side.`;
 
 async function run(argv: string[]): Promise<number> {
   const [group, sub, ...rest] = argv;
   if (!group || group === 'help' || group === '--help') {
     process.stdout.write(`${USAGE}\n`);
+    if (group && sub && HELP[sub]) {
+      process.stdout.write(`${HELP[sub]}\n`);
+      return 0;
+    }
     return group ? 0 : 2;
+  }
+  if (HELP[group] && [sub, ...rest].some((a) => a !== undefined && wantsHelp([a]))) {
+    process.stdout.write(`${HELP[group]}\n`);
+    return 0;
   }
   const config = await loadConfig();
   if (group === 'client') {
@@ -37,7 +49,15 @@ async function run(argv: string[]): Promise<number> {
     generateKey(config, sub, rest);
     return 0;
   }
-  const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const sor = await openSystemOfRecord({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onStaleLock: (previous) =>
+      process.stderr.write(
+        `deadbolt: took over a stale lock on DATA_DIR ${config.dataDir}` +
+          `${previous ? ` (pid ${previous.pid}, since ${previous.startedAt}, is gone)` : ''}\n`,
+      ),
+  });
   try {
     if (group === 'org') await orgCommand(sor, sub, rest);
     else if (group === 'user') await userCommand(sor, sub, rest);
@@ -61,7 +81,8 @@ run(process.argv.slice(2)).then(
       process.exit(2);
     }
     const name = (err as Error).name;
-    process.stderr.write(`deadbolt: ${name === 'ConflictError' ? (err as Error).message : String(err)}\n`);
+    const plain = name === 'ConflictError' || name === 'DataDirLockedError';
+    process.stderr.write(`deadbolt: ${plain ? (err as Error).message : String(err)}\n`);
     process.exit(1);
   },
 );
