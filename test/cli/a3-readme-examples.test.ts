@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The README's CLI examples, continuation lines joined, in order. */
-export async function readmeCliExamples(): Promise<string[]> {
+async function readmeCliExamples(): Promise<string[]> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
   const lines = blocks.flatMap((b) => b.replace(/\\\n\s*/g, ' ').split('\n'));
