@@ -11,6 +11,7 @@ import { HELP, wantsHelp } from './help.ts';
 import { generateKey, keysCommand } from './keys.ts';
 import { mfaCommand } from './mfa.ts';
 import { ssoCommand } from './sso.ts';
+import { importCommand } from './users-import.ts';
 
 const USAGE = `usage: deadbolt <command>
   org list | create | set          organizations (plan, require-MFA switch)
@@ -59,6 +60,7 @@ async function run(argv: string[]): Promise<number> {
       ),
   });
   try {
+    if (group === 'user' && sub === 'import') return await importCommand(sor, config, rest);
     if (group === 'org') await orgCommand(sor, sub, rest);
     else if (group === 'user') await userCommand(sor, sub, rest);
     else if (group === 'member') await memberCommand(sor, sub, rest);

@@ -118,6 +118,11 @@ export interface SystemOfRecord {
   incrementFailedAttempts(factorId: string): Promise<number>;
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  /**
+   * A4: inserts a batch of imported users (with their memberships and TOTP factor) whose e-mail
+   * is new; returns the e-mails that already existed (left unchanged). Use inside a transaction.
+   */
+  importUsers(rows: ImportedUser[], actorLabel: string): Promise<{ existing: string[] }>;
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]>;
 }
 
@@ -177,4 +182,14 @@ export interface EphemeralStore {
   rateLimiter(options: RateLimitOptions): RateLimiter;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A4: one user of a bulk import, its id chosen by the importer (the TOTP secret is sealed to it). */
+export interface ImportedUser {
+  id: string;
+  email: string;
+  passwordHash: string;
+  memberships: { orgId: string; role: Role }[];
+  /** Sealed under totpAad(id), or null. */
+  totpSecretEnc: string | null;
 }

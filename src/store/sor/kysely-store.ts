@@ -2,7 +2,7 @@
 // live in account-queries.ts and factor-queries.ts; every method maps driver errors (errors.ts).
 
 import type { Kysely } from 'kysely';
-import type { FactorPatch, OrgPatch, SystemOfRecord } from '../ports.ts';
+import type { FactorPatch, ImportedUser, OrgPatch, SystemOfRecord } from '../ports.ts';
 import type {
   AuditEvent,
   Consent,
@@ -22,6 +22,7 @@ import * as accounts from './account-queries.ts';
 import * as consents from './consent-queries.ts';
 import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
+import { importUsers } from './import-queries.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import * as sso from './sso-queries.ts';
@@ -191,6 +192,10 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     return run(() => factors.appendAudit(this.db, event));
+  }
+
+  importUsers(rows: ImportedUser[], actorLabel: string): Promise<{ existing: string[] }> {
+    return run(() => importUsers(this.db, rows, actorLabel));
   }
 
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]> {
