@@ -59,7 +59,7 @@ keys rotate
   generate  prints a new "kid:key" entry to put first in FACTOR_ENCRYPTION_KEYS
   --kid     the new key's id (default: from the date)
   rotate    re-encrypts every stored secret (TOTP, SSO client secrets) under the first (current) key`,
-  doctor: `doctor
+  doctor: `doctor [--json]
   Checks this deployment's configuration and stores (keys, issuer, proxy, database and Redis
   reachability and latency, clock skew, SMS) and prints what to fix; exit 1 when something is wrong (A6).`,
 };

@@ -2,8 +2,9 @@
 // the embedded PGlite under DATA_DIR, or DATABASE_URL. With the embedded store, stop the server
 // first (PGlite is single-process).
 import { ConfigError, loadConfig } from '../config/index.ts';
+import { diagnose, formatChecks } from '../ops/doctor.ts';
 import { openSystemOfRecord } from '../store/sor/index.ts';
-import { UsageError } from './args.ts';
+import { print, UsageError } from './args.ts';
 import { auditCommand } from './audit.ts';
 import { clientCommand } from './clients.ts';
 import { memberCommand, orgCommand, userCommand } from './directory.ts';
@@ -40,6 +41,16 @@ async function run(argv: string[]): Promise<number> {
   if (HELP[group] && [sub, ...rest].some((a) => a !== undefined && wantsHelp([a]))) {
     process.stdout.write(`${HELP[group]}\n`);
     return 0;
+  }
+  if (group === 'doctor') {
+    // A6: before loadConfig, whose errors are among the things it reports.
+    const checks = await diagnose();
+    if (rest.includes('--json') || sub === '--json') print(checks);
+    else process.stdout.write(`${formatChecks(checks)}\n`);
+    const failed = checks.filter((c) => c.status === 'fail').length;
+    if (failed > 0 && !rest.includes('--json') && sub !== '--json')
+      process.stdout.write(`\n${failed} problem(s) to fix.\n`);
+    return failed > 0 ? 1 : 0;
   }
   const config = await loadConfig();
   if (group === 'client') {
