@@ -123,6 +123,8 @@ export interface SystemOfRecord {
    * is new; returns the e-mails that already existed (left unchanged). Use inside a transaction.
    */
   importUsers(rows: ImportedUser[], actorLabel: string): Promise<{ existing: string[] }>;
+  /** A5: an organization's audit log with its members' account events, newest first (cursor). */
+  listOrgAudit(query: OrgAuditQuery): Promise<OrgAuditEntry[]>;
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]>;
 }
 
@@ -192,4 +194,21 @@ export interface ImportedUser {
   memberships: { orgId: string; role: Role }[];
   /** Sealed under totpAad(id), or null. */
   totpSecretEnc: string | null;
+}
+
+/** A5: the owner's audit log query; `before` is the cursor (the last entry of the previous page). */
+export interface OrgAuditQuery {
+  orgId: string;
+  action?: string;
+  memberId?: string;
+  from?: Date;
+  to?: Date;
+  before?: { at: Date; seq: number };
+  limit: number;
+}
+
+export interface OrgAuditEntry extends AuditEvent {
+  seq: number;
+  actorEmail: string | null;
+  targetEmail: string | null;
 }

@@ -2,7 +2,14 @@
 // live in account-queries.ts and factor-queries.ts; every method maps driver errors (errors.ts).
 
 import type { Kysely } from 'kysely';
-import type { FactorPatch, ImportedUser, OrgPatch, SystemOfRecord } from '../ports.ts';
+import type {
+  FactorPatch,
+  ImportedUser,
+  OrgAuditEntry,
+  OrgAuditQuery,
+  OrgPatch,
+  SystemOfRecord,
+} from '../ports.ts';
 import type {
   AuditEvent,
   Consent,
@@ -24,6 +31,7 @@ import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
 import { importUsers } from './import-queries.ts';
 import { migrateToLatest } from './migrations.ts';
+import { listOrgAudit } from './org-audit-queries.ts';
 import type { Database } from './schema.ts';
 import * as sso from './sso-queries.ts';
 
@@ -196,6 +204,10 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   importUsers(rows: ImportedUser[], actorLabel: string): Promise<{ existing: string[] }> {
     return run(() => importUsers(this.db, rows, actorLabel));
+  }
+
+  listOrgAudit(query: OrgAuditQuery): Promise<OrgAuditEntry[]> {
+    return run(() => listOrgAudit(this.db, query));
   }
 
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]> {
