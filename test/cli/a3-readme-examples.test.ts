@@ -45,6 +45,11 @@ describe('A3: the README CLI examples and --help', function () {
       join(dir, 'app-public-jwks.json'),
       JSON.stringify({ keys: [await exportJWK(publicKey)] }),
     );
+    // The file the import examples name (A4).
+    await writeFile(
+      join(dir, 'users.csv'),
+      'email,password_hash,org,role\nimported@acme.test,$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW,Imported Inc,owner\n',
+    );
     env = {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
