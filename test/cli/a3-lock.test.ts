@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataDirLockedError, lockDataDir } from '../../src/store/sor/data-dir-lock.ts';
 import { createPostgresStore } from '../../src/store/sor/index.ts';
 import { Browser } from '../support/browser.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -149,6 +150,21 @@ describe('A3: the embedded store is locked by the process that opened it', funct
     assert.match(next.out(), /took over a stale DATA_DIR lock/);
     next.child.kill('SIGTERM');
     assert.equal(await next.exit, 0);
+  });
+
+  it('A3: 50 openers at once on one DATA_DIR: exactly one gets the lock, the others are refused', async () => {
+    const race = await mkdtemp(join(tmpdir(), 'deadbolt-a3-race-'));
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 50 }, () => lockDataDir(race)));
+      const held = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(held.length, 1);
+      for (const r of results)
+        if (r.status === 'rejected') assert.ok(r.reason instanceof DataDirLockedError, String(r.reason));
+      (held[0] as PromiseFulfilledResult<{ release(): void }>).value.release();
+      assert.equal(existsSync(join(race, 'deadbolt.lock')), false);
+    } finally {
+      await rm(race, { recursive: true, force: true });
+    }
   });
 
   it('A3: against DATABASE_URL the CLI works side by side with two running servers', async () => {

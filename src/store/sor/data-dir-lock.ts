@@ -4,7 +4,7 @@
 // naming that process. A lock whose pid is no longer alive (the owner was killed) is stale: it is
 // taken over, and the caller logs that. The lock is removed on close and, as a fallback, on exit.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,16 @@ function alive(pid: number): boolean {
   }
 }
 
+const FRESH_MS = 3000;
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 function readOwner(file: string): LockOwner | undefined {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
@@ -86,10 +96,15 @@ export async function lockDataDir(
       writeFileSync(file, `${JSON.stringify(me)}\n`, { flag: 'wx', mode: 0o600 });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 50) throw err;
     }
     const owner = readOwner(file);
     if (owner && (owner.host !== me.host || alive(owner.pid))) throw new DataDirLockedError(dataDir, owner);
+    // An unreadable lock may be one another opener is writing this instant: wait for it a little.
+    if (!owner && Date.now() - mtime(file) < FRESH_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
     onStale(owner);
     try {
       unlinkSync(file);
