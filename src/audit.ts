@@ -14,7 +14,8 @@ export type AuditAction =
   | 'sso.removed'
   | 'sso.linked'
   | 'sso.user_created'
-  | 'sms.rate_limited';
+  | 'sms.rate_limited'
+  | 'user.imported'; // A4 (written by src/store/sor/import-queries.ts)
 
 export interface AuditWho {
   actorUserId: string | null;

@@ -52,6 +52,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if ((err as Error).name === 'DataDirLockedError') {
+    process.stderr.write(`deadbolt: refusing to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`deadbolt: failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -36,6 +36,11 @@ export async function openServices(config: Config, logger = createLogger(config)
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     pool: { max, connectTimeoutMs, queryTimeoutMs },
+    onStaleLock: (previous) =>
+      logger.warn(
+        { dataDir: config.dataDir, previous: previous && { pid: previous.pid, since: previous.startedAt } },
+        'took over a stale DATA_DIR lock (its process is gone)',
+      ),
   });
   const eph = openEphemeralStore({
     redis: config.redis,

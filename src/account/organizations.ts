@@ -13,6 +13,7 @@ import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
 import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithOrg, MembershipWithUser, Role } from '../store/records.ts';
+import { auditSection, exportAudit } from './org-audit.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
 
 /** One membership, as the reset rule needs it. */
@@ -129,7 +130,8 @@ export function organizationRoutes(
         csrf: s.csrf,
         rows,
         withoutMfa: rows.filter((r) => r.methods.length === 0).length,
-        events: role === 'owner' ? await sor.listAudit({ orgId, limit: 50 }) : [],
+        // A5: the readable audit log, with its filters, pages and exports.
+        audit: role === 'owner' ? await auditSection(ctx, sor, orgId, members) : null,
         // F1: the owner sees the SSO connection and whether it works.
         sso: role === 'owner' ? await ssoOverview(config, org) : null,
         error: flash.error ?? null,
@@ -144,6 +146,16 @@ export function organizationRoutes(
     const c = await context(ctx);
     if (c) await page(ctx, c.s, c.org.id, c.role);
   });
+
+  // A5: the owner's export of the audit log (the page's filters apply).
+  for (const format of ['csv', 'jsonl'] as const) {
+    router.get(`/account/organizations/:id/audit.${format}`, async (ctx) => {
+      const c = await context(ctx);
+      if (!c) return;
+      if (c.role !== 'owner') throw forbidden();
+      await exportAudit(ctx, sor, c.org.id, await sor.listMembersOfOrg(c.org.id), format);
+    });
+  }
 
   // M5: the owner's switch; always on (and locked) for a paid organization.
   router.post('/account/organizations/:id/require-mfa', async (ctx) => {

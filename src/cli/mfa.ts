@@ -36,8 +36,12 @@ export async function mfaCommand(
   const ref = required(f, 'user').trim();
   const operator = required(f, 'operator').trim();
   const reason = required(f, 'reason').trim();
-  if (!/^[\w.@+-]{1,64}$/.test(operator))
-    throw new UsageError('--operator must be 1-64 characters of letters, digits and . _ @ + -');
+  // A3: a display name such as "jo (support)" — letters, digits, spaces and . _ @ + - ( ) , '
+  // (any script); bounded, no control characters.
+  if (!/^[\p{L}\p{M}\p{N} ._@+\-(),']{1,64}$/u.test(operator))
+    throw new UsageError(
+      "--operator must be 1-64 characters of letters, digits, spaces and . _ @ + - ( ) , '",
+    );
   if (reason.length < 3 || reason.length > 500) throw new UsageError('--reason must be 3-500 characters');
   if (f['identity-verified'] !== true) {
     throw new UsageError(

@@ -6,6 +6,7 @@
 // as given: the caller passes the canonical form (see src/mfa/backup-codes/codes.ts).
 import { randomBytes } from 'node:crypto';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { verifyAnyFormat } from './password-formats.ts';
 
 // @node-rs/argon2 declares `Algorithm` as an ambient const enum whose runtime object is empty, so
 // `Algorithm.Argon2id` would be `undefined` under type stripping; the numeric value is used instead.
@@ -34,14 +35,23 @@ export function hashPassword(password: string): Promise<string> {
   return hash(normalizePassword(password), OPTIONS);
 }
 
-/** Never throws: a malformed or empty hash, or a non-string input, is simply `false`. */
+/**
+ * Never throws: a malformed or empty hash, or a non-string input, is simply `false`. A hash of
+ * another format (imported, A4: argon2i, bcrypt, scrypt, PBKDF2) is verified by its own verifier.
+ */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   if (typeof passwordHash !== 'string' || typeof password !== 'string' || passwordHash === '') return false;
+  if (needsRehash(passwordHash)) return verifyAnyFormat(passwordHash, password);
   try {
     return await verify(passwordHash, normalizePassword(password));
   } catch {
     return false;
   }
+}
+
+/** A4: true for any hash but our own argon2id with the current parameters (rehash at sign-in). */
+export function needsRehash(passwordHash: string): boolean {
+  return !passwordHash.startsWith(ARGON2_HASH_PREFIX);
 }
 
 /** Hash for a short look-up secret (backup code): < 112 bits, so salted and argon2id-hashed. */

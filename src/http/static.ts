@@ -1,4 +1,5 @@
-// The two static files the hosted pages use: the stylesheet and the copy-to-clipboard script.
+// The static files the hosted pages use: the stylesheet, the copy-to-clipboard script and the
+// audit log's time-zone helper (A5).
 import { readFileSync } from 'node:fs';
 import type { Context, Next } from 'koa';
 
@@ -10,6 +11,10 @@ const files: Record<string, { type: string; body: Buffer }> = {
   '/static/copy.js': {
     type: 'text/javascript; charset=utf-8',
     body: readFileSync(new URL('../../static/copy.js', import.meta.url)),
+  },
+  '/static/tz.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(new URL('../../static/tz.js', import.meta.url)),
   },
 };
 

@@ -121,6 +121,13 @@ export interface SystemOfRecord {
   incrementFailedAttempts(factorId: string): Promise<number>;
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  /**
+   * A4: inserts a batch of imported users (with their memberships and TOTP factor) whose e-mail
+   * is new; returns the e-mails that already existed (left unchanged). Use inside a transaction.
+   */
+  importUsers(rows: ImportedUser[], actorLabel: string): Promise<{ existing: string[] }>;
+  /** A5: an organization's audit log with its members' account events, newest first (cursor). */
+  listOrgAudit(query: OrgAuditQuery): Promise<OrgAuditEntry[]>;
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]>;
 
   /** A2: relying-party clients (metadata without the secret; the secret sealed). */
@@ -198,4 +205,31 @@ export interface EphemeralStore {
   rateLimiter(options: RateLimitOptions): RateLimiter;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A4: one user of a bulk import, its id chosen by the importer (the TOTP secret is sealed to it). */
+export interface ImportedUser {
+  id: string;
+  email: string;
+  passwordHash: string;
+  memberships: { orgId: string; role: Role }[];
+  /** Sealed under totpAad(id), or null. */
+  totpSecretEnc: string | null;
+}
+
+/** A5: the owner's audit log query; `before` is the cursor (the last entry of the previous page). */
+export interface OrgAuditQuery {
+  orgId: string;
+  action?: string;
+  memberId?: string;
+  from?: Date;
+  to?: Date;
+  before?: { at: Date; seq: number };
+  limit: number;
+}
+
+export interface OrgAuditEntry extends AuditEvent {
+  seq: number;
+  actorEmail: string | null;
+  targetEmail: string | null;
 }

@@ -222,7 +222,10 @@ for (const mode of STORE_MODES) {
       assert.ok(textOf(page.text).includes('2 members have not set up MFA yet'));
       const switched = await browser.submit(page, { value: 'on' }, /require-mfa$/);
       assert.ok(textOf(switched.text).includes('MFA is now required for all users'));
-      assert.ok(textOf(switched.text).includes('org.policy_changed'), 'the audit log lists it');
+      assert.ok(
+        textOf(switched.text).includes('MFA requirement changed'),
+        'the audit log lists it (A5: in words)',
+      );
 
       const rp = await RelyingParty.discover(server.issuer);
       const memberBrowser = new Browser();

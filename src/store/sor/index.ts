@@ -2,6 +2,7 @@
 
 import { join } from 'node:path';
 import type { SystemOfRecord } from '../ports.ts';
+import { type DataDirLock, type LockOwner, lockDataDir } from './data-dir-lock.ts';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres.ts';
 
 export { KyselySystemOfRecord } from './kysely-store.ts';
@@ -13,7 +14,11 @@ export interface SystemOfRecordConfig {
   dataDir: string;
   /** PostgreSQL pool size and bounds (Z3). */
   pool?: PostgresStoreOptions;
+  /** A3: told when a stale DATA_DIR lock (its process is gone) is taken over; log it. */
+  onStaleLock?: (previous: LockOwner | undefined) => void;
 }
+
+export { DataDirLockedError, type LockOwner } from './data-dir-lock.ts';
 
 /** Opens and migrates the system of record. */
 export async function openSystemOfRecord(config: SystemOfRecordConfig): Promise<SystemOfRecord> {
@@ -23,9 +28,16 @@ export async function openSystemOfRecord(config: SystemOfRecordConfig): Promise<
   } else {
     // Loaded on demand: kysely-pglite's entry point also pulls in its code generator.
     const { createPgliteStore } = await import('./pglite.ts');
-    store = await createPgliteStore(
-      config.dataDir === ':memory:' ? undefined : join(config.dataDir, 'pglite'),
-    );
+    const memory = config.dataDir === ':memory:';
+    // A3: PGlite is single-process — one opener at a time (server or CLI), or data is lost.
+    const lock = memory ? undefined : await lockDataDir(config.dataDir, config.onStaleLock);
+    try {
+      store = await createPgliteStore(memory ? undefined : join(config.dataDir, 'pglite'));
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+    if (lock) store = releasingOnClose(store, lock);
   }
   try {
     await store.migrate();
@@ -33,5 +45,18 @@ export async function openSystemOfRecord(config: SystemOfRecordConfig): Promise<
     await store.close().catch(() => {});
     throw err;
   }
+  return store;
+}
+
+/** The lock is released once the store is closed. */
+function releasingOnClose(store: SystemOfRecord, lock: DataDirLock): SystemOfRecord {
+  const close = store.close.bind(store);
+  store.close = async () => {
+    try {
+      await close();
+    } finally {
+      lock.release();
+    }
+  };
   return store;
 }

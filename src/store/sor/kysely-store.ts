@@ -2,7 +2,14 @@
 // live in account-queries.ts and factor-queries.ts; every method maps driver errors (errors.ts).
 
 import type { Kysely } from 'kysely';
-import type { FactorPatch, OrgPatch, SystemOfRecord } from '../ports.ts';
+import type {
+  FactorPatch,
+  ImportedUser,
+  OrgAuditEntry,
+  OrgAuditQuery,
+  OrgPatch,
+  SystemOfRecord,
+} from '../ports.ts';
 import type {
   AuditEvent,
   AuditEventWithSeq,
@@ -27,7 +34,9 @@ import * as clients from './client-queries.ts';
 import * as consents from './consent-queries.ts';
 import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
+import { importUsers } from './import-queries.ts';
 import { migrateToLatest } from './migrations.ts';
+import { listOrgAudit } from './org-audit-queries.ts';
 import type { Database } from './schema.ts';
 import * as sso from './sso-queries.ts';
 
@@ -196,6 +205,14 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
     return run(() => factors.appendAudit(this.db, event));
+  }
+
+  importUsers(rows: ImportedUser[], actorLabel: string): Promise<{ existing: string[] }> {
+    return run(() => importUsers(this.db, rows, actorLabel));
+  }
+
+  listOrgAudit(query: OrgAuditQuery): Promise<OrgAuditEntry[]> {
+    return run(() => listOrgAudit(this.db, query));
   }
 
   listAudit(filter: { orgId?: string; userId?: string; limit?: number }): Promise<AuditEvent[]> {
