@@ -16,10 +16,17 @@ import type { AdminRoute } from './route.ts';
 import { auditRoutes } from './routes-audit.ts';
 import { clientRoutes } from './routes-clients.ts';
 import { orgRoutes } from './routes-orgs.ts';
+import { ssoRoutes } from './routes-sso.ts';
 import { userRoutes } from './routes-users.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
-export const ADMIN_ROUTES: AdminRoute[] = [...orgRoutes, ...userRoutes, ...clientRoutes, ...auditRoutes];
+export const ADMIN_ROUTES: AdminRoute[] = [
+  ...orgRoutes,
+  ...ssoRoutes,
+  ...userRoutes,
+  ...clientRoutes,
+  ...auditRoutes,
+];
 
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;

@@ -91,17 +91,25 @@ export const clientSchemaOut = named(
 );
 export const clientListSchema = named('ClientList', z.object({ items: z.array(clientSchemaOut) }));
 
+/** The secret is write-only: `hasClientSecret` says whether one is stored (sealed). */
 export const ssoSchema = named(
   'SsoConnection',
   z.object({
+    orgId: z.string(),
     issuer: z.string(),
     clientId: z.string(),
-    clientSecret: z.string(),
+    hasClientSecret: z.boolean(),
     scopes: z.string(),
     domains: z.array(z.string()),
     enforced: z.boolean(),
     trustUpstreamMfaOnly: z.boolean(),
     jitProvisioning: z.boolean(),
+    /** Register this redirect URI with the upstream provider. */
+    redirectUri: z.string(),
+    /** Whether upstream discovery works now (F1), with the reason when it does not. */
+    status: z.enum(['ok', 'broken']),
+    reason: z.string().nullable(),
+    checkedAt: time,
   }),
 );
 

@@ -1,10 +1,10 @@
 // CLI: an organization's enterprise SSO connection (F1). The client secret is read from stdin only
 // and sealed at rest (AES-256-GCM under FACTOR_ENCRYPTION_KEYS, AAD sso:<orgId>); it is never
 // printed. `show` and `set` report whether upstream discovery works now, with the reason if not.
-import { audit } from '../audit.ts';
 import type { Config } from '../config/index.ts';
+import { removeSsoConnection, SsoDomainTakenError, setSsoConnection } from '../sso/connection.ts';
 import { ssoOverview } from '../sso/overview.ts';
-import { buildSettings, publicSettings, SsoSettingsError } from '../sso/settings.ts';
+import { SsoSettingsError } from '../sso/settings.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { Organization } from '../store/records.ts';
 import { flags, print, readStdin, required, UsageError } from './args.ts';
@@ -19,6 +19,8 @@ const USAGE = `sso set --org ID --issuer URL --client-id ID [--client-secret-std
     --jit: create a member at the first sign-in of an unknown e-mail (off by default).
 sso show --org ID
 sso remove --org ID`;
+
+const CLI = { actorUserId: null, actorLabel: 'cli' };
 
 async function findOrg(sor: SystemOfRecord, id: string): Promise<Organization> {
   const org = await sor.findOrgById(id).catch(() => undefined);
@@ -43,19 +45,8 @@ export async function ssoCommand(
   if (sub === 'remove') {
     const f = flags(argv, { org: { type: 'string' } });
     const org = await findOrg(sor, required(f, 'org'));
-    const linksRemoved = await sor.transaction(async (tx) => {
-      await tx.updateOrg(org.id, { sso: null, ssoEnforced: false });
-      const n = await tx.deleteSsoLinksOfOrg(org.id);
-      await audit(
-        tx,
-        { actorUserId: null, actorLabel: 'cli' },
-        'sso.removed',
-        { orgId: org.id },
-        { linksRemoved: n },
-      );
-      return n;
-    });
-    return print({ org: { id: org.id, name: org.name }, removed: org.sso !== null, linksRemoved });
+    const result = await removeSsoConnection(sor, org, CLI);
+    return print({ org: { id: org.id, name: org.name }, ...result });
   }
   if (sub !== 'set') throw new UsageError(USAGE);
 
@@ -80,11 +71,12 @@ export async function ssoCommand(
     if (!clientSecret) throw new UsageError('--client-secret-stdin: no secret on stdin');
   } else if (f['public-client']) clientSecret = null;
 
-  let settings: ReturnType<typeof buildSettings>;
+  let linksRemoved: number;
   try {
-    settings = buildSettings(
+    ({ linksRemoved } = await setSsoConnection(
+      sor,
       config,
-      org.id,
+      org,
       {
         issuer: required(f, 'issuer'),
         clientId: required(f, 'client-id'),
@@ -93,35 +85,15 @@ export async function ssoCommand(
         domains: required(f, 'domains'),
         trustUpstreamMfaOnly: f['trust-upstream-mfa-only'] === true,
         jitProvisioning: f.jit === true,
+        enforced: f.enforced === true,
       },
-      org.sso,
-    );
+      CLI,
+    ));
   } catch (err) {
-    if (err instanceof SsoSettingsError) throw new UsageError(err.message);
+    if (err instanceof SsoSettingsError || err instanceof SsoDomainTakenError)
+      throw new UsageError(err.message);
     throw err;
   }
-  // Home-realm discovery needs one organization per domain.
-  for (const domain of settings.domains) {
-    const other = (await sor.findOrgsBySsoDomain(domain)).find((o) => o.id !== org.id);
-    if (other)
-      throw new UsageError(`domain ${domain} is already covered by organization ${other.id} (${other.name})`);
-  }
-  const enforced = f.enforced === true;
-  // Links are to subjects of one provider and client: a different one starts over.
-  const repointed =
-    org.sso !== null && (org.sso.issuer !== settings.issuer || org.sso.clientId !== settings.clientId);
-  const linksRemoved = await sor.transaction(async (tx) => {
-    await tx.updateOrg(org.id, { sso: settings, ssoEnforced: enforced });
-    const n = repointed ? await tx.deleteSsoLinksOfOrg(org.id) : 0;
-    await audit(
-      tx,
-      { actorUserId: null, actorLabel: 'cli' },
-      'sso.configured',
-      { orgId: org.id },
-      { ...publicSettings({ ssoEnforced: enforced, sso: settings }), linksRemoved: n },
-    );
-    return n;
-  });
   const updated = await findOrg(sor, org.id);
   print({ ...(await show(config, updated)), linksRemoved });
 }
