@@ -12,6 +12,7 @@ import { readClientsFile } from './oidc/clients.ts';
 import { timedEphemeralStore, timedSystemOfRecord } from './ops/timed-stores.ts';
 import type { Services } from './services.ts';
 import { openEphemeralStore } from './store/ephemeral/index.ts';
+import { memoizedReads } from './store/read-memo.ts';
 import { openSystemOfRecord } from './store/sor/index.ts';
 
 /** `destination`: where the JSON lines go (default stdout), e.g. a buffer in tests. */
@@ -47,7 +48,7 @@ export async function openServices(config: Config, logger = createLogger(config)
   const metrics = createMetrics();
   return {
     config,
-    sor: timedSystemOfRecord(sor, metrics),
+    sor: memoizedReads(timedSystemOfRecord(sor, metrics)), // issue 18: one read per request
     eph: timedEphemeralStore(eph, metrics),
     logger,
     clients,
