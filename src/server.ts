@@ -43,6 +43,14 @@ export async function openServices(config: Config, logger = createLogger(config)
     redis: config.redis,
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: config.redisCommandTimeoutMs,
+    memory: {
+      maxKeys: config.memoryStoreMaxKeys,
+      onEvictions: (count, maxKeys) =>
+        logger.warn(
+          { evicted: count, maxKeys },
+          'in-memory store full (MEMORY_STORE_MAX_KEYS): evicted the oldest keys, e.g. sessions; raise the cap or configure REDIS_URL',
+        ),
+    },
   });
   // Z5: every store call is timed and its failures counted at the port boundary.
   const metrics = createMetrics();
