@@ -29,6 +29,7 @@ import type { Services } from './services.ts';
 import { createSmsSender } from './sms/index.ts';
 import { meteredSender } from './sms/metered.ts';
 import { ssoCallbackRouter, ssoExtension } from './sso/routes.ts';
+import { withReadMemo } from './store/read-memo.ts';
 
 export interface AppParts {
   app: Koa;
@@ -61,6 +62,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.silent = true;
 
   app.use(pinToIssuer(app, config.issuer)); // V4: first, so every URL below comes from ISSUER
+  app.use((_ctx, next) => withReadMemo(next)); // issue 18: repeated store reads within a request
   app.use(
     securityHeaders({
       production: config.env === 'production',

@@ -12,6 +12,7 @@ import { readClientsFile } from './oidc/clients.ts';
 import { timedEphemeralStore, timedSystemOfRecord } from './ops/timed-stores.ts';
 import type { Services } from './services.ts';
 import { openEphemeralStore } from './store/ephemeral/index.ts';
+import { memoizedReads } from './store/read-memo.ts';
 import { openSystemOfRecord } from './store/sor/index.ts';
 
 /** `destination`: where the JSON lines go (default stdout), e.g. a buffer in tests. */
@@ -46,6 +47,14 @@ export async function openServices(config: Config, logger = createLogger(config)
     redis: config.redis,
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: config.redisCommandTimeoutMs,
+    memory: {
+      maxKeys: config.memoryStoreMaxKeys,
+      onEvictions: (count, maxKeys) =>
+        logger.warn(
+          { evicted: count, maxKeys },
+          'in-memory store full (MEMORY_STORE_MAX_KEYS): evicted the oldest keys, e.g. sessions; raise the cap or configure REDIS_URL',
+        ),
+    },
   });
   // Z5: every store call is timed and its failures counted at the port boundary.
   const metrics = createMetrics();
@@ -63,7 +72,7 @@ export async function openServices(config: Config, logger = createLogger(config)
   }
   return {
     config,
-    sor: timedSor,
+    sor: memoizedReads(timedSor), // issue 18: one read per request
     eph: timedEphemeralStore(eph, metrics),
     logger,
     clients,

@@ -32,6 +32,8 @@ export interface Config {
   database: { poolSize: number; connectTimeoutMs: number; queryTimeoutMs: number };
   /** Redis connect and command bound (Z3); unused with the in-memory store. */
   redisCommandTimeoutMs: number;
+  /** In-memory store bound when no Redis is configured (issue 18). */
+  memoryStoreMaxKeys: number;
   cookieKeys: string[];
   jwks: { keys: JWK[] };
   factorKeys: SealingKeys;
@@ -149,6 +151,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
     },
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    memoryStoreMaxKeys: env.MEMORY_STORE_MAX_KEYS,
     cookieKeys,
     jwks: dev.jwks,
     factorKeys,

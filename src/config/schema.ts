@@ -58,6 +58,8 @@ export const envSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000).default(2000),
   DATABASE_QUERY_TIMEOUT_MS: int(100, 600_000).default(3000),
   REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1000),
+  // Issue 18: the in-memory store (no Redis) holds at most this many keys; beyond it the oldest go.
+  MEMORY_STORE_MAX_KEYS: int(1000, 100_000_000).default(200_000),
   COOKIE_KEYS: csv.optional(),
   JWKS_FILE: z.string().optional(),
   FACTOR_ENCRYPTION_KEYS: z.string().optional(),

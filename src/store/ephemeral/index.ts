@@ -1,7 +1,7 @@
 // The ephemeral store: Redis when configured, else in memory (single process only).
 
 import type { EphemeralStore } from '../ports.ts';
-import { createMemoryStore } from './memory.ts';
+import { createMemoryStore, type MemoryStoreOptions } from './memory.ts';
 import { grantsOfAccountKey, sessionsOfAccountKey } from './oidc-redis-adapter.ts';
 import { createRedisStore, type RedisStoreOptions } from './redis.ts';
 import type { RedisTarget } from './redis-connect.ts';
@@ -18,9 +18,11 @@ export function openEphemeralStore(options: {
   /** Redis connect and command bound in ms (Z3). */
   commandTimeoutMs?: number | undefined;
   onError?: RedisStoreOptions['onError'];
+  /** The in-memory store's bound (issue 18), when no Redis is configured. */
+  memory?: MemoryStoreOptions;
 }): EphemeralStore {
   const target = options.redis ?? options.redisUrl;
-  if (!target) return createMemoryStore();
+  if (!target) return createMemoryStore(options.memory);
   return createRedisStore(target, {
     keyPrefix: options.keyPrefix,
     commandTimeoutMs: options.commandTimeoutMs,

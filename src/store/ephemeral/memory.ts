@@ -131,8 +131,38 @@ export function cachedLimiters(
   };
 }
 
-export function createMemoryStore(): EphemeralStore {
-  const space = new ExpiringMap<MemoryValue>();
+export interface MemoryStoreOptions {
+  /** MEMORY_STORE_MAX_KEYS (issue 18): the most keys held; beyond it the oldest written go. */
+  maxKeys?: number;
+  /** Told how many keys were evicted since the last call (at most once a minute). */
+  onEvictions?: (count: number, maxKeys: number) => void;
+}
+
+const EVICTION_LOG_INTERVAL_MS = 60_000;
+
+/** Counts evictions and reports them at most once per interval (a clear log line, not a flood). */
+function evictionReporter(options: MemoryStoreOptions): ((key: string) => void) | undefined {
+  const { onEvictions, maxKeys } = options;
+  if (!onEvictions || maxKeys === undefined) return undefined;
+  let pending = 0;
+  let lastReport = 0;
+  return () => {
+    pending++;
+    const now = Date.now();
+    if (now - lastReport < EVICTION_LOG_INTERVAL_MS) return;
+    lastReport = now;
+    onEvictions(pending, maxKeys);
+    pending = 0;
+  };
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): EphemeralStore {
+  const space = new ExpiringMap<MemoryValue>(30_000, {
+    maxKeys: options.maxKeys,
+    onEvict: evictionReporter(options),
+    // Account indexes (sets) stay: they follow their members' expiry, and V3 reads them.
+    evictable: (value) => !(value instanceof Set),
+  });
   return {
     kind: 'memory',
     OidcAdapter: createMemoryOidcAdapter(space),

@@ -30,14 +30,53 @@ interface Entry<V> {
   expiresAt: number;
 }
 
-/** A Map whose entries expire: checked lazily on read, and swept by an unref'd timer. */
+export interface ExpiringMapOptions<V> {
+  /** Most keys held (issue 18: bounded memory); a new key beyond it evicts the oldest written. */
+  maxKeys?: number;
+  /** Told of each eviction (the store logs them, rate-limited). */
+  onEvict?: (key: string) => void;
+  /** Entries that may be evicted (default: all). */
+  evictable?: (value: V) => boolean;
+}
+
+/**
+ * A Map whose entries expire: checked lazily on read, and swept by an unref'd timer. With maxKeys,
+ * a new key on a full map first purges expired entries (at most once a second), then evicts the
+ * entries written longest ago (Map order), as Redis does under `maxmemory` with an LRU policy.
+ */
 export class ExpiringMap<V> {
   readonly #entries = new Map<string, Entry<V>>();
   readonly #timer: NodeJS.Timeout;
+  readonly #maxKeys: number;
+  readonly #onEvict: ((key: string) => void) | undefined;
+  readonly #evictable: (value: V) => boolean;
+  #lastFullSweep = 0;
 
-  constructor(sweepIntervalMs = 30_000) {
+  constructor(sweepIntervalMs = 30_000, options: ExpiringMapOptions<V> = {}) {
     this.#timer = setInterval(() => this.sweep(), sweepIntervalMs);
     this.#timer.unref();
+    this.#maxKeys = options.maxKeys ?? Number.POSITIVE_INFINITY;
+    this.#onEvict = options.onEvict;
+    this.#evictable = options.evictable ?? (() => true);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #makeRoom(): void {
+    if (this.#entries.size < this.#maxKeys) return;
+    const now = Date.now();
+    if (now - this.#lastFullSweep >= 1000) {
+      this.#lastFullSweep = now;
+      this.sweep();
+    }
+    for (const [key, entry] of this.#entries) {
+      if (this.#entries.size < this.#maxKeys) break;
+      if (!this.#evictable(entry.value)) continue;
+      this.#entries.delete(key);
+      this.#onEvict?.(key);
+    }
   }
 
   #live(key: string): Entry<V> | undefined {
@@ -60,6 +99,8 @@ export class ExpiringMap<V> {
 
   /** ttlSeconds undefined: no expiry. */
   set(key: string, value: V, ttlSeconds?: number): void {
+    // Rewritten keys move to the end: eviction takes the ones written longest ago.
+    if (!this.#entries.delete(key)) this.#makeRoom();
     this.#entries.set(key, { value, expiresAt: expiryOf(ttlSeconds) });
   }
 
