@@ -1,9 +1,15 @@
 // deadbolt — operator CLI. Prints JSON. Uses the same configuration (environment) as the server:
 // the embedded PGlite under DATA_DIR, or DATABASE_URL. With the embedded store, stop the server
 // first (PGlite is single-process).
+
+import pino from 'pino';
 import { ConfigError, loadConfig } from '../config/index.ts';
+import { withNotifications } from '../core/notifications.ts';
+import { createMailer } from '../mail/index.ts';
+import { createMailService } from '../mail/service.ts';
 import { builtInClients } from '../oidc/built-in-clients.ts';
 import { createClientRegistry } from '../oidc/client-registry.ts';
+import { createMemoryStore } from '../store/ephemeral/index.ts';
 import { openSystemOfRecord } from '../store/sor/index.ts';
 import { UsageError } from './args.ts';
 import { auditCommand } from './audit.ts';
@@ -35,7 +41,11 @@ async function run(argv: string[]): Promise<number> {
     generateKey(config, sub, rest);
     return 0;
   }
-  const sor = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openSystemOfRecord({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // U6: a support reset (and any other audited change) mails its notice, as on the server.
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const mail = createMailService(createMailer(config.mail, logger), createMemoryStore(), config.mail, logger);
+  const { sor, notifier } = withNotifications(store, mail, logger);
   try {
     if (group === 'org') await orgCommand(sor, sub, rest);
     else if (group === 'client')
@@ -49,6 +59,7 @@ async function run(argv: string[]): Promise<number> {
     else throw new UsageError(USAGE);
     return 0;
   } finally {
+    await notifier.flush();
     await sor.close();
   }
 }
