@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/index.ts';
 import { mailSettings } from '../../src/config/mail.ts';
@@ -52,7 +52,7 @@ describe('U1 mailer port', () => {
     const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
     const raw: string[] = [];
     const sendMail = transport.sendMail.bind(transport);
-    transport.sendMail = (async (m: nodemailer.SendMailOptions) => {
+    transport.sendMail = (async (m: SendMailOptions) => {
       const info = await sendMail(m);
       raw.push((info as unknown as { message: Buffer }).message.toString('utf8'));
       return info;
