@@ -58,7 +58,8 @@ export async function readMailOutbox(file: string): Promise<MailOutboxEntry[]> {
     throw err;
   }
   const entries: MailOutboxEntry[] = [];
-  for (const [i, line] of text.split('\n').entries()) {
+  // The last piece has no newline yet: a line still being written (or ''), not read.
+  for (const [i, line] of text.split('\n').slice(0, -1).entries()) {
     if (line.trim() === '') continue;
     let value: unknown;
     try {
