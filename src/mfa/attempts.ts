@@ -22,7 +22,7 @@ export type MfaAttempt =
     };
 
 export function createAttemptGuard(deps: FactorDeps, sessions?: SessionEnder) {
-  const { config, eph, sor, logger } = deps;
+  const { config, eph, sor } = deps;
   const window = config.mfa.failureWindowSeconds;
   // The MFA service passes its own ender, so the lockout notifies relying parties too (I4).
   const ender = sessions ?? createSessionEnder(sor, eph);
