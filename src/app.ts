@@ -5,6 +5,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import { recoveryRouter } from './account/recovery.ts';
+import { createRecoveryTokens } from './account/recovery-tokens.ts';
 import { accountRouters } from './account/router.ts';
 import { adminRouter } from './admin/router.ts';
 import { demoRouter } from './demo/router.ts';
@@ -94,18 +96,28 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
       throw typeof (err as { status?: unknown }).status === 'number' ? err : badRequest();
     },
   });
+  // U4: recovery links, voided by a successful sign-in (the login hook).
+  const recoveryTokens = createRecoveryTokens(services.eph.kv, config.mail.recoveryTtlSeconds);
   const interactions = interactionRouter(provider, services, [
     mfaExtension(provider, services, mfa),
+    { login: { afterPassword: (_ctx, _d, user) => recoveryTokens.forget(user.id).then(() => false) } },
     ssoExtension(provider, services), // F1: home-realm discovery and the upstream sign-in
   ]);
   app.use(localeMiddleware);
   app.use(async (ctx, next) => {
     // Only our hosted pages parse bodies; the provider parses its own endpoints.
-    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/account/')) return body(ctx, next);
+    if (
+      ctx.path.startsWith('/interaction/') ||
+      ctx.path.startsWith('/account/') ||
+      ctx.path.startsWith('/recover')
+    )
+      return body(ctx, next);
     return next();
   });
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(ssoCallbackRouter(services).routes());
+  const recovery = recoveryRouter(services, mfa, recoveryTokens);
+  app.use(recovery.routes()).use(recovery.allowedMethods());
   const admin = adminRouter(provider, services, mfa); // A1
   app.use(admin.routes()).use(admin.allowedMethods());
   for (const r of accountRouters(provider, services, mfa)) app.use(r.routes()).use(r.allowedMethods());

@@ -10,6 +10,8 @@ export type AuditAction =
   | 'mfa.reset'
   | 'org.updated'
   | 'org.policy_changed'
+  | 'password.changed' // U3
+  | 'password.reset' // U4
   | 'sso.configured'
   | 'sso.removed'
   | 'sso.linked'

@@ -4,8 +4,11 @@ import { createServer, type Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { type AppOptions, type AppParts, createApp } from './app.ts';
 import type { Config } from './config/index.ts';
+import { withNotifications } from './core/notifications.ts';
 import { drainable } from './http/drain.ts';
 import { createMetrics } from './http/observability.ts';
+import { createMailer } from './mail/index.ts';
+import { createMailService } from './mail/service.ts';
 import { builtInClients } from './oidc/built-in-clients.ts';
 import { createClientRegistry, importClients } from './oidc/client-registry.ts';
 import { readClientsFile } from './oidc/clients.ts';
@@ -70,13 +73,19 @@ export async function openServices(config: Config, logger = createLogger(config)
     await Promise.allSettled([sor.close(), eph.close()]);
     throw err;
   }
+  const timedEph = timedEphemeralStore(eph, metrics);
+  // U1, U6: one mailer; every committed audit event that calls for a notice sends one.
+  const mail = createMailService(createMailer(config.mail, logger), timedEph, config.mail, logger);
+  const notified = withNotifications(timedSor, mail, logger);
   return {
     config,
-    sor: memoizedReads(timedSor), // issue 18: one read per request
-    eph: timedEphemeralStore(eph, metrics),
+    sor: memoizedReads(notified.sor), // issue 18: one read per request; U6: notices after commit
+    eph: timedEph,
     logger,
     clients,
     metrics,
+    mail,
+    notifier: notified.notifier,
   };
 }
 
@@ -115,6 +124,7 @@ export async function listen(services: Services, parts = buildApp(services)): Pr
     url: `http://localhost:${port}`,
     async close(drainMs = config.shutdownDrainMs) {
       const drained = await drainer.drain(drainMs);
+      await services.notifier.flush(); // U6: notices of the last requests go out first
       await Promise.allSettled([services.sor.close(), services.eph.close()]);
       return drained;
     },

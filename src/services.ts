@@ -1,7 +1,9 @@
 // What the composition root (main.ts) builds and hands to every part of the server.
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
+import type { Notifier } from './core/notifications.ts';
 import type { Metrics } from './http/observability.ts';
+import type { MailService } from './mail/service.ts';
 import type { ClientRegistry } from './oidc/client-registry.ts';
 import type { SmsSender } from './sms/sender.ts';
 import type { EphemeralStore, SystemOfRecord } from './store/ports.ts';
@@ -17,4 +19,8 @@ export interface Services {
   metrics: Metrics;
   /** SMS provider; when absent, the app creates the one configured in `config.sms`. */
   sms?: SmsSender;
+  /** U1: the rate-limited mailer (SMTP in production, the outbox file elsewhere). */
+  mail: MailService;
+  /** U6: security notifications; `sor` above tells it of every committed audit event. */
+  notifier: Notifier;
 }

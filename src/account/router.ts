@@ -5,6 +5,7 @@ import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { accountLoginRouter } from './login.ts';
 import { organizationRoutes } from './organizations.ts';
+import { passwordChangeRoutes } from './password-change.ts';
 import { securityRoutes } from './security.ts';
 import { smsSettingsRoutes } from './sms.ts';
 
@@ -12,6 +13,7 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   const pages = new Router();
   pages.get('/account', (ctx) => ctx.redirect('/account/security'));
   securityRoutes(pages, provider, services, mfa);
+  passwordChangeRoutes(pages, provider, services, mfa); // U3
   organizationRoutes(pages, provider, services, mfa);
   smsSettingsRoutes(pages, provider, services, mfa);
   return [accountLoginRouter(services.config.issuer), pages];

@@ -89,7 +89,9 @@ export function securityRoutes(
             ? t('security.added')
             : ctx.query.done === 'removed'
               ? t('security.removed')
-              : null),
+              : ctx.query.done === 'password'
+                ? t('security.password_changed')
+                : null),
       },
       status,
     );

@@ -1,10 +1,16 @@
 // deadbolt — operator CLI. Prints JSON. Uses the same configuration (environment) as the server:
 // the embedded PGlite under DATA_DIR, or DATABASE_URL. With the embedded store, stop the server
 // first (PGlite is single-process).
+
+import pino from 'pino';
 import { ConfigError, loadConfig } from '../config/index.ts';
+import { withNotifications } from '../core/notifications.ts';
+import { createMailer } from '../mail/index.ts';
+import { createMailService } from '../mail/service.ts';
 import { builtInClients } from '../oidc/built-in-clients.ts';
 import { createClientRegistry } from '../oidc/client-registry.ts';
 import { diagnose, formatChecks } from '../ops/doctor.ts';
+import { createMemoryStore } from '../store/ephemeral/index.ts';
 import { openSystemOfRecord } from '../store/sor/index.ts';
 import { print, UsageError } from './args.ts';
 import { auditCommand } from './audit.ts';
@@ -59,7 +65,7 @@ async function run(argv: string[]): Promise<number> {
     generateKey(config, sub, rest);
     return 0;
   }
-  const sor = await openSystemOfRecord({
+  const store = await openSystemOfRecord({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onStaleLock: (previous) =>
@@ -68,6 +74,10 @@ async function run(argv: string[]): Promise<number> {
           `${previous ? ` (pid ${previous.pid}, since ${previous.startedAt}, is gone)` : ''}\n`,
       ),
   });
+  // U6: a support reset (and any other audited change) mails its notice, as on the server.
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const mail = createMailService(createMailer(config.mail, logger), createMemoryStore(), config.mail, logger);
+  const { sor, notifier } = withNotifications(store, mail, logger);
   try {
     if (group === 'user' && sub === 'import') return await importCommand(sor, config, rest);
     if (group === 'org') await orgCommand(sor, sub, rest);
@@ -82,6 +92,7 @@ async function run(argv: string[]): Promise<number> {
     else throw new UsageError(USAGE);
     return 0;
   } finally {
+    await notifier.flush();
     await sor.close();
   }
 }

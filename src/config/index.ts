@@ -4,6 +4,7 @@ import type { JWK } from 'oidc-provider';
 import { parseSealingKeys, type SealingKeys } from '../crypto/sealed.ts';
 import type { RedisTarget } from '../store/ephemeral/redis-connect.ts';
 import { loadDevSecrets } from './dev-secrets.ts';
+import { type MailSettings, mailSettings } from './mail.ts';
 import type { ResourceServer } from './resources.ts';
 import { type Env, envSchema } from './schema.ts';
 import { type SmsSettings, smsSettings } from './sms.ts';
@@ -71,6 +72,8 @@ export interface Config {
   sso: { discoveryTtlSeconds: number; httpTimeoutSeconds: number; allowHttp: boolean };
   /** SMS provider, pool, blocked countries, code lifetime and send budgets (S2–S5). */
   sms: SmsSettings;
+  /** Mail provider, sender addresses, send budgets, recovery link lifetime (U1, U4). */
+  mail: MailSettings;
 }
 
 function parseEnv(source: NodeJS.ProcessEnv): Env {
@@ -126,6 +129,12 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
   let sms: SmsSettings;
   try {
     sms = smsSettings(env);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
+  }
+  let mail: MailSettings;
+  try {
+    mail = mailSettings(env);
   } catch (err) {
     throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
   }
@@ -191,5 +200,6 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       allowHttp: env.SSO_ALLOW_HTTP ?? !production,
     },
     sms,
+    mail,
   };
 }

@@ -113,6 +113,24 @@ export const envSchema = z.object({
   SMS_MAX_SENDS_PER_USER: int(1, 100_000).default(10),
   SMS_MAX_SENDS_PER_IP: int(1, 1_000_000).default(20),
   SMS_MAX_SENDS_PER_COUNTRY: int(1, 10_000_000).default(200),
+  // Mail (U1). The provider defaults to smtp in production and outbox elsewhere.
+  MAIL_PROVIDER: z.enum(['smtp', 'outbox']).optional(),
+  MAIL_ALLOW_DEV_PROVIDER: bool.default(false),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined)
+    .pipe(z.string().url().optional())
+    .refine(schemes(['smtp:', 'smtps:']), 'must be an smtp:// or smtps:// URL'),
+  MAIL_FROM: z.string().max(320).optional(),
+  MAIL_REPLY_TO: z.string().max(320).optional(),
+  MAIL_OUTBOX_FILE: z.string().optional(),
+  MAIL_SEND_WINDOW_SECONDS: int(1, 86_400).default(3600),
+  MAIL_MAX_SENDS_PER_ADDRESS: int(1, 100_000).default(10),
+  MAIL_MAX_SENDS_PER_USER: int(1, 100_000).default(20),
+  MAIL_MAX_SENDS_PER_IP: int(1, 1_000_000).default(30),
+  // Password recovery (U4): how long a recovery link works.
+  RECOVERY_LINK_TTL_SECONDS: int(1, 86_400).default(1800),
 });
 
 export type Env = z.infer<typeof envSchema>;

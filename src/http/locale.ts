@@ -1,6 +1,7 @@
 // Locale per request (X3): ?lang= (remembered in a cookie), then the cookie, then Accept-Language.
 import type { Context, Next } from 'koa';
 import { isLocale, type Locale, negotiateLocale, type Translate, translator } from '../i18n/index.ts';
+import { requestLocale } from '../i18n/request-locale.ts';
 
 export const LANG_COOKIE = 'deadbolt_lang';
 
@@ -30,5 +31,5 @@ export async function localeMiddleware(ctx: Context, next: Next): Promise<void> 
   const state = localeOf(ctx);
   ctx.state.locale = state.locale;
   ctx.state.t = state.t;
-  await next();
+  await requestLocale.run(state.locale, next); // U6: notices mailed for this request use it
 }

@@ -22,7 +22,7 @@ export type MfaAttempt =
     };
 
 export function createAttemptGuard(deps: FactorDeps, sessions?: SessionEnder) {
-  const { config, eph, sor, logger } = deps;
+  const { config, eph, sor } = deps;
   const window = config.mfa.failureWindowSeconds;
   // The MFA service passes its own ender, so the lockout notifies relying parties too (I4).
   const ender = sessions ?? createSessionEnder(sor, eph);
@@ -45,8 +45,7 @@ export function createAttemptGuard(deps: FactorDeps, sessions?: SessionEnder) {
     await audit(sor, who, 'factor.locked', { userId }, { factorId, consecutiveFailures: consecutive });
     // V3: a lockout ends every session and token of the user (an MFA session from before included).
     await ender.endEverything(userId);
-    // No mailer yet (U6): the notification the user would get is a structured log line.
-    logger.info({ event: 'notify', notify: { userId, kind: 'factor.locked', factorId } }, 'notify user');
+    // U6: the user is mailed by the notifier, told of the audit event once it is written.
     return true;
   }
 

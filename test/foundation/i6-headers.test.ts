@@ -88,6 +88,8 @@ describe('I6: production behind a proxy', function () {
         FACTOR_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
         SMS_MESSAGEBIRD_ACCESS_KEY: 'test-access-key',
         SMS_ORIGINATORS: '10001,10002',
+        SMTP_URL: 'smtp://127.0.0.1:1',
+        MAIL_FROM: 'no-reply@example.com',
       },
     });
   });

@@ -57,6 +57,8 @@ describe('X4: configuration validated at start', function () {
     FACTOR_ENCRYPTION_KEYS: factorKey(),
     SMS_MESSAGEBIRD_ACCESS_KEY: 'test-access-key',
     SMS_ORIGINATORS: '10001,10002',
+    SMTP_URL: 'smtp://mail.example.com',
+    MAIL_FROM: 'no-reply@example.com',
   });
 
   it('X4: a complete production configuration loads, with the values given', async () => {

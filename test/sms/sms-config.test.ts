@@ -24,6 +24,8 @@ describe('S2–S5 SMS configuration', () => {
       COOKIE_KEYS: randomBytes(32).toString('base64url'),
       JWKS_FILE: jwksFile,
       FACTOR_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+      SMTP_URL: 'smtp://mail.example.com',
+      MAIL_FROM: 'no-reply@example.com',
     };
   });
   after(() => rm(dir, { recursive: true, force: true }));

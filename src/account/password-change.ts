@@ -1,0 +1,112 @@
+// U3: password change on the security page — the current password, plus a second factor where the
+// user has one (the same mfa.verify as sign-in, with its attempt limits); the new password is
+// checked (src/account/password-policy.ts), rehashed with argon2id, audited (`password.changed`,
+// which also mails the notice, U6), and every other session and grant ends (V3).
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { audit } from '../audit.ts';
+import { hashPassword } from '../crypto/password.ts';
+import { readForm } from '../http/form.ts';
+import { renderPage } from '../http/render.ts';
+import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
+import type { MfaService } from '../mfa/service.ts';
+import type { Services } from '../services.ts';
+import type { FactorType } from '../store/records.ts';
+import { checkPassword } from './credentials.ts';
+import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
+import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+
+const PATH = '/account/security/password';
+
+export function passwordChangeRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+) {
+  const { sor, config } = services;
+  const signedIn = async (ctx: Context) => {
+    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
+    if (!s) {
+      ctx.status = 303;
+      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
+    }
+    return s;
+  };
+  const who = (ctx: Context, s: AccountSession) => ({
+    actorUserId: s.state.user.id,
+    ip: ctx.ip,
+    userAgent: ctx.get('user-agent'),
+  });
+  const show = (ctx: Context, s: AccountSession, error: string | null = null, status = 200) =>
+    renderPage(
+      ctx,
+      'account-password',
+      {
+        title: ctx.state.t('security.password_change'),
+        email: s.state.user.email,
+        csrf: s.csrf,
+        needsCode: s.state.enrolled.length > 0,
+        min: PASSWORD_MIN_LENGTH,
+        error,
+      },
+      status,
+    );
+
+  router.get(PATH, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (s) await show(ctx, s);
+  });
+
+  router.post(PATH, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const t = ctx.state.t;
+    const form = readForm(ctx, {
+      csrf: { maxLength: 100 },
+      username: { maxLength: 254, optional: true },
+      current: { maxLength: 1024 },
+      new: { maxLength: 4096 },
+      code: { maxLength: 64, optional: true },
+    });
+    checkCsrf(s, form.csrf);
+    const problem = checkNewPassword(form.new, s.state.user.email);
+    if (problem) return show(ctx, s, t(problem.key, problem.params), 400);
+    // V2: the password attempt counts before it is checked (as the re-authentication does).
+    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip);
+    if (!attempt.allowed) {
+      return show(ctx, s, t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }), 429);
+    }
+    if (!(await checkPassword(sor, s.state.user.email, form.current))) {
+      await attempt.fail(undefined, who(ctx, s));
+      return show(ctx, s, t('security.password_wrong'), 401);
+    }
+    await attempt.cancel();
+    if (s.state.enrolled.length > 0) {
+      // The second factor, through the sign-in's own check (attempt limits, lockout, V1).
+      const code = form.code.normalize('NFKC');
+      const preferred: FactorType = s.state.enrolled.includes('totp') ? 'totp' : s.state.enrolled[0];
+      const type = normalizeBackupCode(code) && s.state.enrolled.includes('totp') ? 'backup_code' : preferred;
+      const outcome = await mfa.verify(s.state, type, code, `acct:${s.sessionUid}`, who(ctx, s));
+      if (!outcome.ok) {
+        const message =
+          outcome.error === 'rate_limited'
+            ? t('mfa.rate_limited', { minutes: Math.ceil((outcome.retryAfterSeconds ?? 60) / 60) })
+            : outcome.error === 'locked'
+              ? t('mfa.locked')
+              : t('mfa.incorrect');
+        return show(ctx, s, message, outcome.error === 'rate_limited' ? 429 : 401);
+      }
+    }
+    const hash = await hashPassword(form.new);
+    await sor.transaction(async (tx) => {
+      await tx.setPasswordHash(s.state.user.id, hash);
+      await audit(tx, who(ctx, s), 'password.changed', { userId: s.state.user.id });
+    });
+    // V3: every other session, grant and token of the user ends; this one stays.
+    await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
+    ctx.status = 303;
+    ctx.redirect('/account/security?done=password');
+  });
+}
