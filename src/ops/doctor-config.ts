@@ -144,7 +144,23 @@ function sms(env: Env, production: boolean): Check {
   return ok('SMS_PROVIDER', 'messagebird');
 }
 
+function mail(env: Env, production: boolean): Check {
+  const provider = env.MAIL_PROVIDER ?? (production ? 'smtp' : 'outbox');
+  if (provider !== 'smtp')
+    return production
+      ? bad(
+          'fail',
+          'MAIL_PROVIDER',
+          `${provider} sends no real e-mail: no recovery links, no security notices (U1, U6)`,
+          'set MAIL_PROVIDER=smtp with SMTP_URL and MAIL_FROM',
+        )
+      : ok('MAIL_PROVIDER', `${provider} (development: no real e-mail)`);
+  if (!env.SMTP_URL?.trim() || !env.MAIL_FROM?.trim())
+    return bad('fail', 'MAIL_PROVIDER', 'smtp without SMTP_URL or MAIL_FROM', 'set SMTP_URL and MAIL_FROM');
+  return ok('MAIL_PROVIDER', 'smtp');
+}
+
 export function configChecks(env: Env): Check[] {
   const production = env.NODE_ENV === 'production';
-  return [issuer, cookieKeys, factorKeys, jwks, trustProxy, sms].map((check) => check(env, production));
+  return [issuer, cookieKeys, factorKeys, jwks, trustProxy, sms, mail].map((check) => check(env, production));
 }

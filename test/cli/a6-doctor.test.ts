@@ -51,6 +51,8 @@ describe('A6: deadbolt doctor', function () {
       SMS_PROVIDER: 'messagebird',
       SMS_MESSAGEBIRD_ACCESS_KEY: 'test-access-key',
       SMS_ORIGINATORS: '10001,10002,10003',
+      SMTP_URL: 'smtp://mail.example.test:587',
+      MAIL_FROM: 'Deadbolt <no-reply@example.test>',
     };
     await writeFile(join(dir, 'clients.json'), '[]');
   });
@@ -121,6 +123,7 @@ describe('A6: deadbolt doctor', function () {
         'SMS_PROVIDER',
         /sends no real SMS/,
       ],
+      ['no SMTP', { SMTP_URL: undefined }, 'MAIL_PROVIDER', /without SMTP_URL or MAIL_FROM/],
       [
         'database down',
         { DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/x` },
