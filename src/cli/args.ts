@@ -33,10 +33,28 @@ export function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+let stdin: Promise<string> | undefined;
+
+/** What is left of stdin (after a line taken by readStdinLine), without its final newline. */
 export async function readStdin(): Promise<string> {
+  stdin ??= readAll();
+  return (await stdin).replace(/\r?\n$/, '');
+}
+
+/**
+ * The first line of stdin; the rest stays for readStdin (A3: with `--client-secret-stdin` the
+ * client secret is the first line, e.g. a password for `--password-stdin` the second).
+ */
+export async function readStdinLine(): Promise<string> {
+  stdin ??= readAll();
+  const all = await stdin;
+  const end = all.indexOf('\n');
+  stdin = Promise.resolve(end === -1 ? '' : all.slice(end + 1));
+  return (end === -1 ? all : all.slice(0, end)).replace(/\r$/, '');
+}
+
+async function readAll(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,9 +1,7 @@
 // CLI: export of the audit log (R3) as JSON lines, one event per line, oldest first, for a SIEM or
 // an archive. The log itself is append-only; this only reads it.
-import type { SystemOfRecord } from '../store/ports.ts';
-import type { AuditEvent } from '../store/records.ts';
 import { flags, UsageError } from './args.ts';
-import { findUser } from './directory.ts';
+import type { AdminPort } from './port.ts';
 
 const USAGE =
   'audit export [--org ID] [--user EMAIL|ID] [--limit N]\n' +
@@ -11,11 +9,7 @@ const USAGE =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function auditCommand(
-  sor: SystemOfRecord,
-  sub: string | undefined,
-  argv: string[],
-): Promise<void> {
+export async function auditCommand(port: AdminPort, sub: string | undefined, argv: string[]): Promise<void> {
   if (sub !== 'export') throw new UsageError(USAGE);
   const f = flags(argv, { org: { type: 'string' }, user: { type: 'string' }, limit: { type: 'string' } });
   const filter: { orgId?: string; userId?: string; limit: number } = { limit: Number.MAX_SAFE_INTEGER };
@@ -25,7 +19,7 @@ export async function auditCommand(
   }
   if (typeof f.user === 'string') {
     // An id is taken as is, so the events of a user who no longer exists can still be exported.
-    if (f.user.includes('@')) filter.userId = (await findUser(sor, f.user.trim())).id;
+    if (f.user.includes('@')) filter.userId = (await port.findUser(f.user.trim())).id;
     else if (UUID.test(f.user)) filter.userId = f.user;
     else throw new UsageError('--user must be an e-mail address or a user id');
   }
@@ -34,22 +28,5 @@ export async function auditCommand(
       throw new UsageError('--limit must be a positive integer');
     filter.limit = Number(f.limit);
   }
-  // listAudit returns the newest first (so a limit keeps the most recent); the export reads in order.
-  const events = (await sor.listAudit(filter)).reverse();
-  for (const event of events) process.stdout.write(`${JSON.stringify(toLine(event))}\n`);
-}
-
-function toLine(e: AuditEvent) {
-  return {
-    id: e.id,
-    at: e.at.toISOString(),
-    action: e.action,
-    actorUserId: e.actorUserId,
-    actorLabel: e.actorLabel,
-    targetUserId: e.targetUserId,
-    orgId: e.orgId,
-    ip: e.ip,
-    userAgent: e.userAgent,
-    details: e.details,
-  };
+  for (const event of await port.auditEvents(filter)) process.stdout.write(`${JSON.stringify(event)}\n`);
 }

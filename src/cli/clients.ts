@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import type { ClientRegistry } from '../oidc/client-registry.ts';
 import { AUTH_METHODS, type AuthMethod, clientSchema } from '../oidc/clients.ts';
 import { flags, oneOf, print, required, UsageError } from './args.ts';
+import type { ClientPort } from './port.ts';
+import { localClients } from './port-local.ts';
 
 /** --auth-method (I2); --public is short for `none`. */
 function authMethodOf(f: Record<string, unknown>): AuthMethod {
@@ -42,10 +44,15 @@ const ADD_FLAGS = {
   'admin-org': { type: 'string', multiple: true },
 } as const;
 
-async function add(registry: ClientRegistry, argv: string[]): Promise<void> {
+async function add(port: ClientPort, argv: string[]): Promise<void> {
   const f = flags(argv, ADD_FLAGS);
   const id = required(f, 'id');
-  if (await registry.findPublic(id)) throw new UsageError(`client ${id} already exists`);
+  // A3: the admin API generates every secret itself (shown once, in its answer).
+  if (!port.local && typeof f.secret === 'string')
+    throw new UsageError(
+      '--secret is not accepted with --url: the server generates the secret and prints it once',
+    );
+  if (await port.clientExists(id)) throw new UsageError(`client ${id} already exists`);
   const method = authMethodOf(f);
   const secret = !method.startsWith('client_secret')
     ? undefined
@@ -77,19 +84,23 @@ async function add(registry: ClientRegistry, argv: string[]): Promise<void> {
     const i = parsed.error.issues[0];
     throw new UsageError(`${i.path.join('.') || 'client'}: ${i.message}`);
   }
-  const saved = await registry.save(parsed.data);
+  const saved = await port.addClient(parsed.data);
   // The secret is printed once, here, for the operator to hand to the relying party.
-  print({ ...saved, client_secret: secret, note: 'saved; live on every running server now' });
+  print({ ...saved, note: 'saved; live on every running server now' });
 }
 
-export async function clientCommand(registry: ClientRegistry, sub: string | undefined, argv: string[]) {
-  if (sub === 'list') return print(await registry.listPublic());
-  if (sub === 'add') return add(registry, argv);
+/** `target`: the admin port (local or --url), or a bare registry (in-process callers, tests). */
+export async function clientCommand(
+  target: ClientPort | ClientRegistry,
+  sub: string | undefined,
+  argv: string[],
+) {
+  const port = 'listClients' in target ? target : localClients(target);
+  if (sub === 'list') return print(await port.listClients());
+  if (sub === 'add') return add(port, argv);
   if (sub === 'remove') {
     const f = flags(argv, { id: { type: 'string' } });
-    const id = required(f, 'id');
-    if (registry.builtIn.some((c) => c.client_id === id)) throw new UsageError(`client ${id} is built in`);
-    return print({ removed: await registry.remove(id) });
+    return print({ removed: await port.removeClient(required(f, 'id')) });
   }
   throw new UsageError(
     'client list | client add --id ID --redirect-uri URI [--redirect-uri …] [--post-logout-redirect-uri URI] [--name N] [--first-party] [--public | --secret S | --auth-method client_secret_basic|client_secret_post|private_key_jwt|none] [--jwks-file F | --jwks-uri URI] [--introspection-allowed] [--backchannel-logout-uri URI] [--admin-scopes "admin:read admin:write admin:mfa-reset" [--admin-org ORG_ID …]] | client remove --id ID',

@@ -59,6 +59,15 @@ keys rotate
   generate  prints a new "kid:key" entry to put first in FACTOR_ENCRYPTION_KEYS
   --kid     the new key's id (default: from the date)
   rotate    re-encrypts every stored secret (TOTP, SSO client secrets) under the first (current) key`,
+  api: `deadbolt --url URL --client-id ID --client-secret-stdin <group> <command> [flags]
+  Sends org, user, member, client, mfa and audit commands to a running server's admin API
+  (/admin/v1) instead of the store, e.g. while a server holds the embedded DATA_DIR (A3). Same flags,
+  same JSON output. Not for sso (no admin API routes yet), keys, doctor or user import.
+  --url                  the server's ISSUER (https://, or http:// on a loopback address); DEADBOLT_URL
+  --client-id            a client with admin scopes (client add --admin-scopes …); DEADBOLT_CLIENT_ID
+  --client-secret-stdin  its secret is the first line of stdin (a --password-stdin password the
+                         second); or DEADBOLT_CLIENT_SECRET. Never a secret on the command line.
+  Exit codes: 0 done, 1 failed (5xx, conflict), 2 usage or not found (4xx), 3 refused (401, 403)`,
   doctor: `doctor [--json]
   Checks this deployment's configuration and stores (keys, issuer, proxy, database and Redis
   reachability and latency, clock skew, SMS) and prints what to fix; exit 1 when something is wrong (A6).`,

@@ -13,7 +13,10 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The README's CLI examples, continuation lines joined, in order. */
+/**
+ * The README's CLI examples, continuation lines joined, in order. Blocks fenced ```sh server are
+ * API-mode examples (`--url`) that need a running server: not run here (test/cli/a3-api-mode.test.ts).
+ */
 async function readmeCliExamples(): Promise<string[]> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
@@ -83,6 +86,7 @@ describe('A3: the README CLI examples and --help', function () {
     const examples = await readmeCliExamples();
     assert.ok(examples.length >= 20, `found ${examples.length} examples`);
     assert.ok(examples.some((e) => e.includes('--operator "jo (support)"')));
+    assert.ok(!examples.some((e) => e.includes('--url')), 'API-mode examples are in ```sh server blocks');
     let org = '';
     for (const example of examples) {
       const line = example
