@@ -43,6 +43,8 @@ export interface AppParts {
 export interface AppOptions {
   /** Replaces the default MFA policy hook (P3), everywhere the decision is made. */
   mfaPolicy?: MfaPolicy;
+  /** The MFA decision's clock in ms (G2 enforcement dates); default Date.now. For tests. */
+  clock?: () => number;
 }
 
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
@@ -50,7 +52,11 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   // SMS (S3–S5): MessageBird in production, the outbox file or the log elsewhere.
   const sender = meteredSender(services.sms ?? createSmsSender(config.sms, logger), services.metrics);
   const sms = createSmsFactor(services, sender);
-  const mfa = createMfaService(services, { policy: options.mfaPolicy, extraFactors: [sms] });
+  const mfa = createMfaService(services, {
+    policy: options.mfaPolicy,
+    extraFactors: [sms],
+    now: options.clock,
+  });
   const provider = createProvider(services, mfa, createMfaGate(mfa));
   // I4: every session endEverything destroys is logged out at its relying parties.
   mfa.sessions.setNotifier(createBackchannelNotifier(provider, logger));

@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { accountLoginRouter } from './login.ts';
+import { orgRolloutRoutes } from './org-rollout.ts';
 import { organizationRoutes } from './organizations.ts';
 import { passwordChangeRoutes } from './password-change.ts';
 import { securityRoutes } from './security.ts';
@@ -15,6 +16,7 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   securityRoutes(pages, provider, services, mfa);
   passwordChangeRoutes(pages, provider, services, mfa); // U3
   organizationRoutes(pages, provider, services, mfa);
+  orgRolloutRoutes(pages, provider, services, mfa); // G1, G7
   smsSettingsRoutes(pages, provider, services, mfa);
   return [accountLoginRouter(services.config.issuer), pages];
 }

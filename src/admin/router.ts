@@ -16,12 +16,14 @@ import type { AdminRoute } from './route.ts';
 import { auditRoutes } from './routes-audit.ts';
 import { clientRoutes } from './routes-clients.ts';
 import { orgRoutes } from './routes-orgs.ts';
+import { rolloutRoutes } from './routes-rollout.ts';
 import { ssoRoutes } from './routes-sso.ts';
 import { userRoutes } from './routes-users.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
 export const ADMIN_ROUTES: AdminRoute[] = [
   ...orgRoutes,
+  ...rolloutRoutes,
   ...ssoRoutes,
   ...userRoutes,
   ...clientRoutes,

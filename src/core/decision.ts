@@ -39,6 +39,8 @@ export interface DecisionPointDeps<S extends DecisionState> {
   policy: MfaPolicy;
   load(userId: string): Promise<S | undefined>;
   ssoMark(authenticated: Authenticated & { accountId: string }): Promise<SsoAuthentication>;
+  /** The decision's clock (G2 enforcement dates), ms; default Date.now. Tests pass their own. */
+  now?: () => number;
 }
 
 export type Removal = { ok: true } | { ok: false; reason: 'not_enrolled' | 'last_method' };
@@ -51,6 +53,7 @@ export function requestedAcrOf(asked: Asked): string[] {
 
 export function createDecisionPoint<S extends DecisionState>(deps: DecisionPointDeps<S>) {
   const { policy } = deps;
+  const clock = deps.now ?? Date.now;
 
   function contextOf(
     state: DecisionState,
@@ -72,6 +75,7 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
       },
       client: asked.clientId ? { clientId: asked.clientId } : undefined,
       requestedAcr: requestedAcrOf(asked),
+      now: new Date(clock()),
     };
   }
 
@@ -101,7 +105,11 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
    */
   function canRemove(state: DecisionState, type: FactorType): Removal {
     if (!state.enrolled.includes(type)) return { ok: false, reason: 'not_enrolled' };
-    const others = (state.usable ?? state.enrolled).filter((f) => f !== type && isMethod(f));
+    // G3: only a method the user's organizations accept keeps them able to sign in.
+    const accepted = decide(state, {}).acceptedMethods;
+    const others = (state.usable ?? state.enrolled).filter(
+      (f) => f !== type && isMethod(f) && (accepted === undefined || accepted.includes(f)),
+    );
     if (others.length === 0 && mandatory(state)) return { ok: false, reason: 'last_method' };
     return { ok: true };
   }

@@ -13,8 +13,14 @@ export interface PolicyContext {
     org: Pick<Organization, 'id' | 'name' | 'plan' | 'requireMfaForAllUsers' | 'ssoEnforced'> & {
       /** The org's SSO connection setting "trust upstream MFA only" (F2): see `upstreamMfa`. */
       trustUpstreamMfaOnly?: boolean;
+      /** G2: the org's mandate applies from this date on (grace period); null/absent: at once. */
+      mfaEnforcedFrom?: Date | null;
+      /** G3: the methods that satisfy MFA for its members; null/absent: all. */
+      allowedMethods?: FactorType[] | null;
     };
   }>;
+  /** The decision's clock (G2): the decision point passes it; default the current time. */
+  now?: Date;
   /** Factors the user has enrolled, locked or not (V1: a locked factor never lowers what is asked). */
   enrolled: FactorType[];
   /** The enrolled factors that can be used now (not locked; backup codes left). Default: `enrolled`. */
@@ -38,6 +44,7 @@ export type MfaReason =
   | 'sso_exempt' // P2
   | 'enrolled' // P4
   | 'step_up' // P6
+  | 'grace_period' // G2: mandated from `graceUntil` on
   | 'not_required';
 
 export interface MfaDecision {
@@ -56,6 +63,13 @@ export interface MfaDecision {
    * and no enrollment; only a reset by an owner, admin or support helps (V1, R1, R2).
    */
   locked?: boolean;
+  /** G2: MFA becomes required on this date (a reminder until then; never past it). */
+  graceUntil?: Date;
+  /**
+   * G3: the methods that satisfy this decision, strongest first (the strictest combination of the
+   * user's organizations); what enrollment offers. Absent: every method.
+   */
+  acceptedMethods?: FactorType[];
 }
 
 export type MfaPolicy = (context: PolicyContext) => MfaDecision;
@@ -72,10 +86,31 @@ export function allowedFactorsOf(enrolled: FactorType[], usable: FactorType[] = 
     .sort(byStrength);
 }
 
+/**
+ * G3: the methods accepted across these organizations — the intersection of every restriction
+ * (the strictest combination); undefined when none restricts. Restrictions that share no method
+ * leave the strongest method any of them names, so nobody is left without a way in.
+ */
+export function acceptedMethodsOf(orgs: Array<{ allowedMethods?: FactorType[] | null }>) {
+  const lists = orgs.map((o) => o.allowedMethods).filter((l): l is FactorType[] => Array.isArray(l));
+  if (lists.length === 0) return undefined;
+  const both = lists.reduce((a, l) => a.filter((f) => l.includes(f))).filter(isMethod);
+  const accepted = both.length > 0 ? both : [...new Set(lists.flat())].filter(isMethod).sort(byStrength);
+  return accepted.sort(byStrength).slice(0, both.length > 0 ? undefined : 1);
+}
+
+/** G3: a factor counts when it is accepted, or comes with an accepted method (backup codes, T3). */
+const acceptedBy = (accepted: FactorType[] | undefined) => (f: FactorType) =>
+  accepted === undefined || accepted.includes(moduleOf(f).companionOf ?? f);
+
 export const defaultMfaPolicy: MfaPolicy = (context) => {
+  const now = context.now ?? new Date();
+  // G3: only the methods every organization accepts satisfy the step (others are not offered).
+  const accepted = acceptedMethodsOf(context.memberships.map((m) => m.org));
+  const ok = acceptedBy(accepted);
   // V1: locked methods count as enrolled (P4, no P5 enrollment); only usable ones may be used.
-  const methods = context.enrolled.filter(isMethod);
-  const allowedFactors = allowedFactorsOf(context.enrolled, context.usable);
+  const methods = context.enrolled.filter(isMethod).filter(ok);
+  const allowedFactors = allowedFactorsOf(context.enrolled, context.usable).filter(ok);
   const preferred = allowedFactors.find(isMethod) ?? allowedFactors[0] ?? null;
   const decide = (requirement: MfaRequirement, reason: MfaReason, orgId?: string): MfaDecision => ({
     requirement,
@@ -85,6 +120,7 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
     preferred: requirement === 'required' ? preferred : null,
     mustEnroll: requirement === 'required' && methods.length === 0,
     locked: requirement === 'required' && methods.length > 0 && allowedFactors.length === 0,
+    ...(accepted ? { acceptedMethods: accepted } : {}),
   });
 
   const stepUp = context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA);
@@ -97,15 +133,28 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
       m.org.ssoEnforced &&
       (!m.org.trustUpstreamMfaOnly || context.authentication.upstreamMfa === true),
   );
-  const mandates = context.memberships.filter(
+  const mandating = context.memberships.filter(
     (m) => (m.org.plan === 'paid' || m.org.requireMfaForAllUsers) && m.org.id !== viaEnforcedSso?.org.id,
   );
+  // G2: a mandate with an enforcement date still ahead is a reminder, not a requirement.
+  const pending = (m: (typeof mandating)[number]) =>
+    m.org.mfaEnforcedFrom != null && m.org.mfaEnforcedFrom.getTime() > now.getTime();
+  const mandates = mandating.filter((m) => !pending(m));
 
   if (stepUp) return decide('required', 'step_up'); // P6: the relying party demands it
   const paid = mandates.find((m) => m.org.plan === 'paid');
   if (paid) return decide('required', 'org_paid_plan', paid.org.id);
   if (mandates[0]) return decide('required', 'org_requires_mfa', mandates[0].org.id);
   if (viaEnforcedSso) return decide('exempt', 'sso_exempt', viaEnforcedSso.org.id);
-  if (methods.length > 0) return decide('required', 'enrolled'); // P4, V1: locked ones too
+  // P4, V1: locked ones too; G3: an enrolled method no organization accepts leads to enrollment.
+  if (context.enrolled.some(isMethod)) return decide('required', 'enrolled');
+  const soonest = mandating
+    .filter(pending)
+    .sort((a, b) => +a.org.mfaEnforcedFrom! - +b.org.mfaEnforcedFrom!)[0];
+  if (soonest)
+    return {
+      ...decide('optional', 'grace_period', soonest.org.id),
+      graceUntil: soonest.org.mfaEnforcedFrom!,
+    };
   return decide('optional', 'not_required');
 };

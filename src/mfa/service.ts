@@ -39,6 +39,8 @@ export type MfaVerifyOutcome =
 export interface MfaServiceOptions {
   policy?: MfaPolicy;
   extraFactors?: Factor[];
+  /** The decision's clock (G2), ms. */
+  now?: () => number;
 }
 
 export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = {}) {
@@ -58,6 +60,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     policy,
     load: (userId) => load(userId),
     ssoMark: (a) => ssoMarks.read(a.uid, a.accountId, a.amr),
+    now: options.now,
   });
 
   /** How a session (or a token of it) authenticated: its amr, and the SSO mark of P2 if any. */

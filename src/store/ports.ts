@@ -46,6 +46,10 @@ export interface OrgPatch {
   requireMfaForAllUsers?: boolean;
   ssoEnforced?: boolean;
   sso?: SsoSettings | null;
+  /** G2 */
+  mfaEnforcedFrom?: Date | null;
+  /** G3 */
+  allowedMethods?: FactorType[] | null;
 }
 
 export interface FactorPatch {

@@ -58,6 +58,10 @@ export interface Organization {
   requireMfaForAllUsers: boolean;
   ssoEnforced: boolean;
   sso: SsoSettings | null;
+  /** G2: the enforcement date of the owner's grace period (null: enforced as soon as mandated). */
+  mfaEnforcedFrom?: Date | null;
+  /** G3: the methods that satisfy MFA for the members (null: all). */
+  allowedMethods?: FactorType[] | null;
   createdAt: Date;
 }
 

@@ -220,7 +220,10 @@ for (const mode of STORE_MODES) {
       await accountSignIn(browser, server, 'ownerC@example.test', PASSWORD);
       const page = await browser.request(url(`/account/organizations/${org}`));
       assert.ok(textOf(page.text).includes('2 members have not set up MFA yet'));
-      const switched = await browser.submit(page, { value: 'on' }, /require-mfa$/);
+      // G7: switching on goes through the confirmation step (the owner has no method yet).
+      const confirm = await browser.submit(page, { value: 'on' }, /require-mfa\/confirm$/);
+      assert.ok(textOf(confirm.text).includes('You are not ready yet'));
+      const switched = await browser.submit(confirm, {}, /require-mfa$/);
       assert.ok(textOf(switched.text).includes('MFA is now required for all users'));
       assert.ok(
         textOf(switched.text).includes('MFA requirement changed'),

@@ -79,6 +79,7 @@ for (const mode of STORE_MODES) {
         updateUser: { params: { userId }, body: { password: 'another long fine password' } },
         setMembership: { params: { orgId, userId }, body: { role: 'admin' } },
         listMembers: { params: { orgId } },
+        previewEnforcement: { params: { orgId }, query: 'requireMfa=true&plan=paid' },
         listFactors: { params: { userId } },
         resetMfa: { params: { userId }, body: { reason: 'every-route test' } },
         listClients: {},

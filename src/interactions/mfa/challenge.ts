@@ -84,6 +84,11 @@ export async function showChallenge(
       resend,
       alternatives,
       noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
+      // G6: one backup code left (or none): say so, with the T3 path to new codes.
+      backupLow:
+        allowed.includes('totp') && backupLeft <= 1
+          ? t(backupLeft === 0 ? 'mfa.backup_none' : 'mfa.backup_low', { count: backupLeft })
+          : null,
     },
     view.status ?? challengeStatus,
   );

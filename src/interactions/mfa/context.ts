@@ -7,6 +7,7 @@ import { authTimeFor } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
+import type { FactorType } from '../../store/records.ts';
 import { checkInteractionSession, findInteraction } from '../load.ts';
 
 export interface MfaStep {
@@ -59,6 +60,12 @@ export async function loadMfaStep(
   const primary = login?.amr?.includes('pwd') || login?.amr?.includes('fed');
   const passwordAt = login?.accountId === accountId && primary ? login.ts : undefined;
   return { details, state, decision, amr, passwordAt, startedAt };
+}
+
+/** G3: does this sign-in's decision accept the method (what enrollment may offer)? */
+export function accepts(step: MfaStep, type: FactorType): boolean {
+  const accepted = step.decision.acceptedMethods;
+  return accepted === undefined || accepted.includes(type);
 }
 
 /**

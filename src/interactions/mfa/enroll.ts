@@ -9,7 +9,7 @@ import { renderPage } from '../../http/render.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
-import { completeMfa, type MfaStep } from './context.ts';
+import { accepts, completeMfa, type MfaStep } from './context.ts';
 import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
 import { enrollChoices, showSmsEnrollment } from './sms-enroll.ts';
 
@@ -34,12 +34,13 @@ export async function showEnrollment(
       expired: opts.expired,
     });
   }
-  if (sms) return showSmsEnrollment(ctx, services, mfa, step);
+  // G3: an organization that accepts only SMS leads straight to it.
+  if (sms || !accepts(step, 'totp')) return showSmsEnrollment(ctx, services, mfa, step);
   return views.totp({
     userFlow: { user: step.state.user, flowKey: step.details.uid },
     base,
     required: true,
-    choices: enrollChoices(ctx, services, mfa, step.details.uid),
+    choices: enrollChoices(ctx, services, mfa, step),
   });
 }
 
@@ -88,7 +89,7 @@ export async function submitReauth(
 
 export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
   readForm(ctx, {});
-  if (step.decision.mustEnroll && (await isFresh(mfa, step)))
+  if (step.decision.mustEnroll && accepts(step, 'totp') && (await isFresh(mfa, step)))
     await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
   ctx.status = 303;
   ctx.redirect(`/interaction/${step.details.uid}`);
@@ -103,7 +104,7 @@ export async function confirmTotp(
 ): Promise<void> {
   const t = ctx.state.t;
   const { code } = readForm(ctx, { code: { maxLength: 64 } });
-  if (!step.decision.mustEnroll) {
+  if (!step.decision.mustEnroll || !accepts(step, 'totp')) {
     // Already enrolled (e.g. the form was posted twice): the codes are never shown again.
     ctx.status = 303;
     ctx.redirect(`/interaction/${step.details.uid}`);
@@ -123,7 +124,7 @@ export async function confirmTotp(
       required: true,
       status: 429,
       error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-      choices: enrollChoices(ctx, services, mfa, step.details.uid),
+      choices: enrollChoices(ctx, services, mfa, step),
     });
   }
   const result = await mfa.totpEnrollment.confirm(
@@ -142,7 +143,7 @@ export async function confirmTotp(
       required: true,
       status: 400,
       error,
-      choices: enrollChoices(ctx, services, mfa, step.details.uid),
+      choices: enrollChoices(ctx, services, mfa, step),
     });
   }
   // V6: the app is active from here on, so the codes are shown whatever fails next. Without the

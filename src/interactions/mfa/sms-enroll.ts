@@ -12,7 +12,7 @@ import type { SmsSendOutcome } from '../../mfa/sms/factor.ts';
 import { countryName, maskPhone } from '../../mfa/sms/phone.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
-import { completeMfa, type MfaStep } from './context.ts';
+import { accepts, completeMfa, type MfaStep } from './context.ts';
 import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
 import {
   countryOptions,
@@ -27,8 +27,9 @@ import {
 const interactionPath = (step: MfaStep) => `/interaction/${step.details.uid}`;
 
 /** "Set up text messages (SMS)" next to the authenticator app during enrollment. */
-export function enrollChoices(ctx: Context, services: Services, mfa: MfaService, uid: string) {
-  if (!smsParts(services, mfa)) return [];
+export function enrollChoices(ctx: Context, services: Services, mfa: MfaService, step: MfaStep) {
+  const uid = step.details.uid;
+  if (!smsParts(services, mfa) || !accepts(step, 'sms')) return []; // G3
   return [{ href: `/interaction/${uid}?enroll=sms`, label: tOf(ctx)('enroll.sms.choose') }];
 }
 
@@ -49,7 +50,7 @@ export async function showSmsEnrollment(
   opts: SmsEnrollOptions = {},
 ): Promise<void> {
   const parts = smsParts(services, mfa);
-  if (!parts) throw new HttpError(404, 'error.not_found');
+  if (!parts || !accepts(step, 'sms')) throw new HttpError(404, 'error.not_found'); // G3
   const t = tOf(ctx);
   const base = `${interactionPath(step)}/mfa`;
   const common = {
@@ -148,7 +149,7 @@ function afterSend(
 
 async function sendEnrollmentCode(ctx: Context, services: Services, mfa: MfaService, step: MfaStep) {
   const parts = smsParts(services, mfa);
-  if (!parts) throw new HttpError(404, 'error.not_found');
+  if (!parts || !accepts(step, 'sms')) throw new HttpError(404, 'error.not_found'); // G3
   const t = tOf(ctx);
   const form = readForm(ctx, {
     country: { maxLength: 8, optional: true },
@@ -182,7 +183,7 @@ async function sendEnrollmentCode(ctx: Context, services: Services, mfa: MfaServ
 
 async function resendEnrollmentCode(ctx: Context, services: Services, mfa: MfaService, step: MfaStep) {
   const parts = smsParts(services, mfa);
-  if (!parts) throw new HttpError(404, 'error.not_found');
+  if (!parts || !accepts(step, 'sms')) throw new HttpError(404, 'error.not_found'); // G3
   readForm(ctx, {});
   if (!(await enrollStepAllowed(ctx, services, mfa, step))) return;
   const outcome = await parts.enrollment.resend(step.state.user, step.details.uid, {
@@ -205,7 +206,7 @@ async function confirmEnrollmentCode(
   step: MfaStep,
 ) {
   const parts = smsParts(services, mfa);
-  if (!parts) throw new HttpError(404, 'error.not_found');
+  if (!parts || !accepts(step, 'sms')) throw new HttpError(404, 'error.not_found'); // G3
   const t = tOf(ctx);
   const { code } = readForm(ctx, { code: { maxLength: 64 } });
   if (!(await enrollStepAllowed(ctx, services, mfa, step))) return;

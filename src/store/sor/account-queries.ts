@@ -3,7 +3,15 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import type { OrgPatch } from '../ports.ts';
-import type { MembershipWithOrg, MembershipWithUser, Organization, Plan, Role, User } from '../records.ts';
+import type {
+  FactorType,
+  MembershipWithOrg,
+  MembershipWithUser,
+  Organization,
+  Plan,
+  Role,
+  User,
+} from '../records.ts';
 import type { Database, OrganizationsTable, UsersTable } from './schema.ts';
 
 type Db = Kysely<Database>;
@@ -31,6 +39,8 @@ export function toOrg(r: Selectable<OrganizationsTable>): Organization {
     requireMfaForAllUsers: r.require_mfa_for_all_users,
     ssoEnforced: r.sso_enforced,
     sso: r.sso,
+    mfaEnforcedFrom: r.mfa_enforced_from ?? null,
+    allowedMethods: (r.allowed_methods as FactorType[] | null) ?? null,
     createdAt: r.created_at,
   };
 }
@@ -137,6 +147,8 @@ export async function updateOrg(db: Db, id: string, patch: OrgPatch): Promise<Or
     require_mfa_for_all_users: patch.requireMfaForAllUsers,
     sso_enforced: patch.ssoEnforced,
     sso: patch.sso === undefined ? undefined : patch.sso === null ? null : JSON.stringify(patch.sso),
+    mfa_enforced_from: patch.mfaEnforcedFrom,
+    allowed_methods: patch.allowedMethods,
   };
   if (Object.values(set).every((v) => v === undefined)) return findOrgById(db, id);
   const row = await db

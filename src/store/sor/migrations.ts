@@ -165,12 +165,24 @@ const clients: Migration = {
   },
 };
 
+// G2, G3: an organization's enforcement date (grace period) and the methods that satisfy MFA.
+const rollout: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('organizations')
+      .addColumn('mfa_enforced_from', 'timestamptz')
+      .addColumn('allowed_methods', sql`text[]`)
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
   '0003_sessions_valid_after': sessionsValidAfter,
   '0004_consents': consents,
   '0005_clients': clients,
+  '0006_rollout': rollout,
 };
 
 /** Applies every pending migration; throws the first failure. */

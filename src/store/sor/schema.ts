@@ -29,6 +29,8 @@ export interface OrganizationsTable {
   require_mfa_for_all_users: Generated<boolean>;
   sso_enforced: Generated<boolean>;
   sso: ColumnType<SsoSettings | null, string | null | undefined, string | null>;
+  mfa_enforced_from: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  allowed_methods: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
   created_at: CreatedAt;
 }
 

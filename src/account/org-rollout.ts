@@ -1,0 +1,106 @@
+// G1, G7: the organization page's enforcement preview (with its CSV export) and the confirmation
+// step before the owner switches "require MFA for all users" on. Both are dry runs of the one
+// decision point (src/core/preview.ts).
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { type Proposal, previewCsv, previewOrg } from '../core/preview.ts';
+import { forbidden } from '../http/errors.ts';
+import { readForm } from '../http/form.ts';
+import { renderPage } from '../http/render.ts';
+import type { MfaService } from '../mfa/service.ts';
+import { isUserId } from '../oidc/account.ts';
+import type { Services } from '../services.ts';
+import { checkCsrf, loadAccountSession } from './session.ts';
+
+/** The proposal of the query (`?requireMfa=true&plan=paid`); absent or unknown values: as today. */
+function proposalOf(query: Record<string, unknown>): Proposal {
+  const p: Proposal = {};
+  if (query.requireMfa === 'true' || query.requireMfa === 'false')
+    p.requireMfaForAllUsers = query.requireMfa === 'true';
+  if (query.plan === 'free' || query.plan === 'paid') p.plan = query.plan;
+  return p;
+}
+
+export function orgRolloutRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+): void {
+  const { sor, config } = services;
+
+  /** The signed-in owner of organization :id (R1: only their own organizations). */
+  async function owner(ctx: Context) {
+    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
+    if (!s) {
+      ctx.status = 303;
+      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
+      return undefined;
+    }
+    const own = s.state.memberships.find((m) => m.orgId === ctx.params.id);
+    if (!isUserId(ctx.params.id) || !own || own.role !== 'owner') throw forbidden();
+    const org = (await sor.findOrgById(own.orgId)) ?? own.org;
+    return { s, org };
+  }
+
+  const rowsOf = (org: Parameters<typeof previewOrg>[1], proposal: Proposal) =>
+    previewOrg({ decisions: mfa.decisions, load: mfa.load, sor }, org, proposal);
+
+  const view = async (ctx: Context, proposal: Proposal, confirm: boolean) => {
+    const c = await owner(ctx);
+    if (!c) return;
+    const rows = await rowsOf(c.org, proposal);
+    const t = ctx.state.t;
+    const self = rows.find((r) => r.userId === c.s.state.user.id);
+    const query = new URLSearchParams(
+      Object.entries({ requireMfa: proposal.requireMfaForAllUsers, plan: proposal.plan }).flatMap(([k, v]) =>
+        v === undefined ? [] : [[k, String(v)] as [string, string]],
+      ),
+    );
+    await renderPage(ctx, 'org-preview', {
+      title: t('preview.title', { org: c.org.name }),
+      wide: true,
+      org: c.org,
+      rows,
+      counts: Object.fromEntries(
+        [
+          'must_enroll',
+          'enrolled',
+          'sso_exempt',
+          'required_elsewhere',
+          'grace_period',
+          'locked',
+          'not_required',
+        ].map((o) => [o, rows.filter((r) => r.outcome === o).length]),
+      ),
+      csv: `/account/organizations/${c.org.id}/enforcement-preview.csv?${query}`,
+      // G7: the requirement applies to the owner too, and whether they are ready.
+      confirm,
+      selfReady: self ? self.outcome !== 'must_enroll' && self.outcome !== 'locked' : true,
+      csrf: c.s.csrf,
+    });
+  };
+
+  router.get('/account/organizations/:id/enforcement-preview', (ctx) =>
+    view(ctx, proposalOf(ctx.query), false),
+  );
+
+  router.get('/account/organizations/:id/enforcement-preview.csv', async (ctx) => {
+    const c = await owner(ctx);
+    if (!c) return;
+    const rows = await rowsOf(c.org, proposalOf(ctx.query));
+    ctx.set('content-disposition', `attachment; filename="enforcement-preview-${c.org.id}.csv"`);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.body = previewCsv(rows);
+  });
+
+  // G7: the confirmation step before switching the requirement on (the form posts to require-mfa).
+  router.post('/account/organizations/:id/require-mfa/confirm', async (ctx) => {
+    const c = await owner(ctx);
+    if (!c) return;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, value: { maxLength: 3, optional: true } });
+    checkCsrf(c.s, form.csrf);
+    await view(ctx, { requireMfaForAllUsers: true }, true);
+  });
+}
