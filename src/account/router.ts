@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import { emailVerifyRoutes } from './email-verify.ts';
 import { accountLoginRouter } from './login.ts';
 import { organizationRoutes } from './organizations.ts';
 import { passwordChangeRoutes } from './password-change.ts';
@@ -14,6 +15,7 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   pages.get('/account', (ctx) => ctx.redirect('/account/security'));
   securityRoutes(pages, provider, services, mfa);
   passwordChangeRoutes(pages, provider, services, mfa); // U3
+  emailVerifyRoutes(pages, provider, services, mfa); // U5
   organizationRoutes(pages, provider, services, mfa);
   smsSettingsRoutes(pages, provider, services, mfa);
   return [accountLoginRouter(services.config.issuer), pages];

@@ -8,7 +8,12 @@ import { type Flags, flags, oneOf, print, readStdin, required, UsageError } from
 const PLANS: readonly Plan[] = ['free', 'paid'];
 const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
-const publicUser = (u: User) => ({ id: u.id, email: u.email, createdAt: u.createdAt });
+const publicUser = (u: User) => ({
+  id: u.id,
+  email: u.email,
+  emailVerified: Boolean(u.emailVerifiedAt),
+  createdAt: u.createdAt,
+});
 
 export async function findUser(sor: SystemOfRecord, ref: string): Promise<User> {
   const user = ref.includes('@')
@@ -94,6 +99,7 @@ export async function userCommand(
       'password-stdin': { type: 'boolean' },
       org: { type: 'string' },
       role: { type: 'string' },
+      'email-verified': { type: 'boolean' },
     });
     const email = required(f, 'email').trim();
     if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254)
@@ -102,14 +108,18 @@ export async function userCommand(
     const org = typeof f.org === 'string' ? await findOrg(sor, f.org) : undefined;
     const role = oneOf(typeof f.role === 'string' ? f.role : 'member', ROLES, 'role');
     const user = await sor.transaction(async (tx) => {
-      const created = await tx.createUser({ email, passwordHash: await hashPassword(pw) });
+      const created = await tx.createUser({
+        email,
+        passwordHash: await hashPassword(pw),
+        emailVerified: f['email-verified'] === true, // U5: unverified unless the operator says so
+      });
       if (org) await tx.setMembership(created.id, org.id, role);
       return created;
     });
     return print({ ...publicUser(user), memberships: org ? [{ orgId: org.id, role }] : [] });
   }
   throw new UsageError(
-    'user list | user create --email E (--password P | --password-stdin) [--org ID --role owner|admin|member]',
+    'user list | user create --email E (--password P | --password-stdin) [--org ID --role owner|admin|member] [--email-verified]',
   );
 }
 
