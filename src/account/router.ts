@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import { accountNavRoutes } from './account-nav.ts';
 import { emailVerifyRoutes } from './email-verify.ts';
 import { accountLoginRouter } from './login.ts';
 import { organizationRoutes } from './organizations.ts';
@@ -13,6 +14,7 @@ import { smsSettingsRoutes } from './sms.ts';
 export function accountRouters(provider: Provider, services: Services, mfa: MfaService): Router[] {
   const pages = new Router();
   pages.get('/account', (ctx) => ctx.redirect('/account/security'));
+  accountNavRoutes(pages, provider, services, mfa); // U7: sign out, back to the app
   securityRoutes(pages, provider, services, mfa);
   passwordChangeRoutes(pages, provider, services, mfa); // U3
   emailVerifyRoutes(pages, provider, services, mfa); // U5

@@ -70,6 +70,7 @@ export function securityRoutes(
         wide: true,
         email: s.state.user.email,
         emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
+        backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
         csrf: s.csrf,
         hasTotp: s.state.enrolled.includes('totp'),
         hasSms: s.state.enrolled.includes('sms'),
