@@ -22,8 +22,6 @@ export interface MailSettings {
   recoveryTtlSeconds: number;
   /** U5: lifetime of an e-mail verification link. */
   verificationTtlSeconds: number;
-  /** U2: lifetime of an invitation link. */
-  invitationTtlSeconds: number;
 }
 
 export function mailSettings(env: Env): MailSettings {
@@ -58,6 +56,5 @@ export function mailSettings(env: Env): MailSettings {
     },
     recoveryTtlSeconds: env.RECOVERY_LINK_TTL_SECONDS,
     verificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
-    invitationTtlSeconds: env.INVITATION_TTL_SECONDS,
   };
 }
