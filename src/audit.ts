@@ -3,6 +3,10 @@ import type { SystemOfRecord } from './store/ports.ts';
 
 export type AuditAction =
   | 'consent.revoked' // I8
+  | 'email.verified' // U5
+  | 'invitation.created' // U2
+  | 'invitation.accepted' // U2
+  | 'invitation.revoked' // U2
   | 'factor.enrolled'
   | 'factor.disabled'
   | 'factor.locked'

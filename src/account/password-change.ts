@@ -9,13 +9,12 @@ import { audit } from '../audit.ts';
 import { hashPassword } from '../crypto/password.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
-import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
-import type { FactorType } from '../store/records.ts';
 import { checkPassword } from './credentials.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+import { proofMethod, type SmsProofView, smsOnly, smsProof } from './sms-proof.ts';
 
 const PATH = '/account/security/password';
 
@@ -39,7 +38,14 @@ export function passwordChangeRoutes(
     ip: ctx.ip,
     userAgent: ctx.get('user-agent'),
   });
-  const show = (ctx: Context, s: AccountSession, error: string | null = null, status = 200) =>
+  const smsFlow = (s: AccountSession) => `acct:${s.sessionUid}`;
+  const show = (
+    ctx: Context,
+    s: AccountSession,
+    error: string | null = null,
+    status = 200,
+    sms: SmsProofView = { phone: null, sent: false },
+  ) =>
     renderPage(
       ctx,
       'account-password',
@@ -49,14 +55,32 @@ export function passwordChangeRoutes(
         csrf: s.csrf,
         needsCode: s.state.enrolled.length > 0,
         min: PASSWORD_MIN_LENGTH,
-        error,
+        sms,
+        notice: sms.notice ?? null,
+        error: error ?? sms.error ?? null,
       },
-      status,
+      sms.status ?? status,
     );
+  /** The page again after a refusal, still knowing whether an SMS code was sent. */
+  const again = async (ctx: Context, s: AccountSession, error: string, status: number) =>
+    show(ctx, s, error, status, {
+      ...(await smsProof(ctx, services, mfa, s.state, smsFlow(s), 'status')),
+      notice: undefined,
+    });
 
   router.get(PATH, async (ctx) => {
     const s = await signedIn(ctx);
-    if (s) await show(ctx, s);
+    if (!s) return;
+    // An SMS-only user gets the code as the page opens (once per session; resend below).
+    const mode = smsOnly(s.state) ? 'open' : 'status';
+    await show(ctx, s, null, 200, await smsProof(ctx, services, mfa, s.state, smsFlow(s), mode));
+  });
+
+  router.post(`${PATH}/sms`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+    await show(ctx, s, null, 200, await smsProof(ctx, services, mfa, s.state, smsFlow(s), 'resend'));
   });
 
   router.post(PATH, async (ctx) => {
@@ -69,26 +93,31 @@ export function passwordChangeRoutes(
       current: { maxLength: 1024 },
       new: { maxLength: 4096 },
       code: { maxLength: 64, optional: true },
+      method: { maxLength: 20, optional: true },
     });
     checkCsrf(s, form.csrf);
     const problem = checkNewPassword(form.new, s.state.user.email);
-    if (problem) return show(ctx, s, t(problem.key, problem.params), 400);
+    if (problem) return again(ctx, s, t(problem.key, problem.params), 400);
     // V2: the password attempt counts before it is checked (as the re-authentication does).
     const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip);
     if (!attempt.allowed) {
-      return show(ctx, s, t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }), 429);
+      return again(
+        ctx,
+        s,
+        t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
+        429,
+      );
     }
     if (!(await checkPassword(sor, s.state.user.email, form.current))) {
       await attempt.fail(undefined, who(ctx, s));
-      return show(ctx, s, t('security.password_wrong'), 401);
+      return again(ctx, s, t('security.password_wrong'), 401);
     }
     await attempt.cancel();
     if (s.state.enrolled.length > 0) {
       // The second factor, through the sign-in's own check (attempt limits, lockout, V1).
       const code = form.code.normalize('NFKC');
-      const preferred: FactorType = s.state.enrolled.includes('totp') ? 'totp' : s.state.enrolled[0];
-      const type = normalizeBackupCode(code) && s.state.enrolled.includes('totp') ? 'backup_code' : preferred;
-      const outcome = await mfa.verify(s.state, type, code, `acct:${s.sessionUid}`, who(ctx, s));
+      const type = proofMethod(s.state, code, form.method);
+      const outcome = await mfa.verify(s.state, type, code, smsFlow(s), who(ctx, s));
       if (!outcome.ok) {
         const message =
           outcome.error === 'rate_limited'
@@ -96,7 +125,7 @@ export function passwordChangeRoutes(
             : outcome.error === 'locked'
               ? t('mfa.locked')
               : t('mfa.incorrect');
-        return show(ctx, s, message, outcome.error === 'rate_limited' ? 429 : 401);
+        return again(ctx, s, message, outcome.error === 'rate_limited' ? 429 : 401);
       }
     }
     const hash = await hashPassword(form.new);

@@ -1,15 +1,15 @@
 // U4: password recovery links. The token is 256 random bits, kept only as its SHA-256 (V8) in the
 // ephemeral store, bound to the user, valid for RECOVERY_LINK_TTL_SECONDS, once. A newer link
 // replaces the older one (the user's pointer names the current hash) and a successful sign-in
-// forgets it.
+// forgets it. The same single-use links serve U5's e-mail verification (another key prefix).
 import { createHash, randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../store/ports.ts';
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url');
-const tokenKey = (hash: string) => `recover:t:${hash}`;
-const userKey = (userId: string) => `recover:u:${userId}`;
 
-export function createRecoveryTokens(kv: KeyValueStore, ttlSeconds: number) {
+export function createRecoveryTokens(kv: KeyValueStore, ttlSeconds: number, prefix = 'recover') {
+  const tokenKey = (hash: string) => `${prefix}:t:${hash}`;
+  const userKey = (userId: string) => `${prefix}:u:${userId}`;
   /** The user of a token that is still current; undefined for any other. */
   async function find(token: string): Promise<{ userId: string; hash: string } | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;

@@ -14,14 +14,13 @@ import { HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { renderMail } from '../mail/render.ts';
-import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
 import type { MfaService, UserMfaState } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { beginAttempt } from '../store/attempt.ts';
-import type { FactorType } from '../store/records.ts';
 import { normalizeEmail } from './credentials.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
 import type { RecoveryTokens } from './recovery-tokens.ts';
+import { proofMethod, type SmsProofView, smsOnly, smsProof } from './sms-proof.ts';
 
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 
@@ -120,6 +119,7 @@ export function recoveryRouter(services: Services, mfa: MfaService, tokens: Reco
     state: UserMfaState,
     error: string | null = null,
     status = 200,
+    sms: SmsProofView = { phone: null, sent: false },
   ) =>
     renderPage(
       ctx,
@@ -132,17 +132,38 @@ export function recoveryRouter(services: Services, mfa: MfaService, tokens: Reco
         // V1: every enrolled method locked → no way past the lock here.
         locked: state.enrolled.length > 0 && state.usable.length === 0,
         min: PASSWORD_MIN_LENGTH,
-        error,
+        sms,
+        notice: sms.notice ?? null,
+        error: error ?? sms.error ?? null,
       },
-      status,
+      sms.status ?? status,
     );
+  const smsFlow = (hash: string) => `recover:${hash}`;
 
   router.get('/recover/reset', async (ctx) => {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
     const found = await tokens.find(token);
     const state = found && (await mfa.load(found.userId));
     if (!state) return invalid(ctx);
-    await resetPage(ctx, token, state);
+    // An SMS-only user gets the code as the page opens (once per link; resend below).
+    const sms = await smsProof(
+      ctx,
+      services,
+      mfa,
+      state,
+      smsFlow(found.hash),
+      smsOnly(state) ? 'open' : 'status',
+    );
+    await resetPage(ctx, token, state, null, 200, sms);
+  });
+
+  router.post('/recover/reset/sms', async (ctx) => {
+    const f = readForm(ctx, { token: { maxLength: 64 } });
+    const found = await tokens.find(f.token);
+    const state = found && (await mfa.load(found.userId));
+    if (!found || !state) return invalid(ctx);
+    const sms = await smsProof(ctx, services, mfa, state, smsFlow(found.hash), 'resend');
+    await resetPage(ctx, f.token, state, null, 200, sms);
   });
 
   router.post('/recover/reset', async (ctx) => {
@@ -152,6 +173,7 @@ export function recoveryRouter(services: Services, mfa: MfaService, tokens: Reco
       username: { maxLength: 254, optional: true },
       password: { maxLength: 4096 },
       code: { maxLength: 64, optional: true },
+      method: { maxLength: 20, optional: true },
     });
     const found = await tokens.find(f.token);
     const state = found && (await mfa.load(found.userId));
@@ -162,9 +184,8 @@ export function recoveryRouter(services: Services, mfa: MfaService, tokens: Reco
     if (state.enrolled.length > 0) {
       if (state.usable.length === 0) return resetPage(ctx, f.token, state, null, 403);
       const code = f.code.normalize('NFKC');
-      const preferred: FactorType = state.usable.includes('totp') ? 'totp' : state.usable[0];
-      const type = normalizeBackupCode(code) && state.enrolled.includes('totp') ? 'backup_code' : preferred;
-      const outcome = await mfa.verify(state, type, code, `recover:${found.hash}`, who);
+      const type = proofMethod(state, code, f.method);
+      const outcome = await mfa.verify(state, type, code, smsFlow(found.hash), who);
       if (!outcome.ok) {
         const message =
           outcome.error === 'rate_limited'
@@ -172,13 +193,12 @@ export function recoveryRouter(services: Services, mfa: MfaService, tokens: Reco
             : outcome.error === 'locked'
               ? t('recover.locked')
               : t('mfa.incorrect');
-        return resetPage(
-          ctx,
-          f.token,
-          await reload(state),
-          message,
-          outcome.error === 'rate_limited' ? 429 : 401,
-        );
+        const fresh = await reload(state);
+        const sms = await smsProof(ctx, services, mfa, fresh, smsFlow(found.hash), 'status');
+        return resetPage(ctx, f.token, fresh, message, outcome.error === 'rate_limited' ? 429 : 401, {
+          ...sms,
+          notice: undefined,
+        });
       }
     }
     // Single use: only the request that takes the token resets the password.

@@ -3,6 +3,8 @@ import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import { accountNavRoutes } from './account-nav.ts';
+import { emailVerifyRoutes } from './email-verify.ts';
 import { accountLoginRouter } from './login.ts';
 import { orgRolloutRoutes } from './org-rollout.ts';
 import { organizationRoutes } from './organizations.ts';
@@ -13,8 +15,10 @@ import { smsSettingsRoutes } from './sms.ts';
 export function accountRouters(provider: Provider, services: Services, mfa: MfaService): Router[] {
   const pages = new Router();
   pages.get('/account', (ctx) => ctx.redirect('/account/security'));
+  accountNavRoutes(pages, provider, services, mfa); // U7: sign out, back to the app
   securityRoutes(pages, provider, services, mfa);
   passwordChangeRoutes(pages, provider, services, mfa); // U3
+  emailVerifyRoutes(pages, provider, services, mfa); // U5
   organizationRoutes(pages, provider, services, mfa);
   orgRolloutRoutes(pages, provider, services, mfa); // G1, G7
   smsSettingsRoutes(pages, provider, services, mfa);

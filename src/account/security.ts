@@ -69,6 +69,8 @@ export function securityRoutes(
         title: t('security.title'),
         wide: true,
         email: s.state.user.email,
+        emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
+        backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
         csrf: s.csrf,
         hasTotp: s.state.enrolled.includes('totp'),
         hasSms: s.state.enrolled.includes('sms'),
@@ -82,7 +84,7 @@ export function securityRoutes(
         locked: s.state.records.filter((r) => r.lockedAt).map((r) => r.type),
         orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
         apps: await appsWithAccess(s.state.user.id),
-        error: flash.error ?? null,
+        error: flash.error ?? (ctx.query.done === 'verify_unsent' ? t('verify.unsent') : null),
         notice:
           flash.notice ??
           (ctx.query.done === 'added'
@@ -91,7 +93,9 @@ export function securityRoutes(
               ? t('security.removed')
               : ctx.query.done === 'password'
                 ? t('security.password_changed')
-                : null),
+                : ctx.query.done === 'verify_sent'
+                  ? t('verify.sent', { minutes: Math.ceil(config.mail.verificationTtlSeconds / 60) })
+                  : null),
       },
       status,
     );

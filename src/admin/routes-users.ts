@@ -57,7 +57,7 @@ export const userRoutes = [
       }
       const passwordHash = await hashPassword(body.password);
       const user = await sor.transaction(async (tx) => {
-        const u = await tx.createUser({ email: body.email, passwordHash });
+        const u = await tx.createUser({ email: body.email, passwordHash, emailVerified: body.emailVerified });
         if (body.orgId) await tx.setMembership(u.id, body.orgId, body.role);
         return u;
       });

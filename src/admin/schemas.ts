@@ -38,6 +38,7 @@ export const userSchema = named(
   z.object({
     id: z.string(),
     email: z.string(),
+    emailVerified: z.boolean(),
     createdAt: time,
     memberships: z.array(z.object({ orgId: z.string(), role })),
   }),
@@ -157,6 +158,8 @@ export const userCreateBody = z.strictObject({
   /** A client limited to organizations must name one: the user is created as its member. */
   orgId: uuidParam.optional(),
   role: role.default('member'),
+  /** U5: the address is already verified (else the user is unverified until a link proves it). */
+  emailVerified: z.boolean().default(false),
 });
 export const userPatchBody = z.strictObject({
   email: z.email().max(320).optional(),

@@ -16,7 +16,8 @@ export const orgView = (o: Organization) => ({
 
 export async function userView(sor: SystemOfRecord, u: User) {
   const memberships = (await sor.listMembershipsOfUser(u.id)).map((m) => ({ orgId: m.orgId, role: m.role }));
-  return { id: u.id, email: u.email, createdAt: u.createdAt.toISOString(), memberships };
+  const emailVerified = Boolean(u.emailVerifiedAt); // U5
+  return { id: u.id, email: u.email, emailVerified, createdAt: u.createdAt.toISOString(), memberships };
 }
 
 export const factorView = (f: FactorRecord) => ({

@@ -59,6 +59,7 @@ export async function userCommand(port: AdminPort, sub: string | undefined, argv
       'password-stdin': { type: 'boolean' },
       org: { type: 'string' },
       role: { type: 'string' },
+      'email-verified': { type: 'boolean' },
     });
     const email = required(f, 'email').trim();
     if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254)
@@ -66,10 +67,12 @@ export async function userCommand(port: AdminPort, sub: string | undefined, argv
     const pw = await password(f);
     const orgId = typeof f.org === 'string' ? f.org : undefined;
     const role = oneOf(typeof f.role === 'string' ? f.role : 'member', ROLES, 'role');
-    return print(await port.createUser({ email, password: pw, orgId, role }));
+    // U5: unverified unless the operator says so.
+    const emailVerified = f['email-verified'] === true;
+    return print(await port.createUser({ email, password: pw, orgId, role, emailVerified }));
   }
   throw new UsageError(
-    'user list | user create --email E (--password P | --password-stdin) [--org ID --role owner|admin|member]',
+    'user list | user create --email E (--password P | --password-stdin) [--org ID --role owner|admin|member] [--email-verified]',
   );
 }
 

@@ -9,7 +9,7 @@ org set --id ORG [--plan free|paid] [--require-mfa on|off]
   --plan          free (default) or paid
   --require-mfa   create: require MFA of every member; set: on | off`,
   user: `user list
-user create --email EMAIL (--password P | --password-stdin) [--org ORG --role owner|admin|member]
+user create --email EMAIL (--password P | --password-stdin) [--org ORG --role owner|admin|member] [--email-verified]
 user import FILE [--create-orgs] [--dry-run] [--batch-size N]
   --email           the sign-in e-mail address
   --password        the initial password (visible in the process list; prefer --password-stdin)

@@ -59,11 +59,11 @@ export function localPort(sor: SystemOfRecord, config: Config, registry: ClientR
       if (!user) throw new UsageError(`no user ${ref}`);
       return publicUser(user);
     },
-    async createUser({ email, password, orgId, role }) {
+    async createUser({ email, password, orgId, role, emailVerified }) {
       if (orgId) await findOrg(orgId);
       const passwordHash = await hashPassword(password);
       const user = await sor.transaction(async (tx) => {
-        const created = await tx.createUser({ email, passwordHash });
+        const created = await tx.createUser({ email, passwordHash, emailVerified: emailVerified === true });
         if (orgId) await tx.setMembership(created.id, orgId, role);
         return created;
       });

@@ -77,7 +77,14 @@ export interface AdminPort extends ClientPort {
   listUsers(): Promise<UserOut[]>;
   /** An e-mail address or a user id → the user (a UsageError when there is none). */
   findUser(ref: string): Promise<UserOut>;
-  createUser(input: { email: string; password: string; orgId?: string; role: Role }): Promise<CreatedUserOut>;
+  createUser(input: {
+    email: string;
+    password: string;
+    orgId?: string;
+    role: Role;
+    /** U5: the operator vouches for the address. */
+    emailVerified?: boolean;
+  }): Promise<CreatedUserOut>;
   listMembers(orgId: string): Promise<{ role: Role; user: UserOut }[]>;
   setMembership(
     userId: string,

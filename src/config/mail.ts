@@ -20,6 +20,8 @@ export interface MailSettings {
   limits: { windowSeconds: number; perAddress: number; perUser: number; perIp: number };
   /** U4: lifetime of a password recovery link. */
   recoveryTtlSeconds: number;
+  /** U5: lifetime of an e-mail verification link. */
+  verificationTtlSeconds: number;
 }
 
 export function mailSettings(env: Env): MailSettings {
@@ -53,5 +55,6 @@ export function mailSettings(env: Env): MailSettings {
       perIp: env.MAIL_MAX_SENDS_PER_IP,
     },
     recoveryTtlSeconds: env.RECOVERY_LINK_TTL_SECONDS,
+    verificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
   };
 }

@@ -131,6 +131,7 @@ export const envSchema = z.object({
   MAIL_MAX_SENDS_PER_IP: int(1, 1_000_000).default(30),
   // Password recovery (U4): how long a recovery link works.
   RECOVERY_LINK_TTL_SECONDS: int(1, 86_400).default(1800),
+  EMAIL_VERIFICATION_TTL_SECONDS: int(1, 7 * 86_400).default(86_400),
 });
 
 export type Env = z.infer<typeof envSchema>;

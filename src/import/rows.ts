@@ -1,6 +1,6 @@
 // A4: the rows of an import file — JSON lines or CSV with a header — checked one by one. Columns:
 // email, password_hash, org (name or id, optional), role (owner|admin|member, default member),
-// totp_secret (base32, optional). A bad row becomes a rejection with its line number and reason;
+// totp_secret (base32, optional), email_verified (true/false, optional; U5). A bad row becomes a rejection with its line number and reason;
 // the others go on.
 import { parse } from 'csv-parse/sync';
 import { hashFormat } from '../crypto/password-formats.ts';
@@ -14,6 +14,8 @@ export interface ImportRow {
   role: Role;
   /** Normalized base32 (upper case, no spaces or padding). */
   totpSecret: string | null;
+  /** U5: the address was verified where the users come from. */
+  emailVerified: boolean;
 }
 
 export interface Rejection {
@@ -49,7 +51,11 @@ export function checkRow(raw: Raw, line: number): ImportRow | Rejection {
   if (role !== 'member' && !org) return refuse('role: given without an org');
   const secret = text(raw, 'totp_secret').replace(/[\s-]/g, '').replace(/=+$/, '').toUpperCase();
   if (secret && !BASE32.test(secret)) return refuse('totp_secret: not base32 of 80-512 bits');
-  return { line, email, passwordHash, org, role: role as Role, totpSecret: secret || null };
+  const verified = raw.email_verified === true ? 'true' : text(raw, 'email_verified').toLowerCase();
+  if (!['', 'true', 'false', '1', '0', 'yes', 'no'].includes(verified) && raw.email_verified !== false)
+    return refuse('email_verified: must be true or false');
+  const emailVerified = ['true', '1', 'yes'].includes(verified);
+  return { line, email, passwordHash, org, role: role as Role, totpSecret: secret || null, emailVerified };
 }
 
 export const isRejection = (r: ImportRow | Rejection): r is Rejection => 'reason' in r;

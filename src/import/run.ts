@@ -83,6 +83,7 @@ function toImported(row: ImportRow, org: Organization | undefined, keys: Sealing
     memberships: org ? [{ orgId: org.id, role: row.role }] : [],
     // T4: sealed under the user's AAD like an enrolled app; no backup codes are made (README).
     totpSecretEnc: row.totpSecret ? seal(keys, row.totpSecret, totpAad(id)) : null,
+    emailVerified: row.emailVerified,
   };
 }
 

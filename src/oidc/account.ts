@@ -41,7 +41,8 @@ export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
     }
     return {
       accountId: user.id,
-      claims: () => ({ sub: user.id, email: user.email, email_verified: true }),
+      // U5: the truth — verified by an invitation or a verification link, else false.
+      claims: () => ({ sub: user.id, email: user.email, email_verified: Boolean(user.emailVerifiedAt) }),
     };
   };
 }

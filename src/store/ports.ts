@@ -60,6 +60,13 @@ export interface FactorPatch {
 }
 
 /** System of record: PostgreSQL (pg) or PGlite, one query layer (Kysely). */
+/** A new user; U5: the address counts as verified only when the caller says so. */
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  emailVerified?: boolean;
+}
+
 export interface SystemOfRecord {
   readonly kind: 'postgres' | 'pglite';
   migrate(): Promise<void>;
@@ -68,7 +75,10 @@ export interface SystemOfRecord {
   /** Runs fn in one transaction; the store passed to fn is bound to it. */
   transaction<T>(fn: (tx: SystemOfRecord) => Promise<T>): Promise<T>;
 
-  createUser(input: { email: string; passwordHash: string }): Promise<User>; // ConflictError on dup
+  /** ConflictError on a duplicate address; unverified (U5) unless `emailVerified`. */
+  createUser(input: NewUser): Promise<User>;
+  /** U5: the address is verified — only while it is still the user's (false otherwise). */
+  markEmailVerified(userId: string, email: string): Promise<boolean>;
   findUserById(id: string): Promise<User | undefined>;
   findUserByEmail(email: string): Promise<User | undefined>; // case-insensitive
   listUsers(): Promise<User[]>;
@@ -219,6 +229,8 @@ export interface ImportedUser {
   memberships: { orgId: string; role: Role }[];
   /** Sealed under totpAad(id), or null. */
   totpSecretEnc: string | null;
+  /** U5: what the import file says (optional column `email_verified`; absent: not verified). */
+  emailVerified?: boolean;
 }
 
 /** A5: the owner's audit log query; `before` is the cursor (the last entry of the previous page). */

@@ -14,6 +14,8 @@ export interface User {
    * reset, a removed method, a lockout); 0 when never set. See src/core/sessions.ts.
    */
   sessionsValidAfter: number;
+  /** U5: when the user proved the address; null while unverified (`email_verified: false`). */
+  emailVerifiedAt?: Date | null;
   createdAt: Date;
 }
 

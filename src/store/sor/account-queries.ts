@@ -2,7 +2,7 @@
 // to run on; kysely-store.ts maps their errors.
 
 import type { Kysely, Selectable } from 'kysely';
-import type { OrgPatch } from '../ports.ts';
+import type { NewUser, OrgPatch } from '../ports.ts';
 import type {
   FactorType,
   MembershipWithOrg,
@@ -27,6 +27,7 @@ export function toUser(r: Selectable<UsersTable>): User {
     passwordHash: r.password_hash,
     // bigint comes back as a string from pg and as a number from PGlite.
     sessionsValidAfter: Number(r.sessions_valid_after ?? 0),
+    emailVerifiedAt: r.email_verified_at ?? null,
     createdAt: r.created_at,
   };
 }
@@ -51,13 +52,29 @@ function toMembership(r: { user_id: string; org_id: string; role: Role; m_create
 
 // --- users -------------------------------------------------------------------------------------
 
-export async function createUser(db: Db, input: { email: string; passwordHash: string }): Promise<User> {
+export async function createUser(db: Db, input: NewUser): Promise<User> {
   const row = await db
     .insertInto('users')
-    .values({ email: input.email.trim(), password_hash: input.passwordHash })
+    .values({
+      email: input.email.trim(),
+      password_hash: input.passwordHash,
+      email_verified_at: input.emailVerified ? new Date() : null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toUser(row);
+}
+
+/** U5: marks the address verified, only while it is still the user's address; false otherwise. */
+export async function markEmailVerified(db: Db, userId: string, email: string): Promise<boolean> {
+  if (!isUuid(userId)) return false;
+  const rows = await db
+    .updateTable('users')
+    .set({ email_verified_at: new Date() })
+    .where('id', '=', userId)
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+    .executeTakeFirst();
+  return Number(rows.numUpdatedRows) > 0;
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {

@@ -27,7 +27,7 @@ export async function setEmail(db: Db, id: string, email: string): Promise<User 
   if (!isUuid(id)) return undefined;
   const row = await db
     .updateTable('users')
-    .set({ email: email.trim() })
+    .set({ email: email.trim(), email_verified_at: null }) // U5: a new address is unverified
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();

@@ -24,7 +24,14 @@ export async function importUsers(
   if (fresh.length > 0) {
     await db
       .insertInto('users')
-      .values(fresh.map((r) => ({ id: r.id, email: r.email, password_hash: r.passwordHash })))
+      .values(
+        fresh.map((r) => ({
+          id: r.id,
+          email: r.email,
+          password_hash: r.passwordHash,
+          email_verified_at: r.emailVerified ? new Date() : null, // U5: as the file says
+        })),
+      )
       .execute();
     const memberships = fresh.flatMap((r) =>
       r.memberships.map((m) => ({ user_id: r.id, org_id: m.orgId, role: m.role })),

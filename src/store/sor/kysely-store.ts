@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type {
   FactorPatch,
   ImportedUser,
+  NewUser,
   OrgAuditEntry,
   OrgAuditQuery,
   OrgPatch,
@@ -74,8 +75,11 @@ export class KyselySystemOfRecord implements SystemOfRecord {
     return run(() => this.db.transaction().execute((trx) => fn(new KyselySystemOfRecord(trx, this.kind))));
   }
 
-  createUser(input: { email: string; passwordHash: string }): Promise<User> {
+  createUser(input: NewUser): Promise<User> {
     return run(() => accounts.createUser(this.db, input));
+  }
+  markEmailVerified(userId: string, email: string): Promise<boolean> {
+    return run(() => accounts.markEmailVerified(this.db, userId, email));
   }
 
   findUserById(id: string): Promise<User | undefined> {

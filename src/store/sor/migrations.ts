@@ -176,6 +176,14 @@ const rollout: Migration = {
   },
 };
 
+// U5: when the user proved the address (an invitation or a verification link); null: unverified,
+// which `email_verified` in the ID token and userinfo says.
+const emailVerified: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('users').addColumn('email_verified_at', 'timestamptz').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
@@ -183,6 +191,7 @@ const migrations: Record<string, Migration> = {
   '0004_consents': consents,
   '0005_clients': clients,
   '0006_rollout': rollout,
+  '0007_email_verified': emailVerified,
 };
 
 /** Applies every pending migration; throws the first failure. */

@@ -19,6 +19,8 @@ export interface UsersTable {
   password_hash: string;
   /** V3: epoch seconds; sessions and tokens authenticated before it are void (null: none yet). */
   sessions_valid_after: ColumnType<string | number | null, never, number>;
+  /** U5: when the address was verified (null: not verified). */
+  email_verified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: CreatedAt;
 }
 
