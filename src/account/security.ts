@@ -10,6 +10,7 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { enrollmentViews } from '../interactions/mfa/enroll-steps.ts';
 import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
+import { attemptsLeftNotice, refusalError } from '../mfa/refusal.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
@@ -218,12 +219,13 @@ export function securityRoutes(
     const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
     const outcome = await mfa.verify(s.state, type, code, flowKey(s), who(ctx, s));
     if (!outcome.ok) {
-      const message =
-        outcome.error === 'rate_limited'
-          ? t('mfa.rate_limited', { minutes: Math.ceil((outcome.retryAfterSeconds ?? 60) / 60) })
-          : outcome.error === 'locked'
-            ? t('mfa.locked')
-            : t('mfa.incorrect');
+      // X6: what happened, and from the third wrong try how many are left.
+      const message = [
+        refusalError(t, type, outcome),
+        attemptsLeftNotice(t, outcome, mfa.maxFailuresPerWindow),
+      ]
+        .filter(Boolean)
+        .join(' ');
       return page(
         ctx,
         (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s,
