@@ -14,6 +14,7 @@ import { attemptsLeftNotice, refusalError } from '../mfa/refusal.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
+import type { FactorType } from '../store/records.ts';
 import { checkPassword } from './credentials.ts';
 import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from './session.ts';
 
@@ -53,6 +54,20 @@ export function securityRoutes(
     }));
   }
 
+  /** X7: where "Add another method first" leads (null when no other method can be added). */
+  function addFirstHref(enrolled: FactorType[]): Record<'totp' | 'sms', string | null> {
+    const smsFree = mfa.factors.has('sms') && !enrolled.includes('sms');
+    return { totp: smsFree ? `${BASE}/sms` : null, sms: enrolled.includes('totp') ? null : `${BASE}/totp` };
+  }
+
+  /** M3, X7: the refusal to remove the last method, with the way forward. */
+  function keptPage(ctx: Context, enrolled: FactorType[]) {
+    const t = ctx.state.t;
+    const message = t('security.only_method');
+    const addHref = addFirstHref(enrolled).totp;
+    return renderPage(ctx, 'method-kept', { title: t('security.kept_title'), message, addHref }, 409);
+  }
+
   async function page(
     ctx: Context,
     s: AccountSession,
@@ -79,6 +94,12 @@ export function securityRoutes(
           s.decision.preferred ??
           (s.state.enrolled.includes('totp') ? 'totp' : (s.state.enrolled[0] ?? null)),
         backupLeft,
+        // X7, M3: a method that cannot go shows why and the way forward, not a form that fails.
+        removable: {
+          totp: mfa.decisions.canRemove(s.state, 'totp').ok,
+          sms: mfa.decisions.canRemove(s.state, 'sms').ok,
+        },
+        addFirst: addFirstHref(s.state.enrolled),
         mandatory: mandatory(s),
         locked: s.state.records.filter((r) => r.lockedAt).map((r) => r.type),
         orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
@@ -213,8 +234,7 @@ export function securityRoutes(
     const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
     checkCsrf(s, form.csrf);
     if (!s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
-    if (!mfa.decisions.canRemove(s.state, 'totp').ok)
-      return page(ctx, s, { error: t('security.last_method') }, 409);
+    if (!mfa.decisions.canRemove(s.state, 'totp').ok) return keptPage(ctx, s.state.enrolled);
     const code = form.code.normalize('NFKC');
     const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
     const outcome = await mfa.verify(s.state, type, code, flowKey(s), who(ctx, s));
