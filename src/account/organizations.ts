@@ -15,6 +15,7 @@ import type { Services } from '../services.ts';
 import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithOrg, MembershipWithUser, Role } from '../store/records.ts';
 import { auditSection, exportAudit } from './org-audit.ts';
+import { orgConfirmRoutes } from './org-confirm.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
 
 /** One membership, as the reset rule needs it. */
@@ -142,6 +143,9 @@ export function organizationRoutes(
       status,
     );
   }
+
+  // Issue 16 item 9: the risky actions are confirmed first.
+  orgConfirmRoutes(router, services, context);
 
   router.get('/account/organizations/:id', async (ctx) => {
     const c = await context(ctx);
