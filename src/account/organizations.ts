@@ -8,12 +8,14 @@ import { audit } from '../audit.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
+import { isMethod } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
 import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithOrg, MembershipWithUser, Role } from '../store/records.ts';
 import { auditSection, exportAudit } from './org-audit.ts';
+import { orgConfirmRoutes } from './org-confirm.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
 
 /** One membership, as the reset rule needs it. */
@@ -142,6 +144,9 @@ export function organizationRoutes(
     );
   }
 
+  // Issue 16 item 9: the risky actions are confirmed first.
+  orgConfirmRoutes(router, services, context);
+
   router.get('/account/organizations/:id', async (ctx) => {
     const c = await context(ctx);
     if (c) await page(ctx, c.s, c.org.id, c.role);
@@ -209,7 +214,9 @@ export function organizationRoutes(
       const orgs = orgNames(memberships, decision.orgIds);
       throw new HttpError(403, 'org.reset_elsewhere', { email: target.user.email, orgs });
     }
-    const removed = await sor.transaction(async (tx) => {
+    // Issue 16 item 6: methods as a person counts them (the app with its backup codes is one).
+    const methods = new Set((await sor.listFactors(target.userId)).map((r) => r.type).filter(isMethod)).size;
+    await sor.transaction(async (tx) => {
       const n = await tx.deleteFactorsOfUser(target.userId);
       await audit(
         tx,
@@ -218,11 +225,10 @@ export function organizationRoutes(
         { userId: target.userId, orgId: c.org.id },
         { reason: form.reason.trim(), removed: n, via: 'organization' },
       );
-      return n;
     });
     const ended = (await mfa.sessions.endEverything(target.userId)).sessionsEnded;
     await page(ctx, c.s, c.org.id, c.role, {
-      notice: t('org.reset_done', { email: target.user.email, factors: removed, sessions: ended }),
+      notice: t('org.reset_done', { email: target.user.email, methods, sessions: ended }),
     });
   });
 }

@@ -10,9 +10,11 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { enrollmentViews } from '../interactions/mfa/enroll-steps.ts';
 import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
+import { attemptsLeftNotice, refusalError } from '../mfa/refusal.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
+import type { FactorType } from '../store/records.ts';
 import { checkPassword } from './credentials.ts';
 import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from './session.ts';
 
@@ -52,6 +54,20 @@ export function securityRoutes(
     }));
   }
 
+  /** X7: where "Add another method first" leads (null when no other method can be added). */
+  function addFirstHref(enrolled: FactorType[]): Record<'totp' | 'sms', string | null> {
+    const smsFree = mfa.factors.has('sms') && !enrolled.includes('sms');
+    return { totp: smsFree ? `${BASE}/sms` : null, sms: enrolled.includes('totp') ? null : `${BASE}/totp` };
+  }
+
+  /** M3, X7: the refusal to remove the last method, with the way forward. */
+  function keptPage(ctx: Context, enrolled: FactorType[]) {
+    const t = ctx.state.t;
+    const message = t('security.only_method');
+    const addHref = addFirstHref(enrolled).totp;
+    return renderPage(ctx, 'method-kept', { title: t('security.kept_title'), message, addHref }, 409);
+  }
+
   async function page(
     ctx: Context,
     s: AccountSession,
@@ -80,6 +96,12 @@ export function securityRoutes(
           s.decision.preferred ??
           (s.state.enrolled.includes('totp') ? 'totp' : (s.state.enrolled[0] ?? null)),
         backupLeft,
+        // X7, M3: a method that cannot go shows why and the way forward, not a form that fails.
+        removable: {
+          totp: mfa.decisions.canRemove(s.state, 'totp').ok,
+          sms: mfa.decisions.canRemove(s.state, 'sms').ok,
+        },
+        addFirst: addFirstHref(s.state.enrolled),
         mandatory: mandatory(s),
         locked: s.state.records.filter((r) => r.lockedAt).map((r) => r.type),
         orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
@@ -216,18 +238,18 @@ export function securityRoutes(
     const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
     checkCsrf(s, form.csrf);
     if (!s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
-    if (!mfa.decisions.canRemove(s.state, 'totp').ok)
-      return page(ctx, s, { error: t('security.last_method') }, 409);
+    if (!mfa.decisions.canRemove(s.state, 'totp').ok) return keptPage(ctx, s.state.enrolled);
     const code = form.code.normalize('NFKC');
     const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
     const outcome = await mfa.verify(s.state, type, code, flowKey(s), who(ctx, s));
     if (!outcome.ok) {
-      const message =
-        outcome.error === 'rate_limited'
-          ? t('mfa.rate_limited', { minutes: Math.ceil((outcome.retryAfterSeconds ?? 60) / 60) })
-          : outcome.error === 'locked'
-            ? t('mfa.locked')
-            : t('mfa.incorrect');
+      // X6: what happened, and from the third wrong try how many are left.
+      const message = [
+        refusalError(t, type, outcome),
+        attemptsLeftNotice(t, outcome, mfa.maxFailuresPerWindow),
+      ]
+        .filter(Boolean)
+        .join(' ');
       return page(
         ctx,
         (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s,

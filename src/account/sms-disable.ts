@@ -28,10 +28,12 @@ export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void 
     const t = tOf(ctx);
     const removal = canRemoveSms(s.state, mfa.policy);
     if (!removal.ok) {
+      // X7: not a bare error page — why, and a link to add the app first.
+      const addHref = s.state.enrolled.includes('totp') ? null : '/account/security/totp';
       return renderPage(
         ctx,
-        'error',
-        { title: t('security.title'), message: t(removal.messageKey), code: null },
+        'method-kept',
+        { title: t('security.kept_title'), message: t(removal.messageKey), addHref },
         409,
       );
     }

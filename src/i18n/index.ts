@@ -1,6 +1,7 @@
 // Hosted-page strings in English and Japanese (X3). The Japanese wording of the MFA messages is
 // taken from the seed help article (shared/seed).
 import { readFileSync } from 'node:fs';
+import { IntlMessageFormat } from 'intl-messageformat';
 
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
@@ -12,11 +13,28 @@ const catalogs: Record<Locale, Catalog> = { en: load('en'), ja: load('ja') };
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
+// Item 6 of issue 16: messages with counts are ICU MessageFormat (`{count, plural, one {…} other
+// {…}}`), formatted by intl-messageformat with the locale's plural rules. Compiled once per key.
+const compiled = new Map<string, IntlMessageFormat>();
+const ICU = /\{\s*\w+\s*,\s*(plural|select|selectordinal|number)\b/;
+
+function formatIcu(locale: Locale, key: string, template: string, params: Record<string, string | number>) {
+  const id = `${locale}\u0000${key}`;
+  let message = compiled.get(id);
+  if (!message) {
+    message = new IntlMessageFormat(template, locale, undefined, { ignoreTag: true });
+    compiled.set(id, message);
+  }
+  return String(message.format(params));
+}
+
 export function translator(locale: Locale): Translate {
   const catalog = catalogs[locale];
   return (key, params) => {
-    const template = catalog[key] ?? catalogs.en[key] ?? key;
+    const own = catalog[key];
+    const template = own ?? catalogs.en[key] ?? key;
     if (!params) return template;
+    if (ICU.test(template)) return formatIcu(own === undefined ? 'en' : locale, key, template, params);
     return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
   };
 }

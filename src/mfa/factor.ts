@@ -19,7 +19,10 @@ export interface FactorDeps {
 
 export type VerifyResult =
   | { ok: true; factorId: string; amr: Amr[] }
-  | { ok: false; reason: 'invalid' | 'replay' | 'expired'; factorId?: string };
+  | { ok: false; reason: VerifyFailure; factorId?: string };
+
+/** Why a code was refused (X6): wrong, already used, expired, or right for a clock that is off. */
+export type VerifyFailure = 'invalid' | 'replay' | 'expired' | 'drift';
 
 export interface VerifyInput {
   user: User;

@@ -10,7 +10,7 @@ import { checkWith } from '../store/attempt.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
 import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
-import { type Factor, type FactorDeps, isLocked } from './factor.ts';
+import { type Factor, type FactorDeps, isLocked, type VerifyFailure } from './factor.ts';
 import { defaultMfaPolicy, type MfaPolicy } from './policy.ts';
 import { createReauth } from './reauth.ts';
 import { isFactorType, moduleOf } from './registry.ts';
@@ -33,7 +33,10 @@ export type MfaVerifyOutcome =
       ok: false;
       error: 'incorrect' | 'rate_limited' | 'locked' | 'not_enrolled';
       retryAfterSeconds?: number;
+      /** Wrong codes still allowed in this window (X6: shown from the third wrong try on). */
       remaining?: number;
+      /** For `incorrect`: why (X6) — a used code, a clock that is off, or just wrong. */
+      reason?: VerifyFailure;
     };
 
 export interface MfaServiceOptions {
@@ -131,7 +134,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     const after = await attempt.fail(result.factorId, { ...who, actorUserId: state.user.id });
     if (after.locked) return { ...refuse('locked'), lockedNow: true };
     return {
-      outcome: { ok: false, error: 'incorrect', remaining: after.remaining },
+      outcome: { ok: false, error: 'incorrect', remaining: after.remaining, reason: result.reason },
       result: result.reason === 'invalid' ? 'incorrect' : result.reason,
     };
   }
@@ -146,6 +149,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     ssoMarks,
     verify,
     guard,
+    /** Wrong codes per user in a window (the "attempts left" notice counts from it, X6). */
+    maxFailuresPerWindow: deps.config.mfa.maxFailuresPerWindow,
     totpEnrollment: createTotpEnrollment(deps),
     /** V3: the one way to end every session, grant and token of a user. */
     sessions,

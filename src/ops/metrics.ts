@@ -10,6 +10,7 @@ export type MfaResult =
   | 'ok'
   | 'incorrect'
   | 'replay'
+  | 'drift'
   | 'expired'
   | 'rate_limited'
   | 'locked'

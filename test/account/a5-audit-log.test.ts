@@ -118,7 +118,7 @@ for (const mode of STORE_MODES) {
       const browser = await owner('ja');
       const text = textOf((await browser.request(url(`/account/organizations/${org}?tz=Asia/Tokyo`))).text);
       assert.match(text, /時刻は Asia\/Tokyo で表示しています/);
-      assert.match(text, /サインイン方法を設定/);
+      assert.match(text, /認証方法を設定/);
       assert.match(text, /2026\/12\/02 0:30:00/);
       assert.match(text, /サポート（jo）/);
       assert.match(text, /理由: ticket 123, ID checked/);

@@ -1,6 +1,7 @@
 // M5, R1, R3: the organization page — the owner's require-MFA switch, resetting a member's MFA
 // (the authorization matrix), and the audit log.
 import assert from 'node:assert/strict';
+import { newBackupCodes } from '../../src/mfa/backup-codes/factor.ts';
 import type { Role } from '../../src/store/records.ts';
 import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, textOf } from '../support/browser.ts';
@@ -119,7 +120,7 @@ for (const mode of STORE_MODES) {
             const orgOfTarget = inB.has(target) ? orgB : orgA;
             if (orgOfTarget === orgA) {
               // The members table offers the button exactly where the reset would be done.
-              assert.equal(page.text.includes(`/members/${targetId}/reset-mfa"`), ok, 'canReset');
+              assert.equal(page.text.includes(`/members/${targetId}/reset-mfa/confirm"`), ok, 'canReset');
             }
             if (elsewhere[key]) {
               assert.ok(
@@ -239,6 +240,49 @@ for (const mode of STORE_MODES) {
         PASSWORD,
       );
       assert.ok(isEnrollment(next), 'the member must enroll at the next sign-in');
+    });
+
+    it('M5, R1, X7: "Stop requiring MFA" and "Reset MFA" go through a confirmation page (no JS) that says what will happen; counts read as a person counts (issue 16 items 6, 9)', async () => {
+      const { sor } = server.services;
+      const org = (await sor.createOrg({ name: 'Echo', plan: 'free', requireMfaForAllUsers: true })).id;
+      const owner = await server.createUser('ownerE@example.test', PASSWORD);
+      const member = await server.createUser('memberE@example.test', PASSWORD);
+      await sor.setMembership(owner, org, 'owner');
+      await sor.setMembership(member, org, 'member');
+      const ownerSecret = await giveTotp(server, owner);
+      await giveTotp(server, member);
+      for (const row of (await newBackupCodes(member)).rows) await sor.insertFactor(row);
+      const browser = new Browser();
+      await accountSignIn(browser, server, 'ownerE@example.test', PASSWORD, ownerSecret);
+      const page = await browser.request(url(`/account/organizations/${org}`));
+      assert.match(
+        page.text,
+        /require-mfa\/confirm">[\s\S]*?<button type="submit" class="danger">Stop requiring MFA</,
+      );
+
+      const reset = await browser.submit(page, { reason: 'lost phone' }, /reset-mfa\/confirm$/);
+      assert.ok(textOf(reset.text).includes('Reset MFA?'));
+      assert.ok(
+        textOf(reset.text).includes('Every method and backup code of memberE@example.test will be removed'),
+      );
+      assert.equal((await sor.listFactors(member)).length, 5, 'nothing removed before the confirmation');
+      const resetDone = await browser.submit(reset, {}, /reset-mfa$/);
+      assert.ok(
+        textOf(resetDone.text).includes('1 method removed, no sessions ended.'),
+        textOf(resetDone.text).slice(0, 400),
+      );
+      assert.equal((await sor.listFactors(member)).length, 0);
+
+      const stop = await browser.submit(resetDone, {}, /require-mfa\/confirm$/);
+      assert.ok(textOf(stop.text).includes('Stop requiring MFA?'));
+      assert.match(stop.text, /<a href="\/account\/organizations\/[^"]+">Cancel and go back</);
+      assert.equal((await sor.findOrgById(org))?.requireMfaForAllUsers, true, 'not switched off yet');
+      const off = await browser.submit(stop, {}, /require-mfa$/);
+      assert.equal((await sor.findOrgById(org))?.requireMfaForAllUsers, false);
+      assert.ok(textOf(off.text).includes('1 member has not set up MFA yet.'), 'singular');
+      browser.acceptLanguage = 'ja';
+      const ja = await browser.request(url(`/account/organizations/${org}`));
+      assert.ok(textOf(ja.text).includes('1 人のメンバーがまだ MFA を設定していません。'));
     });
 
     it("M5: a paid organization's switch is on and locked; members and admins cannot switch", async () => {

@@ -117,15 +117,29 @@ for (const mode of STORE_MODES) {
       );
     });
 
-    it('M3: a user for whom MFA is mandatory cannot remove the last method; the page says to add the new one first', async () => {
+    it('M3, X7: the last method of a user for whom MFA is mandatory shows why it stays and "Add another method first" up front — no code asked (en, ja)', async () => {
       const id = await server.createUser('m3@example.test', PASSWORD, { plan: 'paid' });
       const secret = await giveTotp(server, id);
       const browser = new Browser();
       const page = await accountSignIn(browser, server, 'm3@example.test', PASSWORD, secret);
-      const refused = await browser.submit(page, { code: await appCode(secret, 0) }, /disable$/);
+      assert.doesNotMatch(
+        page.text,
+        /action="\/account\/security\/totp\/disable"/,
+        'no form that would fail',
+      );
+      assert.ok(textOf(page.text).includes('Your only method: MFA is required for your account'));
+      assert.match(page.text, /<a href="\/account\/security\/sms">Add another method first<\/a>/);
+      // A form posted anyway (an old tab) is refused with the same way forward, not a bare error.
+      const refused = await browser.request(url('/account/security/totp/disable'), {
+        form: { csrf: csrfOf(page), code: await appCode(secret, 0) },
+      });
       assert.equal(refused.status, 409);
-      assert.ok(textOf(refused.text).includes('add the new method first, then disable the old one'));
+      assert.match(refused.text, /href="\/account\/security\/sms"[^>]*>Add another method first</);
+      assert.match(refused.text, /href="\/account\/security">Back to security settings</);
       assert.equal((await server.services.sor.listFactors(id)).length, 1);
+      browser.acceptLanguage = 'ja';
+      const ja = await browser.request(url('/account/security'));
+      assert.ok(textOf(ja.text).includes('先に別の認証方法を追加する'));
     });
 
     it('CSRF: a settings form without or with a wrong token is refused and changes nothing', async () => {

@@ -58,15 +58,25 @@ for (const mode of STORE_MODES) {
       assert.ok(textOf(done.text).includes('+81 •• •••• 7001'));
     });
 
-    it('S6, M3: a paid-plan user whose only method is SMS cannot remove it; the page says to add the app first', async () => {
+    it('S6, M3, X7: a paid-plan user whose only method is SMS cannot remove it; the pages say to add the app first and link there', async () => {
       const phone = jpMobile(7002);
       const id = await server.createUser('only-sms@example.test', PASSWORD, { plan: 'paid' });
       await server.giveSms(id, phone.e164);
       const browser = new Browser();
       await signInWithSms(browser, 'only-sms@example.test', phone.e164);
+      // X7: the settings page says so up front, with the way forward, and offers no disable link.
+      const settings = await browser.request(url('/account/security'));
+      assert.doesNotMatch(settings.text, /href="\/account\/security\/sms\/disable"/);
+      assert.match(settings.text, /<a href="\/account\/security\/totp">Add another method first<\/a>/);
       const refused = await browser.request(url('/account/security/sms/disable'));
       assert.equal(refused.status, 409);
       assert.ok(textOf(refused.text).includes('Add the authenticator app first'));
+      assert.match(
+        refused.text,
+        /href="\/account\/security\/totp"[^>]*>Add another method first</,
+        'X7: not a bare error',
+      );
+      assert.match(refused.text, /href="\/account\/security">Back to security settings</);
       assert.equal((await server.services.sor.listFactors(id)).length, 1);
     });
 

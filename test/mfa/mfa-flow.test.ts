@@ -145,7 +145,7 @@ for (const mode of STORE_MODES) {
       );
       const reused = await submitCode(browser, again, codes[0]);
       assert.equal(reused.status, 401, 'T3: a used backup code is refused');
-      assert.ok(textOf(reused.text).includes('The verification code you entered is incorrect'));
+      assert.ok(textOf(reused.text).includes('This backup code has already been used'));
     });
 
     it('P6: acr_values asks an optional user for MFA; without it the same user signs in with a password', async () => {

@@ -142,7 +142,17 @@ describe('TOTP', () => {
     }
 
     for (const offset of [-2, 2]) {
-      it(`refuses the code of step ${offset >= 0 ? '+' : ''}${offset}`, async () => {
+      it(`X6: refuses the code of step ${offset >= 0 ? '+' : ''}${offset} as clock drift (told, not accepted)`, async () => {
+        const token = await code(secret, now + offset * 30);
+        assert.deepEqual(await verifyTotp({ secret, token, lastStep: null, now: at(now) }), {
+          ok: false,
+          reason: 'drift',
+        });
+      });
+    }
+
+    for (const offset of [-3, 3]) {
+      it(`X6: refuses the code of step ${offset >= 0 ? '+' : ''}${offset} as invalid (no hint that far out)`, async () => {
         const token = await code(secret, now + offset * 30);
         assert.deepEqual(await verifyTotp({ secret, token, lastStep: null, now: at(now) }), {
           ok: false,
@@ -150,6 +160,14 @@ describe('TOTP', () => {
         });
       });
     }
+
+    it('X6: the code of a used step just outside the window is a replay, not drift', async () => {
+      const token = await code(secret, now - 60);
+      assert.deepEqual(await verifyTotp({ secret, token, lastStep: step - 2, now: at(now) }), {
+        ok: false,
+        reason: 'replay',
+      });
+    });
 
     it('accepts spaces inside the code', async () => {
       const token = await code(secret, now);

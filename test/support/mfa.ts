@@ -7,9 +7,12 @@ import { isCallback } from './rp.ts';
 
 /** The manual-entry secret shown on the enrollment page. */
 export function secretFromPage(page: Page): string {
-  const m = /<code class="secret" id="secret">([A-Z2-7 ]+)<\/code>/.exec(page.text);
+  // The key is shown in groups of 4, one <span class="group"> each (issue 16 item 4).
+  const m = /<code class="secret" id="secret">((?:<span class="group">[A-Z2-7]+<\/span> ?)+)<\/code>/.exec(
+    page.text,
+  );
   if (!m) throw new Error(`no TOTP secret on page: ${textOf(page.text).slice(0, 400)}`);
-  return m[1].replace(/ /g, '');
+  return m[1].replace(/<[^>]+>| /g, '');
 }
 
 /** The code the app shows `offsetSteps` time steps from now. */

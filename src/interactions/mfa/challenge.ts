@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
+import { attemptsLeftNotice, refusalError } from '../../mfa/refusal.ts';
 import { isFactorType } from '../../mfa/registry.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
@@ -118,9 +119,9 @@ export async function submitChallenge(
     ctx.redirect(redirectTo);
     return;
   }
-  const minutes = (s = 60) => Math.max(1, Math.ceil(s / 60));
   switch (outcome.error) {
     case 'incorrect':
+      // X6: what happened (used code, reused step, clock off) and, from the third try, attempts left.
       return showChallenge(
         ctx,
         mfa,
@@ -128,11 +129,8 @@ export async function submitChallenge(
         {
           method,
           status: 401,
-          error: t('mfa.incorrect'),
-          notice:
-            outcome.remaining !== undefined && outcome.remaining <= 5
-              ? t('mfa.attempts_left', { count: outcome.remaining })
-              : null,
+          error: refusalError(t, method, outcome),
+          notice: attemptsLeftNotice(t, outcome, mfa.maxFailuresPerWindow),
         },
       );
     case 'rate_limited':
@@ -140,7 +138,7 @@ export async function submitChallenge(
       return showChallenge(ctx, mfa, step, {
         method,
         status: 429,
-        error: t('mfa.rate_limited', { minutes: minutes(outcome.retryAfterSeconds) }),
+        error: refusalError(t, method, outcome),
         canSubmit: false,
       });
     case 'locked': {

@@ -47,7 +47,10 @@ export function enrollmentViews(ctx: Context, services: Services, mfa: MfaServic
           required: opts.required,
           error: opts.error ?? null,
           qrSvg: pending.qrSvg,
-          secret: pending.secretForDisplay,
+          // Issue 16 item 4: on the phone itself the QR code cannot be scanned — a tappable key
+          // URI, and the key in groups of 4 that never break mid-group.
+          secretGroups: pending.secretForDisplay.split(' '),
+          otpauthUri: pending.uri,
           confirmAction: `${opts.base}/enroll/totp/confirm`,
           restartAction: `${opts.base}/enroll/totp/restart`,
           csrf: opts.csrf,

@@ -19,6 +19,13 @@ export async function newBackupCodes(userId: string): Promise<{ codes: string[];
   return { codes, rows };
 }
 
+/** X6: is this one of the user's codes already used? (Then the page says so, not "incorrect".) */
+async function isUsedCode(records: FactorRecord[], normalized: string): Promise<boolean> {
+  const used = records.filter((r) => r.type === 'backup_code' && r.usedAt !== null && r.codeHash);
+  const matches = await Promise.all(used.map((r) => verifyHashedSecretCode(r.codeHash!, normalized)));
+  return matches.includes(true);
+}
+
 export function createBackupCodeFactor(deps: FactorDeps): Factor {
   const usable = (records: FactorRecord[]) =>
     records.filter((r) => r.type === 'backup_code' && r.usedAt === null && r.codeHash);
@@ -37,7 +44,8 @@ export function createBackupCodeFactor(deps: FactorDeps): Factor {
         candidates.map((r) => verifyHashedSecretCode(r.codeHash!, normalized)),
       );
       const match = candidates.find((_, i) => matches[i]);
-      if (!match) return { ok: false, reason: 'invalid' };
+      if (!match)
+        return { ok: false, reason: (await isUsedCode(records, normalized)) ? 'replay' : 'invalid' };
       // Atomic: of two requests racing with one code, only one succeeds.
       if (!(await deps.sor.useBackupCode(match.id)))
         return { ok: false, reason: 'replay', factorId: match.id };

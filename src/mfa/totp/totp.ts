@@ -2,7 +2,8 @@
 // otplib 13 with the parameters every authenticator app supports (SHA-1, 6 digits, 30 s).
 //
 // Verification accepts the current time step ±1 (clock drift) and refuses any step at or before
-// the last accepted one (RFC 6238 §5.2: a code is accepted at most once). The caller stores the
+// the last accepted one (RFC 6238 §5.2: a code is accepted at most once). A code right only for the
+// step just beyond the window is refused as `drift`, so the page can say the clock is off (X6). The caller stores the
 // returned step atomically (SystemOfRecord.advanceTotpStep) before treating the code as accepted.
 import { generateSecret, verify } from 'otplib';
 import QRCode from 'qrcode';
@@ -63,7 +64,13 @@ export interface VerifyTotpInput {
   windowSteps?: number;
 }
 
-export type VerifyTotpResult = { ok: true; step: number } | { ok: false; reason: 'invalid' | 'replay' };
+/**
+ * `replay`: the code is right for a step already used. `drift`: right only for a step just outside
+ * the accepted window (the device's clock is off, X6) — told, never accepted.
+ */
+export type VerifyTotpResult =
+  | { ok: true; step: number }
+  | { ok: false; reason: 'invalid' | 'replay' | 'drift' };
 
 /** Normalized 6-digit token, or undefined. Never throws, whatever the input. */
 export function normalizeTotpToken(input: unknown): string | undefined {
@@ -98,9 +105,18 @@ export async function verifyTotp(input: VerifyTotpInput): Promise<VerifyTotpResu
     // otplib's functional verify() returns the TOTP|HOTP result union; the TOTP one has timeStep.
     if (fresh.valid && 'timeStep' in fresh) return { ok: true, step: fresh.timeStep };
   }
-  if (previous === undefined) return { ok: false, reason: 'invalid' };
-  const any = await verify(base);
-  return { ok: false, reason: any.valid ? 'replay' : 'invalid' };
+  if (previous !== undefined && (await verify(base)).valid) return { ok: false, reason: 'replay' };
+  return { ok: false, reason: await outsideWindow(base, previous) };
+}
+
+/** X6: one step beyond the window either side — a used step is a replay, else clock drift. */
+async function outsideWindow(
+  base: { secret: string; token: string; epoch: number; epochTolerance: number },
+  previous: number | undefined,
+): Promise<'invalid' | 'replay' | 'drift'> {
+  const wider = await verify({ ...base, epochTolerance: base.epochTolerance + TOTP_OPTIONS.period });
+  if (!wider.valid || !('timeStep' in wider)) return 'invalid';
+  return previous !== undefined && wider.timeStep <= previous ? 'replay' : 'drift';
 }
 
 /** `ABCD EFGH IJKL …` for manual entry. */

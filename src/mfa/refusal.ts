@@ -1,0 +1,32 @@
+// What a page says when a code is refused (X6): what happened (a used backup code, a reused time
+// step, a clock that is off, or a wrong code), and from the third wrong try on how many are left
+// before the temporary lockout. The sign-in prompt and the settings pages say it the same way.
+import type { Translate } from '../i18n/index.ts';
+import type { FactorType } from '../store/records.ts';
+import type { MfaVerifyOutcome } from './service.ts';
+
+/** Attempts left are shown from this wrong try on (issue 16 item 2). */
+export const WARN_FROM_FAILURE = 3;
+
+type Refused = Extract<MfaVerifyOutcome, { ok: false }>;
+
+/** The error line for a refused code of `method`. */
+export function refusalError(t: Translate, method: FactorType, outcome: Refused): string {
+  if (outcome.error === 'rate_limited') {
+    return t('mfa.rate_limited', { minutes: Math.max(1, Math.ceil((outcome.retryAfterSeconds ?? 60) / 60)) });
+  }
+  if (outcome.error === 'locked') return t('mfa.locked');
+  if (outcome.reason === 'replay') {
+    if (method === 'backup_code') return t('mfa.backup_used');
+    if (method === 'totp') return t('mfa.totp_reused');
+  }
+  if (outcome.reason === 'drift' && method === 'totp') return t('mfa.clock_drift');
+  return t('mfa.incorrect');
+}
+
+/** X6: "N attempts left" once the user has made WARN_FROM_FAILURE wrong tries in the window. */
+export function attemptsLeftNotice(t: Translate, outcome: Refused, maxPerWindow: number): string | null {
+  if (outcome.error !== 'incorrect' || outcome.remaining === undefined) return null;
+  const failures = maxPerWindow - outcome.remaining;
+  return failures >= WARN_FROM_FAILURE ? t('mfa.attempts_left', { count: outcome.remaining }) : null;
+}
