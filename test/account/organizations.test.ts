@@ -257,7 +257,7 @@ for (const mode of STORE_MODES) {
       const page = await browser.request(url(`/account/organizations/${org}`));
       assert.match(
         page.text,
-        /require-mfa\/confirm">[\s\S]*?<button type="submit" class="danger">Stop requiring MFA</,
+        /require-mfa\/off\/confirm">[\s\S]*?<button type="submit" class="danger">Stop requiring MFA</,
       );
 
       const reset = await browser.submit(page, { reason: 'lost phone' }, /reset-mfa\/confirm$/);
@@ -273,7 +273,7 @@ for (const mode of STORE_MODES) {
       );
       assert.equal((await sor.listFactors(member)).length, 0);
 
-      const stop = await browser.submit(resetDone, {}, /require-mfa\/confirm$/);
+      const stop = await browser.submit(resetDone, {}, /require-mfa\/off\/confirm$/);
       assert.ok(textOf(stop.text).includes('Stop requiring MFA?'));
       assert.match(stop.text, /<a href="\/account\/organizations\/[^"]+">Cancel and go back</);
       assert.equal((await sor.findOrgById(org))?.requireMfaForAllUsers, true, 'not switched off yet');
