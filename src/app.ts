@@ -14,6 +14,7 @@ import { publicDocumentCache } from './http/cache.ts';
 import { errorHandler, unavailable } from './http/error-handler.ts';
 import { badRequest } from './http/errors.ts';
 import { healthz } from './http/health.ts';
+import { landingRouter } from './http/landing.ts';
 import { localeMiddleware } from './http/locale.ts';
 import { type Metrics, observe } from './http/observability.ts';
 import { pinToIssuer } from './http/origin.ts';
@@ -127,6 +128,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   const admin = adminRouter(provider, services, mfa); // A1
   app.use(admin.routes()).use(admin.allowedMethods());
   for (const r of accountRouters(provider, services, mfa)) app.use(r.routes()).use(r.allowedMethods());
+  app.use(landingRouter(config.issuer, config.demo).routes()); // issue 16 item 8: / is a page
   if (config.demo) {
     const demo = demoRouter(config.issuer);
     app.use(demo.routes());

@@ -11,6 +11,7 @@ import {
   defaultCountry,
   describeSend,
   localeOf,
+  phoneHint,
   type SmsParts,
   tOf,
 } from '../interactions/mfa/sms-common.ts';
@@ -67,6 +68,8 @@ export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {
     }
     const locale = localeOf(ctx);
     const blocked = config.sms.blockedCountries;
+    const country =
+      flash.country && isSupportedCountry(flash.country) ? flash.country : defaultCountry(ctx, blocked);
     return renderPage(
       ctx,
       'enroll-sms',
@@ -74,8 +77,8 @@ export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {
         ...common,
         sendAction: `${base}/send`,
         countries: countryOptions(locale, blocked),
-        country:
-          flash.country && isSupportedCountry(flash.country) ? flash.country : defaultCountry(ctx, blocked),
+        country,
+        phoneHint: phoneHint(ctx, country),
         phone: flash.phone ?? '',
         blockedNames: blocked.map((c) => countryName(c, locale)).join(locale === 'ja' ? '、' : ', '),
       },

@@ -39,7 +39,11 @@ export async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error:
 export async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
   const c = ctx as unknown as Context;
   const { t } = localeOf(c);
-  await renderPage(c, 'logout', { title: t('logout.title'), form, issuer: ctx.oidc.issuer });
+  // Issue 16 item 8: the question names the IdP and, when known, the application, not a URL.
+  const client = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
+  const idp = t('app.name');
+  const question = client ? t('logout.body_client', { idp, client }) : t('logout.body', { idp });
+  await renderPage(c, 'logout', { title: t('logout.title'), form, question });
 }
 
 export async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {

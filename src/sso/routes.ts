@@ -12,6 +12,7 @@ import { showLogin } from '../interactions/login.ts';
 import type { InteractionExtension } from '../interactions/router.ts';
 import type { Services } from '../services.ts';
 import { attemptOf, beginSso, finishSso, showSsoError, stateOf } from './flow.ts';
+import { createSsoOffered } from './offered.ts';
 import { enforcingOrg, homeRealm, type SsoOrganization } from './realm.ts';
 import { reauthenticationOf, startSsoReauth } from './reauth.ts';
 import { createSsoMarks } from './session-mark.ts';
@@ -20,6 +21,7 @@ import { SSO_CALLBACK_PATH } from './settings.ts';
 export function ssoExtension(provider: Provider, services: Services): InteractionExtension {
   const { sor, logger } = services;
   const marks = createSsoMarks(services.eph.kv, services.config);
+  const ssoOffered = createSsoOffered(sor);
   const ssoAction = (details: Interaction) => `/interaction/${details.uid}/sso`;
   const button = (ctx: Context, details: Interaction, org?: SsoOrganization) => {
     const t = ctx.state.t;
@@ -46,7 +48,7 @@ export function ssoExtension(provider: Provider, services: Services): Interactio
       },
 
       async page(ctx, details) {
-        return { sso: button(ctx, details) };
+        return { sso: (await ssoOffered()) ? button(ctx, details) : null };
       },
 
       async beforePassword(ctx, details, form) {

@@ -95,6 +95,8 @@ export interface SystemOfRecord {
   updateOrg(id: string, patch: OrgPatch): Promise<Organization | undefined>;
   /** Organizations whose SSO connection covers this e-mail domain (case-insensitive) (F1). */
   findOrgsBySsoDomain(domain: string): Promise<Organization[]>;
+  /** Whether any organization has an SSO connection (the sign-in page's SSO button, issue 16). */
+  anySsoConnection(): Promise<boolean>;
 
   /** The link of an upstream subject (issuer + sub) to a local user, if any (F1). */
   findSsoLink(issuer: string, subject: string): Promise<SsoLink | undefined>;

@@ -12,7 +12,7 @@ import type { Locale } from '../../i18n/index.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { createSmsEnrollment, type SmsEnrollment } from '../../mfa/sms/enroll.ts';
 import { isSmsFactor, type SmsFactor, type SmsSendOutcome } from '../../mfa/sms/factor.ts';
-import { countryName, maskPhone } from '../../mfa/sms/phone.ts';
+import { countryName, examplePhone, maskPhone } from '../../mfa/sms/phone.ts';
 import type { Services } from '../../services.ts';
 
 export const tOf = (ctx: Context) => ctx.state.t;
@@ -90,10 +90,45 @@ export function countryOptions(locale: Locale, blocked: readonly CountryCode[]) 
   return list;
 }
 
-/** The country the number field starts with: the region of Accept-Language, else Japan for ja. */
+/** The language tags of Accept-Language, most preferred first (at most 20). */
+function rankedTags(acceptLanguage: string): string[] {
+  return acceptLanguage
+    .split(',')
+    .slice(0, 20)
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.find((p) => p.trim().startsWith('q='));
+      return { tag: tag.trim(), q: q ? Number(q.trim().slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.tag && x.tag !== '*' && x.q > 0)
+    .sort((a, b) => b.q - a.q)
+    .map((x) => x.tag);
+}
+
+/** The region a language tag implies: its own (`en-GB` → GB) or the likeliest (`en` → US, `ja` → JP). */
+function regionOf(tag: string): string | undefined {
+  try {
+    return new Intl.Locale(tag).maximize().region;
+  } catch {
+    return undefined; // not a well-formed tag
+  }
+}
+
+/**
+ * The country the number field starts with (issue 16 item 5): the first Accept-Language tag whose
+ * region (given or likeliest) SMS codes can be sent to, else the page language's (en → US, ja → JP).
+ * Organizations have no country setting, so none is consulted.
+ */
 export function defaultCountry(ctx: Context, blocked: readonly CountryCode[]): CountryCode | '' {
-  const first = (ctx.get('accept-language').split(',')[0] ?? '').trim().split(';')[0];
-  const region = first.split('-')[1]?.toUpperCase();
-  const guess = region && isSupportedCountry(region) ? region : localeOf(ctx) === 'ja' ? 'JP' : '';
-  return guess && !blocked.includes(guess as CountryCode) ? (guess as CountryCode) : '';
+  for (const tag of [...rankedTags(ctx.get('accept-language')), localeOf(ctx)]) {
+    const region = regionOf(tag);
+    if (region && isSupportedCountry(region) && !blocked.includes(region)) return region;
+  }
+  return '';
+}
+
+/** The hint under the number field, with an example number of the chosen country (item 5). */
+export function phoneHint(ctx: Context, country: CountryCode | ''): string {
+  const key = country ? 'enroll.sms.phone_hint' : 'enroll.sms.phone_hint_international';
+  return tOf(ctx)(key, { example: examplePhone(country) });
 }

@@ -20,6 +20,7 @@ import {
   describeSend,
   localeOf,
   minutes,
+  phoneHint,
   smsParts,
   tOf,
 } from './sms-common.ts';
@@ -86,6 +87,7 @@ export async function showSmsEnrollment(
   const locale = localeOf(ctx);
   const blocked = services.config.sms.blockedCountries;
   const chosen = opts.country && isSupportedCountry(opts.country) ? opts.country : undefined;
+  const country = chosen ?? defaultCountry(ctx, blocked);
   return renderPage(
     ctx,
     'enroll-sms',
@@ -93,7 +95,8 @@ export async function showSmsEnrollment(
       ...common,
       sendAction: `${base}/enroll/sms/send`,
       countries: countryOptions(locale, blocked),
-      country: chosen ?? defaultCountry(ctx, blocked),
+      country,
+      phoneHint: phoneHint(ctx, country),
       phone: opts.phoneInput ?? '',
       blockedNames: blocked.map((c) => countryName(c, locale)).join(locale === 'ja' ? '、' : ', '),
     },

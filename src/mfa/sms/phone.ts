@@ -3,7 +3,8 @@
 //
 // The `max` metadata is used so that `isValid()` checks the real numbering plan of the country,
 // not only the length (the default `min` metadata accepts any number of the right length).
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/examples.mobile.json';
+import { type CountryCode, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export type { CountryCode };
 
@@ -108,6 +109,17 @@ function maskDigits(text: string, keep: number): string {
     }
   }
   return out;
+}
+
+/**
+ * An example mobile number of the country as its people write it (`JP` → `090-1234-5678`,
+ * `GB` → `07400 123456`), or in international format without a country, so the hint under the
+ * number field can be typed as shown (issue 16 item 5).
+ */
+export function examplePhone(country: CountryCode | ''): string {
+  const phone = getExampleNumber(country || 'US', examples);
+  if (!phone) return '';
+  return country ? phone.formatNational() : phone.formatInternational();
 }
 
 const displayNames = new Map<string, Intl.DisplayNames>();

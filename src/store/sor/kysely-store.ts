@@ -122,6 +122,10 @@ export class KyselySystemOfRecord implements SystemOfRecord {
     return run(() => sso.findOrgsBySsoDomain(this.db, domain));
   }
 
+  anySsoConnection(): Promise<boolean> {
+    return run(() => sso.anySsoConnection(this.db));
+  }
+
   findConsent(userId: string, clientId: string): Promise<Consent | undefined> {
     return run(() => consents.findConsent(this.db, userId, clientId));
   }

@@ -35,6 +35,17 @@ export async function findOrgsBySsoDomain(db: Db, domain: string): Promise<Organ
   return rows.map(toOrg);
 }
 
+/** Whether any organization has an SSO connection: one row at most. */
+export async function anySsoConnection(db: Db): Promise<boolean> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('id')
+    .where('sso', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function findSsoLink(db: Db, issuer: string, subject: string): Promise<SsoLink | undefined> {
   const row = await db
     .selectFrom('sso_links')
