@@ -104,6 +104,9 @@ function sorContract(name: string, factory: () => Promise<Harness>): void {
           requireMfaForAllUsers: true,
           ssoEnforced: false,
           sso: null,
+          // G2, G3: no enforcement date, every method allowed.
+          mfaEnforcedFrom: null,
+          allowedMethods: null,
           createdAt: null,
         },
       );
