@@ -9,6 +9,8 @@ import { recoveryRouter } from './account/recovery.ts';
 import { createRecoveryTokens } from './account/recovery-tokens.ts';
 import { accountRouters } from './account/router.ts';
 import { adminRouter } from './admin/router.ts';
+import { brandingResolver } from './branding/resolve.ts';
+import { brandingRouter } from './branding/routes.ts';
 import { demoRouter } from './demo/router.ts';
 import { publicDocumentCache } from './http/cache.ts';
 import { errorHandler, unavailable } from './http/error-handler.ts';
@@ -121,6 +123,8 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
       return body(ctx, next);
     return next();
   });
+  app.use(brandingResolver(provider, services)); // X9: which organization's branding a page shows
+  app.use(brandingRouter(sor).routes());
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(ssoCallbackRouter(services).routes());
   const recovery = recoveryRouter(services, mfa, recoveryTokens);

@@ -6,6 +6,7 @@ import type { Services } from '../services.ts';
 import { accountNavRoutes } from './account-nav.ts';
 import { emailVerifyRoutes } from './email-verify.ts';
 import { accountLoginRouter } from './login.ts';
+import { orgBrandingRoutes } from './org-branding.ts';
 import { orgRolloutRoutes } from './org-rollout.ts';
 import { organizationRoutes } from './organizations.ts';
 import { passwordChangeRoutes } from './password-change.ts';
@@ -22,5 +23,6 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   organizationRoutes(pages, provider, services, mfa);
   orgRolloutRoutes(pages, provider, services, mfa); // G1, G7
   smsSettingsRoutes(pages, provider, services, mfa);
+  orgBrandingRoutes(pages, provider, services, mfa); // X9
   return [accountLoginRouter(services.config.issuer), pages];
 }

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import type { Context } from 'koa';
+import { brandingView } from '../branding/resolve.ts';
 import type { Locale, Translate } from '../i18n/index.ts';
 import { localeOf } from './locale.ts';
 import { sameOriginPath } from './origin.ts';
@@ -33,7 +34,8 @@ export async function renderPage(
   // An error page may be rendered before the locale middleware ran (src/http/error-handler.ts).
   const early = ctx.state as Partial<{ locale: Locale; t: Translate }>;
   const { locale, t } = early.t && early.locale ? { locale: early.locale, t: early.t } : localeOf(ctx);
-  const data = { ...locals, t, locale, langSwitch: langSwitchHref(ctx, locale) };
+  const branding = brandingView(ctx.state.branding); // X9
+  const data = { ...locals, t, locale, langSwitch: langSwitchHref(ctx, locale), branding };
   const body = await ejs.renderFile(`${viewsDir}${view}.ejs`, data, { async: true, cache: true });
   const html = await ejs.renderFile(`${viewsDir}layout.ejs`, { ...data, body }, { async: true, cache: true });
   ctx.status = status;

@@ -33,6 +33,8 @@ export const clientSchema = z
       .optional(),
     /** A1: limits an admin API client to these organizations (absent: every organization). */
     admin_org_ids: z.array(z.uuid()).optional(),
+    /** X9: the organization whose branding this client's sign-in pages show. */
+    org_id: z.uuid().optional(),
     token_endpoint_auth_method: z.enum(AUTH_METHODS).optional(),
     /** private_key_jwt: the client's public keys, inline or by URL (I2). */
     jwks: z.object({ keys: z.array(publicJwk).min(1) }).optional(),
@@ -79,7 +81,7 @@ function authMethodOf(c: { token_endpoint_auth_method?: AuthMethod; client_secre
 
 export type ClientConfig = z.infer<typeof clientSchema>;
 /** Our client properties beyond the standard metadata (oidc-provider extraClientMetadata). */
-export const CLIENT_PROPERTIES = ['first_party', 'introspection_allowed', 'admin_org_ids'];
+export const CLIENT_PROPERTIES = ['first_party', 'introspection_allowed', 'admin_org_ids', 'org_id'];
 const fileSchema = z.array(clientSchema);
 
 export function toMetadata(c: ClientConfig): ClientMetadata {

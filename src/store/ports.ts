@@ -6,6 +6,7 @@ import type {
   AuditEvent,
   AuditEventWithSeq,
   AuditSearch,
+  BrandingPatch,
   ClientRecord,
   Consent,
   FactorRecord,
@@ -15,6 +16,7 @@ import type {
   NewAuditEvent,
   NewFactor,
   Organization,
+  OrgBranding,
   Plan,
   Role,
   SsoLink,
@@ -155,6 +157,11 @@ export interface SystemOfRecord {
     secretEnc: string | null;
   }): Promise<ClientRecord>;
   deleteClient(clientId: string): Promise<boolean>;
+
+  /** X9: an organization's branding (undefined: none set); the logo's bytes separately. */
+  findBranding(orgId: string): Promise<OrgBranding | undefined>;
+  findBrandingLogo(orgId: string): Promise<{ bytes: Uint8Array; type: string } | undefined>;
+  saveBranding(orgId: string, patch: BrandingPatch): Promise<OrgBranding>;
 
   /** A1 (admin API): deletes cascade to memberships, factors, links and consents. */
   deleteUser(id: string): Promise<boolean>;

@@ -139,6 +139,23 @@ export interface ClientRecord {
   updatedAt: Date;
 }
 
+/** X9: an organization's branding as pages show it (the logo's bytes come separately). */
+export interface OrgBranding {
+  orgId: string;
+  displayName: string | null;
+  accentColor: string | null;
+  /** The logo's content type, null without a logo. */
+  logoType: string | null;
+  updatedAt: Date;
+}
+
+/** X9: what an owner changes; an absent field is kept. */
+export interface BrandingPatch {
+  displayName?: string | null;
+  accentColor?: string | null;
+  logo?: { bytes: Uint8Array; type: string } | null;
+}
+
 /** A1: an audit search (admin API); `before` is the cursor of the previous page's last event. */
 export interface AuditSearch {
   orgId?: string;

@@ -15,6 +15,7 @@ import type {
   AuditEvent,
   AuditEventWithSeq,
   AuditSearch,
+  BrandingPatch,
   ClientRecord,
   Consent,
   FactorRecord,
@@ -24,6 +25,7 @@ import type {
   NewAuditEvent,
   NewFactor,
   Organization,
+  OrgBranding,
   Plan,
   Role,
   SsoLink,
@@ -31,6 +33,7 @@ import type {
 } from '../records.ts';
 import * as accounts from './account-queries.ts';
 import * as admin from './admin-queries.ts';
+import * as branding from './branding-queries.ts';
 import * as clients from './client-queries.ts';
 import * as consents from './consent-queries.ts';
 import { run } from './errors.ts';
@@ -245,6 +248,18 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   deleteClient(clientId: string): Promise<boolean> {
     return run(() => clients.deleteClient(this.db, clientId));
+  }
+
+  findBranding(orgId: string): Promise<OrgBranding | undefined> {
+    return run(() => branding.findBranding(this.db, orgId));
+  }
+
+  findBrandingLogo(orgId: string): Promise<{ bytes: Uint8Array; type: string } | undefined> {
+    return run(() => branding.findBrandingLogo(this.db, orgId));
+  }
+
+  saveBranding(orgId: string, patch: BrandingPatch): Promise<OrgBranding> {
+    return run(() => branding.saveBranding(this.db, orgId, patch));
   }
 
   deleteUser(id: string): Promise<boolean> {

@@ -184,6 +184,21 @@ const emailVerified: Migration = {
   },
 };
 
+// X9: an organization's branding (display name, accent colour, logo), served from our origin.
+const orgBranding: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('org_branding')
+      .addColumn('org_id', 'uuid', (c) => c.primaryKey().references('organizations.id').onDelete('cascade'))
+      .addColumn('display_name', 'text')
+      .addColumn('accent_color', 'text')
+      .addColumn('logo', 'bytea')
+      .addColumn('logo_type', 'text')
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
@@ -192,6 +207,7 @@ const migrations: Record<string, Migration> = {
   '0005_clients': clients,
   '0006_rollout': rollout,
   '0007_email_verified': emailVerified,
+  '0008_org_branding': orgBranding,
 };
 
 /** Applies every pending migration; throws the first failure. */

@@ -98,6 +98,16 @@ export interface ClientsTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** X9: an organization's branding. */
+export interface OrgBrandingTable {
+  org_id: string;
+  display_name: string | null;
+  accent_color: string | null;
+  logo: Uint8Array | null;
+  logo_type: string | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -107,4 +117,5 @@ export interface Database {
   sso_links: SsoLinksTable;
   consents: ConsentsTable;
   clients: ClientsTable;
+  org_branding: OrgBrandingTable;
 }
