@@ -5,7 +5,9 @@ import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { accountNavRoutes } from './account-nav.ts';
 import { emailVerifyRoutes } from './email-verify.ts';
+import { inviteAcceptRoutes } from './invite-accept.ts';
 import { accountLoginRouter } from './login.ts';
+import { orgInvitationRoutes } from './org-invitations.ts';
 import { orgRolloutRoutes } from './org-rollout.ts';
 import { organizationRoutes } from './organizations.ts';
 import { passwordChangeRoutes } from './password-change.ts';
@@ -21,6 +23,8 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   emailVerifyRoutes(pages, provider, services, mfa); // U5
   organizationRoutes(pages, provider, services, mfa);
   orgRolloutRoutes(pages, provider, services, mfa); // G1, G7
+  orgInvitationRoutes(pages, provider, services, mfa); // U2
+  inviteAcceptRoutes(pages, provider, services, mfa); // U2, P5: /invite
   smsSettingsRoutes(pages, provider, services, mfa);
   return [accountLoginRouter(services.config.issuer), pages];
 }

@@ -98,6 +98,20 @@ export interface ClientsTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** U2: an invitation; the token only as its SHA-256. */
+export interface InvitationsTable {
+  id: Generated<string>;
+  org_id: string;
+  email: string;
+  role: Role;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Date;
+  accepted_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -107,4 +121,5 @@ export interface Database {
   sso_links: SsoLinksTable;
   consents: ConsentsTable;
   clients: ClientsTable;
+  invitations: InvitationsTable;
 }
