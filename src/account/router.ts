@@ -5,8 +5,10 @@ import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { accountNavRoutes } from './account-nav.ts';
 import { emailVerifyRoutes } from './email-verify.ts';
+import { inviteAcceptRoutes } from './invite-accept.ts';
 import { accountLoginRouter } from './login.ts';
 import { orgBrandingRoutes } from './org-branding.ts';
+import { orgInvitationRoutes } from './org-invitations.ts';
 import { orgRolloutRoutes } from './org-rollout.ts';
 import { organizationRoutes } from './organizations.ts';
 import { passwordChangeRoutes } from './password-change.ts';
@@ -22,6 +24,8 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   emailVerifyRoutes(pages, provider, services, mfa); // U5
   organizationRoutes(pages, provider, services, mfa);
   orgRolloutRoutes(pages, provider, services, mfa); // G1, G7
+  orgInvitationRoutes(pages, provider, services, mfa); // U2
+  inviteAcceptRoutes(pages, provider, services, mfa); // U2, P5: /invite
   smsSettingsRoutes(pages, provider, services, mfa);
   orgBrandingRoutes(pages, provider, services, mfa); // X9
   return [accountLoginRouter(services.config.issuer), pages];

@@ -22,6 +22,8 @@ export interface MailSettings {
   recoveryTtlSeconds: number;
   /** U5: lifetime of an e-mail verification link. */
   verificationTtlSeconds: number;
+  /** U2: lifetime of an invitation link. */
+  invitationTtlSeconds: number;
 }
 
 export function mailSettings(env: Env): MailSettings {
@@ -56,5 +58,6 @@ export function mailSettings(env: Env): MailSettings {
     },
     recoveryTtlSeconds: env.RECOVERY_LINK_TTL_SECONDS,
     verificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
+    invitationTtlSeconds: env.INVITATION_TTL_SECONDS,
   };
 }

@@ -132,6 +132,7 @@ export const envSchema = z.object({
   // Password recovery (U4): how long a recovery link works.
   RECOVERY_LINK_TTL_SECONDS: int(1, 86_400).default(1800),
   EMAIL_VERIFICATION_TTL_SECONDS: int(1, 7 * 86_400).default(86_400),
+  INVITATION_TTL_SECONDS: int(1, 30 * 86_400).default(7 * 86_400),
 });
 
 export type Env = z.infer<typeof envSchema>;

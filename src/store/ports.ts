@@ -11,6 +11,7 @@ import type {
   Consent,
   FactorRecord,
   FactorType,
+  Invitation,
   MembershipWithOrg,
   MembershipWithUser,
   NewAuditEvent,
@@ -69,6 +70,16 @@ export interface NewUser {
   emailVerified?: boolean;
 }
 
+/** U2: a new invitation; the token only as its SHA-256. */
+export interface NewInvitation {
+  orgId: string;
+  email: string;
+  role: Role;
+  tokenHash: string;
+  invitedBy: string | null;
+  expiresAt: Date;
+}
+
 export interface SystemOfRecord {
   readonly kind: 'postgres' | 'pglite';
   migrate(): Promise<void>;
@@ -119,6 +130,17 @@ export interface SystemOfRecord {
   removeMembership(userId: string, orgId: string): Promise<boolean>;
   listMembershipsOfUser(userId: string): Promise<MembershipWithOrg[]>;
   listMembersOfOrg(orgId: string): Promise<MembershipWithUser[]>;
+
+  // U2: invitations.
+  createInvitation(input: NewInvitation): Promise<Invitation>;
+  findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
+  findInvitation(orgId: string, id: string): Promise<Invitation | undefined>;
+  /** Neither accepted nor revoked (expired ones included), newest first. */
+  listOpenInvitations(orgId: string): Promise<Invitation[]>;
+  /** A re-send: new token hash and expiry; false when the invitation is no longer open. */
+  renewInvitation(id: string, tokenHash: string, expiresAt: Date): Promise<boolean>;
+  /** Accepts (only before expiry) or revokes an open invitation; true for the one caller that did. */
+  closeInvitation(id: string, how: 'accepted' | 'revoked'): Promise<boolean>;
 
   listFactors(userId: string): Promise<FactorRecord[]>;
   /** Every factor row of every user: used by key rotation only. */

@@ -169,3 +169,16 @@ export interface AuditSearch {
 }
 
 export type AuditEventWithSeq = AuditEvent & { seq: string };
+
+/** U2: an invitation to an organization (the token itself is never stored). */
+export interface Invitation {
+  id: string;
+  orgId: string;
+  email: string;
+  role: Role;
+  invitedBy: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+}

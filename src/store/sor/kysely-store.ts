@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type {
   FactorPatch,
   ImportedUser,
+  NewInvitation,
   NewUser,
   OrgAuditEntry,
   OrgAuditQuery,
@@ -20,6 +21,7 @@ import type {
   Consent,
   FactorRecord,
   FactorType,
+  Invitation,
   MembershipWithOrg,
   MembershipWithUser,
   NewAuditEvent,
@@ -39,6 +41,7 @@ import * as consents from './consent-queries.ts';
 import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
 import { importUsers } from './import-queries.ts';
+import * as invitations from './invitation-queries.ts';
 import { migrateToLatest } from './migrations.ts';
 import { listOrgAudit } from './org-audit-queries.ts';
 import type { Database } from './schema.ts';
@@ -76,6 +79,30 @@ export class KyselySystemOfRecord implements SystemOfRecord {
   transaction<T>(fn: (tx: SystemOfRecord) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
     return run(() => this.db.transaction().execute((trx) => fn(new KyselySystemOfRecord(trx, this.kind))));
+  }
+
+  createInvitation(input: NewInvitation): Promise<Invitation> {
+    return run(() => invitations.createInvitation(this.db, input));
+  }
+
+  findInvitationByTokenHash(tokenHash: string): Promise<Invitation | undefined> {
+    return run(() => invitations.findInvitationByTokenHash(this.db, tokenHash));
+  }
+
+  findInvitation(orgId: string, id: string): Promise<Invitation | undefined> {
+    return run(() => invitations.findInvitation(this.db, orgId, id));
+  }
+
+  listOpenInvitations(orgId: string): Promise<Invitation[]> {
+    return run(() => invitations.listOpenInvitations(this.db, orgId));
+  }
+
+  renewInvitation(id: string, tokenHash: string, expiresAt: Date): Promise<boolean> {
+    return run(() => invitations.renewInvitation(this.db, id, tokenHash, expiresAt));
+  }
+
+  closeInvitation(id: string, how: 'accepted' | 'revoked'): Promise<boolean> {
+    return run(() => invitations.closeInvitation(this.db, id, how));
   }
 
   createUser(input: NewUser): Promise<User> {

@@ -199,6 +199,27 @@ const orgBranding: Migration = {
   },
 };
 
+// U2: invitations by e-mail. Only the SHA-256 of the link's token is kept (V8); a re-send
+// replaces it (the old link stops working); accepted_at / revoked_at end an invitation.
+const invitations: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('invitations')
+      .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+      .addColumn('org_id', 'uuid', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('invited_by', 'uuid', (c) => c.references('users.id').onDelete('set null'))
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+      .addColumn('accepted_at', 'timestamptz')
+      .addColumn('revoked_at', 'timestamptz')
+      .execute();
+    await db.schema.createIndex('invitations_org_idx').on('invitations').column('org_id').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
@@ -208,6 +229,7 @@ const migrations: Record<string, Migration> = {
   '0006_rollout': rollout,
   '0007_email_verified': emailVerified,
   '0008_org_branding': orgBranding,
+  '0009_invitations': invitations,
 };
 
 /** Applies every pending migration; throws the first failure. */

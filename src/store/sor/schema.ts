@@ -108,6 +108,20 @@ export interface OrgBrandingTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** U2: an invitation; the token only as its SHA-256. */
+export interface InvitationsTable {
+  id: Generated<string>;
+  org_id: string;
+  email: string;
+  role: Role;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Date;
+  accepted_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -118,4 +132,5 @@ export interface Database {
   consents: ConsentsTable;
   clients: ClientsTable;
   org_branding: OrgBrandingTable;
+  invitations: InvitationsTable;
 }

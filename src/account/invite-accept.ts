@@ -1,0 +1,144 @@
+// U2, P5, U5: accepting an invitation. /invite?token=… shows what the link is for. A new address
+// sets a password (the U3 rules) and the user is created with the address verified and the
+// membership; then the account client's sign-in (/account/login) runs the provider's interaction,
+// so where MFA is mandatory the person enrolls a method before anything else (P5). An existing
+// user — and anyone joining an SSO-enforced organization, who gets no password — signs in the
+// same way (SSO for an enforced domain) with the token kept in a signed cookie, and
+// /account/invite/complete adds the membership for the invited address only.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { hashPassword } from '../crypto/password.ts';
+import { readForm } from '../http/form.ts';
+import { renderPage } from '../http/render.ts';
+import { createInvitations } from '../invitations/service.ts';
+import type { MfaService } from '../mfa/service.ts';
+import type { Services } from '../services.ts';
+import type { Invitation, Organization } from '../store/records.ts';
+import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
+import { loadAccountSession } from './session.ts';
+
+const COOKIE = 'deadbolt_invite';
+const COMPLETE = '/account/invite/complete';
+
+export function inviteAcceptRoutes(router: Router, provider: Provider, services: Services, mfa: MfaService) {
+  const { sor, config } = services;
+  const invitations = createInvitations({
+    sor,
+    mail: services.mail,
+    issuer: config.issuer,
+    ttlSeconds: config.mail.invitationTtlSeconds,
+  });
+  const who = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
+  const signIn = (returnTo: string) => `/account/login?return_to=${encodeURIComponent(returnTo)}`;
+
+  const invalid = (ctx: Context) =>
+    renderPage(
+      ctx,
+      'recover-done',
+      {
+        title: ctx.state.t('invite.accept_title'),
+        heading: ctx.state.t('invite.accept_title'),
+        invalid: true,
+        message: ctx.state.t('invite.invalid'),
+        href: '/',
+        linkText: ctx.state.t('invite.home'),
+      },
+      410,
+    );
+
+  const form = (
+    ctx: Context,
+    found: { invitation: Invitation; org: Organization },
+    token: string,
+    opts: { error?: string; status?: number; signIn?: string } = {},
+  ) =>
+    renderPage(
+      ctx,
+      'invite-accept',
+      {
+        title: ctx.state.t('invite.accept_title'),
+        org: found.org,
+        email: found.invitation.email,
+        role: ctx.state.t(`role.${found.invitation.role}`),
+        token,
+        signIn: opts.signIn ?? null,
+        sso: found.org.ssoEnforced,
+        min: PASSWORD_MIN_LENGTH,
+        error: opts.error ?? null,
+      },
+      opts.status,
+    );
+
+  router.get('/invite', async (ctx) => {
+    ctx.set('referrer-policy', 'no-referrer'); // the token is in the URL
+    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    const found = await invitations.lookup(token);
+    if (!found) return invalid(ctx);
+    const existing = await sor.findUserByEmail(found.invitation.email);
+    if (existing || found.org.ssoEnforced) {
+      // Kept across the sign-in; the token itself stays out of URLs from here on.
+      ctx.cookies.set(COOKIE, token, {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        maxAge: 30 * 60 * 1000,
+      });
+      return form(ctx, found, '', { signIn: signIn(COMPLETE) });
+    }
+    await form(ctx, found, token);
+  });
+
+  router.post('/account/invite', async (ctx) => {
+    const t = ctx.state.t;
+    const f = readForm(ctx, { token: { maxLength: 64 }, password: { maxLength: 1024 } });
+    const found = await invitations.lookup(f.token);
+    if (!found) return invalid(ctx);
+    if (found.org.ssoEnforced || (await sor.findUserByEmail(found.invitation.email))) {
+      ctx.status = 303;
+      return ctx.redirect(`/invite?token=${f.token}`);
+    }
+    const problem = checkNewPassword(f.password, found.invitation.email);
+    if (problem) return form(ctx, found, f.token, { error: t(problem.key, problem.params), status: 400 });
+    const user = await invitations.acceptNew(found.invitation, await hashPassword(f.password), who(ctx));
+    if (!user) return invalid(ctx); // used meanwhile (single use)
+    // P5: the provider's sign-in runs next, with enrollment where MFA is mandatory.
+    ctx.status = 303;
+    ctx.redirect(signIn(`/account/organizations/${found.org.id}`));
+  });
+
+  router.get(COMPLETE, async (ctx) => {
+    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
+    if (!s) {
+      ctx.status = 303;
+      return ctx.redirect(signIn(COMPLETE));
+    }
+    const found = await invitations.lookup(ctx.cookies.get(COOKIE, { signed: true }));
+    ctx.cookies.set(COOKIE, null);
+    if (!found) return invalid(ctx);
+    if (
+      !(await invitations.accept(found.invitation, s.state.user, {
+        actorUserId: s.state.user.id,
+        ...who(ctx),
+      }))
+    ) {
+      const wrong = s.state.user.email.toLowerCase() !== found.invitation.email.toLowerCase();
+      if (!wrong) return invalid(ctx);
+      return renderPage(
+        ctx,
+        'recover-done',
+        {
+          title: ctx.state.t('invite.accept_title'),
+          heading: ctx.state.t('invite.accept_title'),
+          invalid: true,
+          message: ctx.state.t('invite.other_user', { email: found.invitation.email }),
+          href: '/account/security',
+          linkText: ctx.state.t('invite.home'),
+        },
+        403,
+      );
+    }
+    ctx.status = 303;
+    ctx.redirect(`/account/organizations/${found.org.id}`);
+  });
+}
