@@ -1,5 +1,6 @@
 // The MFA service: the user's factors and policy decision, and code verification with attempt
 // limits. Both the sign-in prompt and the settings pages use it.
+import { createGraceSetup } from '../interactions/mfa/grace.ts';
 import type { AuditWho } from '../audit.ts';
 import { createDecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
@@ -155,6 +156,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     /** V3: the one way to end every session, grant and token of a user. */
     sessions,
     reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
+    /** G2: "Set up now" chosen on the grace reminder of an interaction. */
+    graceSetup: createGraceSetup(deps.eph.kv),
   };
 }
 
