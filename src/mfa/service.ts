@@ -1,9 +1,10 @@
 // The MFA service: the user's factors and policy decision, and code verification with attempt
 // limits. Both the sign-in prompt and the settings pages use it.
-import { createGraceSetup } from '../interactions/mfa/grace.ts';
+
 import type { AuditWho } from '../audit.ts';
 import { createDecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
+import { createGraceSetup } from '../interactions/mfa/grace.ts';
 import type { Amr } from '../oidc/acr.ts';
 import type { MfaResult } from '../ops/metrics.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
