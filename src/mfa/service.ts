@@ -4,7 +4,6 @@
 import type { AuditWho } from '../audit.ts';
 import { createDecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
-import { createGraceSetup } from '../interactions/mfa/grace.ts';
 import type { Amr } from '../oidc/acr.ts';
 import type { MfaResult } from '../ops/metrics.ts';
 import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
@@ -13,6 +12,7 @@ import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store
 import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
 import { type Factor, type FactorDeps, isLocked, type VerifyFailure } from './factor.ts';
+import { createGraceSetup } from './grace-setup.ts';
 import { defaultMfaPolicy, type MfaPolicy } from './policy.ts';
 import { createReauth } from './reauth.ts';
 import { isFactorType, moduleOf } from './registry.ts';

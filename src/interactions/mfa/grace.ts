@@ -5,23 +5,8 @@
 import type { Context } from 'koa';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
-import type { KeyValueStore } from '../../store/ports.ts';
+import type { GraceSetup } from '../../mfa/grace-setup.ts';
 import type { MfaStep } from './context.ts';
-
-/** The choice "Set up now", kept for the interaction (its enrollment steps redirect back to it). */
-export function createGraceSetup(kv: KeyValueStore) {
-  const key = (uid: string) => `grace-setup:${uid}`;
-  return {
-    async choose(uid: string, userId: string): Promise<void> {
-      await kv.set(key(uid), userId, 3600);
-    },
-    async chosen(uid: string, userId: string): Promise<boolean> {
-      return (await kv.get(key(uid))) === userId;
-    },
-  };
-}
-
-export type GraceSetup = ReturnType<typeof createGraceSetup>;
 
 export function showGraceReminder(ctx: Context, step: MfaStep): Promise<void> {
   const t = ctx.state.t;
