@@ -16,6 +16,7 @@ import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithOrg, MembershipWithUser, Role } from '../store/records.ts';
 import { auditSection, exportAudit } from './org-audit.ts';
 import { orgConfirmRoutes } from './org-confirm.ts';
+import { orgRolloutSettingsRoutes, rolloutSection } from './org-rollout-settings.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
 
 /** One membership, as the reset rule needs it. */
@@ -136,6 +137,11 @@ export function organizationRoutes(
         audit: role === 'owner' ? await auditSection(ctx, sor, orgId, members) : null,
         // F1: the owner sees the SSO connection and whether it works.
         sso: role === 'owner' ? await ssoOverview(config, org) : null,
+        // G2, G3: the enforcement date with its countdown, and the allowed methods.
+        rollout:
+          role === 'owner'
+            ? rolloutSection(org, rows.filter((r) => r.methods.length === 0).length, config.mfa.maxGraceDays)
+            : null,
         error: flash.error ?? null,
         notice: flash.notice ?? null,
         roleName: (r: Role) => t(`role.${r}`),
@@ -146,6 +152,7 @@ export function organizationRoutes(
 
   // Issue 16 item 9: the risky actions are confirmed first.
   orgConfirmRoutes(router, services, context);
+  orgRolloutSettingsRoutes(router, services, context);
 
   router.get('/account/organizations/:id', async (ctx) => {
     const c = await context(ctx);

@@ -1,7 +1,8 @@
 // A1: organizations and memberships.
 import type { z } from 'zod';
+import { checkAllowedMethods, checkEnforcementDate } from '../core/rollout-settings.ts';
 import { requireOrg, requireUnlimited } from './auth.ts';
-import { notFound } from './problem.ts';
+import { invalid, notFound } from './problem.ts';
 import { route } from './route.ts';
 import {
   memberBody,
@@ -80,7 +81,23 @@ export const orgRoutes = [
     responses: { 200: { description: 'The updated organization', schema: organizationSchema } },
     async handler({ services }, { caller, params, body }) {
       requireOrg(caller, params.orgId);
-      const org = await services.sor.updateOrg(params.orgId, body);
+      const { mfaEnforcedFrom, allowedMethods, ...rest } = body;
+      const patch: Parameters<typeof services.sor.updateOrg>[1] = { ...rest };
+      if (mfaEnforcedFrom !== undefined) {
+        // G2: bounded by MFA_MAX_GRACE_DAYS.
+        const date = mfaEnforcedFrom === null ? null : new Date(mfaEnforcedFrom);
+        const refused = checkEnforcementDate(date, Date.now(), services.config.mfa.maxGraceDays);
+        if (refused) throw invalid(`mfaEnforcedFrom: ${refused.key}`);
+        patch.mfaEnforcedFrom = date;
+      }
+      if (allowedMethods !== undefined) {
+        // G3: methods of the factor registry; null (or all of them) allows every method.
+        const checked =
+          allowedMethods === null ? { ok: true as const, value: null } : checkAllowedMethods(allowedMethods);
+        if (!checked.ok) throw invalid('allowedMethods: unknown or no method');
+        patch.allowedMethods = checked.value;
+      }
+      const org = await services.sor.updateOrg(params.orgId, patch);
       if (!org) throw notFound(`organization ${params.orgId}`);
       return {
         status: 200,

@@ -25,6 +25,8 @@ export const organizationSchema = named(
     plan,
     requireMfaForAllUsers: z.boolean(),
     ssoEnforced: z.boolean(),
+    mfaEnforcedFrom: z.string().nullable(),
+    allowedMethods: z.array(z.string()).nullable(),
     createdAt: time,
   }),
 );
@@ -150,6 +152,10 @@ export const orgPatchBody = z.strictObject({
   plan: plan.optional(),
   requireMfaForAllUsers: z.boolean().optional(),
   ssoEnforced: z.boolean().optional(),
+  /** G2: the enforcement date (grace period); null clears it. Bounded by MFA_MAX_GRACE_DAYS. */
+  mfaEnforcedFrom: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** G3: the methods that satisfy MFA for the members; null: every method. */
+  allowedMethods: z.array(z.string().max(32)).min(1).max(16).nullable().optional(),
 });
 const password = z.string().min(12).max(1024);
 export const userCreateBody = z.strictObject({

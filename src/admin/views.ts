@@ -11,6 +11,8 @@ export const orgView = (o: Organization) => ({
   plan: o.plan,
   requireMfaForAllUsers: o.requireMfaForAllUsers,
   ssoEnforced: o.ssoEnforced,
+  mfaEnforcedFrom: o.mfaEnforcedFrom?.toISOString() ?? null,
+  allowedMethods: o.allowedMethods ?? null,
   createdAt: o.createdAt.toISOString(),
 });
 

@@ -51,6 +51,11 @@ export function requestedAcrOf(asked: Asked): string[] {
   return [...values, ...essentialAcrOf(asked.claims)];
 }
 
+/** G2: the decision is a reminder with a deadline (no method yet, the enforcement date ahead). */
+export function isGraceReminder(decision: MfaDecision): boolean {
+  return decision.requirement === 'optional' && decision.graceUntil !== undefined;
+}
+
 export function createDecisionPoint<S extends DecisionState>(deps: DecisionPointDeps<S>) {
   const { policy } = deps;
   const clock = deps.now ?? Date.now;
@@ -135,7 +140,20 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
     return !satisfied(decide(state, { ...mark, amr: authenticated.amr }, asked), authenticated.amr);
   }
 
-  return { decide, satisfied, mandatory, canRemove, needsStep };
+  /**
+   * G2: is this a member without a method inside an organization's grace period (the decision is
+   * 'optional' with a deadline)? The sign-in then shows the reminder once.
+   */
+  async function reminds(accountId: string, authenticated: Authenticated, asked: Asked = {}) {
+    const [state, mark] = await Promise.all([
+      deps.load(accountId),
+      deps.ssoMark({ ...authenticated, accountId }),
+    ]);
+    if (!state) return false;
+    return isGraceReminder(decide(state, { ...mark, amr: authenticated.amr }, asked));
+  }
+
+  return { decide, satisfied, mandatory, canRemove, needsStep, reminds };
 }
 
 export type DecisionPoint = ReturnType<typeof createDecisionPoint>;

@@ -1,5 +1,6 @@
 // The MFA service: the user's factors and policy decision, and code verification with attempt
 // limits. Both the sign-in prompt and the settings pages use it.
+
 import type { AuditWho } from '../audit.ts';
 import { createDecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
@@ -11,6 +12,7 @@ import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store
 import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
 import { type Factor, type FactorDeps, isLocked, type VerifyFailure } from './factor.ts';
+import { createGraceSetup } from './grace-setup.ts';
 import { defaultMfaPolicy, type MfaPolicy } from './policy.ts';
 import { createReauth } from './reauth.ts';
 import { isFactorType, moduleOf } from './registry.ts';
@@ -155,6 +157,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     /** V3: the one way to end every session, grant and token of a user. */
     sessions,
     reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
+    /** G2: "Set up now" chosen on the grace reminder of an interaction. */
+    graceSetup: createGraceSetup(deps.eph.kv),
   };
 }
 

@@ -34,10 +34,13 @@ export function createMfaGate(mfa: MfaService): MfaGate {
     // ends the request with unmet_authentication_requirements.
     if (essential.length > 0 && !essential.includes(session.acr ?? '')) return true;
     const params = ctx.oidc.params as { acr_values?: string; client_id?: string } | undefined;
-    return mfa.decisions.needsStep(
-      accountId,
-      { amr: session.amr ?? [], uid: session.uid },
-      { clientId: params?.client_id, acrValues: params?.acr_values, claims: ctx.oidc.claims },
-    );
+    const authenticated = { amr: session.amr ?? [], uid: session.uid };
+    const asked = { clientId: params?.client_id, acrValues: params?.acr_values, claims: ctx.oidc.claims };
+    if (await mfa.decisions.needsStep(accountId, authenticated, asked)) return true;
+    // G2: right after a password sign-in (not once "remind me later" was chosen), a member in a
+    // grace period sees the reminder; other requests (prompt=none included) are not stopped by it.
+    const result = ctx.oidc.result as { login?: unknown; grace?: { later?: boolean } } | undefined;
+    if (!result?.login || result.grace?.later) return false;
+    return mfa.decisions.reminds(accountId, authenticated, asked);
   };
 }

@@ -3,6 +3,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
+import { isGraceReminder } from '../../core/decision.ts';
 import { authTimeFor } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
@@ -17,6 +18,10 @@ export interface MfaStep {
   amr: string[];
   /** When the password was typed in this sign-in (for re-authentication freshness, T1). */
   passwordAt: number | undefined;
+  /** P5, G2: this step enrolls (required with no method, or "Set up now" in a grace period). */
+  enrolls: boolean;
+  /** G2: the decision is a grace reminder (and "Set up now" was not chosen). */
+  reminder: boolean;
   /** When this request began reading the user's factors (ms): the auth time it may record (V3). */
   startedAt: number;
 }
@@ -59,7 +64,10 @@ export async function loadMfaStep(
   // re-authentication of T1 while fresh (an SSO-only member may have no password to re-enter).
   const primary = login?.amr?.includes('pwd') || login?.amr?.includes('fed');
   const passwordAt = login?.accountId === accountId && primary ? login.ts : undefined;
-  return { details, state, decision, amr, passwordAt, startedAt };
+  const grace = isGraceReminder(decision);
+  const setup = grace && (await mfa.graceSetup.chosen(details.uid, accountId));
+  const enrolls = decision.mustEnroll || setup;
+  return { details, state, decision, amr, passwordAt, startedAt, enrolls, reminder: grace && !setup };
 }
 
 /** G3: does this sign-in's decision accept the method (what enrollment may offer)? */

@@ -55,7 +55,7 @@ export async function submitReauth(
     password: { maxLength: 1024 },
     username: { maxLength: 254, optional: true },
   });
-  if (!step.decision.mustEnroll) {
+  if (!step.enrolls) {
     // Re-authentication here only leads to an enrollment (P5), which a locked user never gets (V1).
     ctx.status = 303;
     ctx.redirect(`/interaction/${step.details.uid}`);
@@ -89,7 +89,7 @@ export async function submitReauth(
 
 export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
   readForm(ctx, {});
-  if (step.decision.mustEnroll && accepts(step, 'totp') && (await isFresh(mfa, step)))
+  if (step.enrolls && accepts(step, 'totp') && (await isFresh(mfa, step)))
     await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
   ctx.status = 303;
   ctx.redirect(`/interaction/${step.details.uid}`);
@@ -104,7 +104,7 @@ export async function confirmTotp(
 ): Promise<void> {
   const t = ctx.state.t;
   const { code } = readForm(ctx, { code: { maxLength: 64 } });
-  if (!step.decision.mustEnroll || !accepts(step, 'totp')) {
+  if (!step.enrolls || !accepts(step, 'totp')) {
     // Already enrolled (e.g. the form was posted twice): the codes are never shown again.
     ctx.status = 303;
     ctx.redirect(`/interaction/${step.details.uid}`);

@@ -10,6 +10,7 @@ import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
 import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
+import { chooseSetup, remindLater, showGraceReminder } from './grace.ts';
 import { showLocked } from './locked.ts';
 import { smsRoutes } from './sms.ts';
 
@@ -35,7 +36,8 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     const s = await step(ctx, details);
     if (await unmetAcr(ctx, provider, s)) return;
     if (s.decision.locked) return showLocked(ctx, s); // V1: no code, no enrollment
-    if (s.decision.mustEnroll) return showEnrollment(ctx, services, mfa, s);
+    if (s.reminder) return showGraceReminder(ctx, s); // G2
+    if (s.enrolls) return showEnrollment(ctx, services, mfa, s);
     const method = pickMethod(s, ctx.query.method);
     if (!method) {
       const t = ctx.state.t;
@@ -50,6 +52,15 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
       router.post('/mfa/verify', async (ctx) => {
         ctx.state.issuerName = services.config.mfa.issuerName;
         return submitChallenge(ctx, provider, mfa, await loadMfaStep(ctx, provider, mfa));
+      });
+      router.post('/mfa/grace/setup', async (ctx) => {
+        const s = await step(ctx);
+        if (!s.reminder) return remindLater(ctx, s, false);
+        return chooseSetup(ctx, mfa.graceSetup, s);
+      });
+      router.post('/mfa/grace/later', async (ctx) => {
+        const s = await step(ctx);
+        return remindLater(ctx, s, s.reminder);
       });
       router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
       router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));

@@ -56,7 +56,7 @@ export async function showSmsEnrollment(
   const base = `${interactionPath(step)}/mfa`;
   const common = {
     title: t('enroll.sms.title'),
-    required: step.decision.mustEnroll,
+    required: step.enrolls,
     error: opts.error ?? null,
     appHref: interactionPath(step),
   };
@@ -106,7 +106,7 @@ export async function showSmsEnrollment(
 
 /** T1/S1 and P5 before any SMS enrollment step; false when a response was already given. */
 async function enrollStepAllowed(ctx: Context, services: Services, mfa: MfaService, step: MfaStep) {
-  if (!step.decision.mustEnroll) {
+  if (!step.enrolls) {
     // Already enrolled (e.g. a form posted twice): back to the interaction.
     ctx.status = 303;
     ctx.redirect(interactionPath(step));

@@ -1,0 +1,98 @@
+// G2, G3: the owner's rollout settings on the organization page — the enforcement date (with its
+// countdown and how many members still have no method) and the allowed methods (checkboxes from
+// the factor registry). Both are audited as org.policy_changed; the preview (G1) shows the effect.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { audit } from '../audit.ts';
+import { allowableMethods, checkAllowedMethods, checkEnforcementDate } from '../core/rollout-settings.ts';
+import { forbidden, HttpError } from '../http/errors.ts';
+import { readForm } from '../http/form.ts';
+import type { Services } from '../services.ts';
+import type { Organization } from '../store/records.ts';
+import type { AccountSession } from './session.ts';
+import { checkCsrf } from './session.ts';
+
+type OrgContext = (
+  ctx: Context,
+) => Promise<{ s: AccountSession; org: Organization; role: string } | undefined>;
+
+/** What the page's rollout section shows (owners only). */
+export function rolloutSection(
+  org: Organization,
+  withoutMfa: number,
+  maxGraceDays: number,
+  now = Date.now(),
+) {
+  const until = org.mfaEnforcedFrom && org.mfaEnforcedFrom.getTime() > now ? org.mfaEnforcedFrom : null;
+  return {
+    maxGraceDays,
+    date: org.mfaEnforcedFrom?.toISOString().slice(0, 10) ?? '',
+    countdown: until
+      ? {
+          days: Math.floor((until.getTime() - now) / 86_400_000),
+          iso: until.toISOString(),
+          count: withoutMfa,
+        }
+      : null,
+    methods: allowableMethods().map((type) => ({
+      type,
+      checked: !org.allowedMethods || org.allowedMethods.includes(type),
+    })),
+  };
+}
+
+export function orgRolloutSettingsRoutes(router: Router, services: Services, context: OrgContext): void {
+  const { sor, config } = services;
+  async function save(
+    ctx: Context,
+    c: { s: AccountSession; org: Organization },
+    patch: Parameters<typeof sor.updateOrg>[1],
+    details: Record<string, unknown>,
+  ) {
+    await sor.transaction(async (tx) => {
+      await tx.updateOrg(c.org.id, patch);
+      await audit(
+        tx,
+        { actorUserId: c.s.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') },
+        'org.policy_changed',
+        { orgId: c.org.id },
+        details,
+      );
+    });
+    ctx.status = 303;
+    ctx.redirect(`/account/organizations/${c.org.id}`);
+  }
+
+  router.post('/account/organizations/:id/enforcement-date', async (ctx) => {
+    const c = await context(ctx);
+    if (!c) return;
+    const form = readForm(ctx, {
+      csrf: { maxLength: 100 },
+      date: { maxLength: 10, optional: true },
+      clear: { maxLength: 3, optional: true },
+    });
+    checkCsrf(c.s, form.csrf);
+    if (c.role !== 'owner') throw forbidden();
+    const date = form.clear || !form.date ? null : new Date(`${form.date}T00:00:00Z`);
+    if (date && (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}$/.test(form.date)))
+      throw new HttpError(400, 'error.bad_request');
+    const refused = checkEnforcementDate(date, Date.now(), config.mfa.maxGraceDays);
+    if (refused) throw new HttpError(400, refused.key, { days: refused.days ?? 0 });
+    await save(ctx, c, { mfaEnforcedFrom: date }, { mfaEnforcedFrom: date?.toISOString() ?? null });
+  });
+
+  const fields = Object.fromEntries(
+    allowableMethods().map((f) => [`method_${f}`, { maxLength: 3, optional: true }]),
+  );
+  router.post('/account/organizations/:id/allowed-methods', async (ctx) => {
+    const c = await context(ctx);
+    if (!c) return;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, ...fields }) as Record<string, string | undefined>;
+    checkCsrf(c.s, form.csrf!);
+    if (c.role !== 'owner') throw forbidden();
+    const chosen = allowableMethods().filter((f) => form[`method_${f}`]);
+    const checked = checkAllowedMethods(chosen);
+    if (!checked.ok) throw new HttpError(400, checked.error.key);
+    await save(ctx, c, { allowedMethods: checked.value }, { allowedMethods: checked.value });
+  });
+}
