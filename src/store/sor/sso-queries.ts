@@ -24,7 +24,10 @@ function toLink(r: Selectable<SsoLinksTable>): SsoLink {
  */
 export async function findOrgsBySsoDomain(db: Db, domain: string): Promise<Organization[]> {
   const wanted = domain.trim().toLowerCase();
-  if (!wanted) return [];
+  // X1: no configured domain holds a control character or a lone surrogate, and PostgreSQL's jsonb
+  // refuses them (\u0000): such input matches nothing rather than failing the request.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
+  if (!wanted || /[\u0000-\u001f\u007f]/.test(wanted) || !wanted.isWellFormed()) return [];
   const rows = await db
     .selectFrom('organizations')
     .selectAll()
