@@ -60,9 +60,9 @@ keys rotate
   --kid     the new key's id (default: from the date)
   rotate    re-encrypts every stored secret (TOTP, SSO client secrets) under the first (current) key`,
   api: `deadbolt --url URL --client-id ID --client-secret-stdin <group> <command> [flags]
-  Sends org, user, member, client, mfa and audit commands to a running server's admin API
-  (/admin/v1) instead of the store, e.g. while a server holds the embedded DATA_DIR (A3). Same flags,
-  same JSON output. Not for sso (no admin API routes yet), keys, doctor or user import.
+  Sends org, user, member, client, sso, mfa and audit commands to a running server's admin API
+  (/admin/v1) instead of the store, e.g. while a server holds the embedded DATA_DIR (A3). Same flags;
+  sso prints the API's view of the connection. Not for keys, doctor or user import.
   --url                  the server's ISSUER (https://, or http:// on a loopback address); DEADBOLT_URL
   --client-id            a client with admin scopes (client add --admin-scopes …); DEADBOLT_CLIENT_ID
   --client-secret-stdin  its secret is the first line of stdin (a --password-stdin password the

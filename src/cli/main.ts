@@ -25,6 +25,7 @@ import { httpPort } from './port-http.ts';
 import { localPort } from './port-local.ts';
 import { ApiError, parseGlobal, type RemoteTarget } from './remote.ts';
 import { ssoCommand } from './sso.ts';
+import { ssoRemoteCommand } from './sso-remote.ts';
 import { importCommand } from './users-import.ts';
 
 const USAGE = `usage: deadbolt [--url URL --client-id ID --client-secret-stdin] <command>
@@ -48,7 +49,7 @@ Exit codes: 0 done, 1 failed, 2 usage or not found, 3 refused by the API (401, 4
 /** The scopes a command needs of the admin API (reads also resolve e-mail addresses to ids). */
 function scopeOf(group: string, sub: string | undefined): string {
   if (group === 'mfa') return 'admin:read admin:mfa-reset';
-  const reads = sub === 'list' || group === 'audit';
+  const reads = sub === 'list' || sub === 'show' || group === 'audit';
   return reads ? 'admin:read' : 'admin:read admin:write';
 }
 
@@ -63,11 +64,11 @@ async function dispatch(port: AdminPort, group: string, sub: string | undefined,
 }
 
 async function runRemote(target: RemoteTarget, group: string, sub: string | undefined, rest: string[]) {
-  if (group === 'sso')
-    throw new UsageError(
-      'sso is not available with --url yet: the admin API has no SSO connection routes ' +
-        '(/admin/v1/organizations/{orgId}/sso); run it against the store',
-    );
+  if (group === 'sso') {
+    await target.secret(); // the first line of stdin; a --client-secret-stdin secret is the next
+    await ssoRemoteCommand(httpPort(target, scopeOf(group, sub)).call, sub, rest);
+    return 0;
+  }
   if (group === 'keys' || group === 'doctor' || (group === 'user' && sub === 'import'))
     throw new UsageError(`${group}${sub ? ` ${sub}` : ''} runs against the store only, not with --url`);
   await target.secret(); // the first line of stdin, before a command reads the rest (--password-stdin)

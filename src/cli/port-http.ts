@@ -10,7 +10,14 @@ interface Problem {
   detail?: string;
 }
 
-export function httpPort(target: RemoteTarget, scope: string): AdminPort {
+/** A call to /admin/v1 with the port's token; problem+json answers throw ApiError. */
+export type AdminCall = <T>(
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: T }>;
+
+export function httpPort(target: RemoteTarget, scope: string): AdminPort & { call: AdminCall } {
   let token: Promise<string> | undefined;
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -60,6 +67,7 @@ export function httpPort(target: RemoteTarget, scope: string): AdminPort {
   const enc = encodeURIComponent;
 
   return {
+    call,
     local: false,
     listOrgs: async () => (await get<{ items: OrgOut[] }>('/organizations')).items,
     createOrg: async (input) => (await call<OrgOut>('POST', '/organizations', input)).body,

@@ -22,6 +22,43 @@ sso remove --org ID`;
 
 const CLI = { actorUserId: null, actorLabel: 'cli' };
 
+/** The flags of `sso set`, the client secret read from stdin (shared by the store and --url modes). */
+export async function parseSet(argv: string[]) {
+  const f = flags(argv, {
+    org: { type: 'string' },
+    issuer: { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret-stdin': { type: 'boolean' },
+    'public-client': { type: 'boolean' },
+    domains: { type: 'string' },
+    scopes: { type: 'string' },
+    enforced: { type: 'boolean' },
+    'trust-upstream-mfa-only': { type: 'boolean' },
+    jit: { type: 'boolean' },
+  });
+  if (f['client-secret-stdin'] && f['public-client'])
+    throw new UsageError('--client-secret-stdin and --public-client exclude each other');
+  let clientSecret: string | null | undefined;
+  if (f['client-secret-stdin']) {
+    clientSecret = (await readStdin()).trim();
+    if (!clientSecret) throw new UsageError('--client-secret-stdin: no secret on stdin');
+  } else if (f['public-client']) clientSecret = null;
+
+  return {
+    orgId: required(f, 'org'),
+    input: {
+      issuer: required(f, 'issuer'),
+      clientId: required(f, 'client-id'),
+      clientSecret,
+      scopes: typeof f.scopes === 'string' ? f.scopes : undefined,
+      domains: required(f, 'domains'),
+      trustUpstreamMfaOnly: f['trust-upstream-mfa-only'] === true,
+      jitProvisioning: f.jit === true,
+      enforced: f.enforced === true,
+    },
+  };
+}
+
 async function findOrg(sor: SystemOfRecord, id: string): Promise<Organization> {
   const org = await sor.findOrgById(id).catch(() => undefined);
   if (!org) throw new UsageError(`no organization ${id}`);
@@ -31,6 +68,8 @@ async function findOrg(sor: SystemOfRecord, id: string): Promise<Organization> {
 async function show(config: Config, org: Organization) {
   return { org: { id: org.id, name: org.name, plan: org.plan }, sso: await ssoOverview(config, org) };
 }
+
+export const SSO_USAGE = USAGE;
 
 export async function ssoCommand(
   sor: SystemOfRecord,
@@ -50,45 +89,11 @@ export async function ssoCommand(
   }
   if (sub !== 'set') throw new UsageError(USAGE);
 
-  const f = flags(argv, {
-    org: { type: 'string' },
-    issuer: { type: 'string' },
-    'client-id': { type: 'string' },
-    'client-secret-stdin': { type: 'boolean' },
-    'public-client': { type: 'boolean' },
-    domains: { type: 'string' },
-    scopes: { type: 'string' },
-    enforced: { type: 'boolean' },
-    'trust-upstream-mfa-only': { type: 'boolean' },
-    jit: { type: 'boolean' },
-  });
-  const org = await findOrg(sor, required(f, 'org'));
-  if (f['client-secret-stdin'] && f['public-client'])
-    throw new UsageError('--client-secret-stdin and --public-client exclude each other');
-  let clientSecret: string | null | undefined;
-  if (f['client-secret-stdin']) {
-    clientSecret = (await readStdin()).trim();
-    if (!clientSecret) throw new UsageError('--client-secret-stdin: no secret on stdin');
-  } else if (f['public-client']) clientSecret = null;
-
+  const { orgId, input } = await parseSet(argv);
+  const org = await findOrg(sor, orgId);
   let linksRemoved: number;
   try {
-    ({ linksRemoved } = await setSsoConnection(
-      sor,
-      config,
-      org,
-      {
-        issuer: required(f, 'issuer'),
-        clientId: required(f, 'client-id'),
-        clientSecret,
-        scopes: typeof f.scopes === 'string' ? f.scopes : undefined,
-        domains: required(f, 'domains'),
-        trustUpstreamMfaOnly: f['trust-upstream-mfa-only'] === true,
-        jitProvisioning: f.jit === true,
-        enforced: f.enforced === true,
-      },
-      CLI,
-    ));
+    ({ linksRemoved } = await setSsoConnection(sor, config, org, input, CLI));
   } catch (err) {
     if (err instanceof SsoSettingsError || err instanceof SsoDomainTakenError)
       throw new UsageError(err.message);

@@ -144,6 +144,32 @@ describe('A3: the CLI talks to a running server through its admin API (--url)', 
     assert.equal(tokens.claims()?.sub, userId);
   });
 
+  it('A3, F1: `sso set|show|remove --url` manage the SSO connection through the API; its client secret is never printed', async () => {
+    const upstreamSecret = 'upstream-client-secret-0123456789';
+    const set = await api(
+      'ops',
+      ['sso', 'set', '--org', orgId, '--issuer', 'https://idp.acme.test', '--client-id', 'deadbolt'].concat([
+        '--domains',
+        'acme.test,acme.example',
+        '--client-secret-stdin',
+      ]),
+      upstreamSecret,
+    );
+    assert.equal(set.code, 0, set.stderr);
+    assert.ok(!set.stdout.includes(upstreamSecret), 'the secret is not printed');
+    const shown = json<{ sso: { issuer: string; domains: string[]; hasClientSecret: boolean } }>(
+      await api('ro', ['sso', 'show', '--org', orgId]),
+    );
+    assert.equal(shown.sso.issuer, 'https://idp.acme.test');
+    assert.deepEqual(shown.sso.domains, ['acme.test', 'acme.example']);
+    assert.equal(shown.sso.hasClientSecret, true);
+    const denied = await api('ro', ['sso', 'remove', '--org', orgId]);
+    assert.equal(denied.code, 3, 'a read-only client cannot remove it');
+    const removed = await api('ops', ['sso', 'remove', '--org', orgId]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal((await api('ro', ['sso', 'show', '--org', orgId])).code, 2, 'gone: 404');
+  });
+
   it("A3, R2, V3: `mfa reset --url` ends the user's sessions: a refresh token that worked dies", async () => {
     const rp = await RelyingParty.discover(issuer);
     const { tokens } = await signInWithPassword(new Browser(), rp, 'ann@acme.test', PASSWORD);
