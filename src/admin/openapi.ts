@@ -64,6 +64,7 @@ function operation(r: AdminRoute) {
   return {
     operationId: r.operationId,
     summary: r.summary,
+    ...(r.description ? { description: r.description } : {}),
     tags: [r.tag],
     security: [{ clientCredentials: [r.scope] }],
     parameters: parameters(r),

@@ -37,6 +37,8 @@ export interface AdminRoute<P = unknown, Q = unknown, B = unknown> {
   path: string;
   operationId: string;
   summary: string;
+  /** Longer prose for the OpenAPI document (rules a caller must know). */
+  description?: string;
   tag: string;
   scope: AdminScope;
   params?: z.ZodType<P>;

@@ -15,6 +15,7 @@ import { invalid, Problem, problemHandler } from './problem.ts';
 import type { AdminRoute } from './route.ts';
 import { auditRoutes } from './routes-audit.ts';
 import { clientRoutes } from './routes-clients.ts';
+import { invitationRoutes } from './routes-invitations.ts';
 import { orgRoutes } from './routes-orgs.ts';
 import { rolloutRoutes } from './routes-rollout.ts';
 import { ssoRoutes } from './routes-sso.ts';
@@ -24,6 +25,7 @@ export const ADMIN_PREFIX = '/admin/v1';
 export const ADMIN_ROUTES: AdminRoute[] = [
   ...orgRoutes,
   ...rolloutRoutes,
+  ...invitationRoutes,
   ...ssoRoutes,
   ...userRoutes,
   ...clientRoutes,

@@ -135,11 +135,37 @@ export const auditPageSchema = named(
   z.object({ items: z.array(auditEventSchema), nextCursor: z.string().nullable() }),
 );
 
+/** U2: an open invitation (the link's token is never stored, so never shown). */
+export const invitationSchema = named(
+  'Invitation',
+  z.object({
+    id: z.string(),
+    orgId: z.string(),
+    email: z.string(),
+    role,
+    invitedBy: z.string().nullable(),
+    createdAt: time,
+    expiresAt: time,
+    /** Past expiresAt: the link no longer works (re-send it for a new one). */
+    expired: z.boolean(),
+  }),
+);
+export const invitationListSchema = named('InvitationList', z.object({ items: z.array(invitationSchema) }));
+/** The answer to an invite or re-send: whether the mail went out (else `mailError` says why). */
+export const invitationSentSchema = named(
+  'InvitationSent',
+  invitationSchema.extend({
+    mailSent: z.boolean(),
+    mailError: z.enum(['rate_limited', 'failed']).nullable(),
+  }),
+);
+
 // --- request bodies and parameters ---------------------------------------------------------
 
 export const orgIdParams = z.object({ orgId: uuidParam });
 export const userIdParams = z.object({ userId: uuidParam });
 export const memberParams = z.object({ orgId: uuidParam, userId: uuidParam });
+export const invitationParams = z.object({ orgId: uuidParam, invitationId: uuidParam });
 export const clientIdParams = z.object({ clientId: z.string().min(1).max(128) });
 
 export const orgCreateBody = z.strictObject({
@@ -193,3 +219,10 @@ export const auditQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+export const invitationBody = z.strictObject({
+  email: z.email().max(254),
+  role: role.default('member'),
+  /** The language of the mail. */
+  locale: z.enum(['en', 'ja']).default('en'),
+});
+export const invitationResendBody = invitationBody.pick({ locale: true });

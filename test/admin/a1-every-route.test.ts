@@ -65,6 +65,14 @@ for (const mode of STORE_MODES) {
       const sso = { issuer: 'http://127.0.0.1:9/fixture', clientId: 'x', domains: ['fixture.test'] };
       const orgId = org.id;
       const userId = member.id;
+      const { id: invitationId } = await sor.createInvitation({
+        orgId,
+        email: `invited-${mode}@example.test`,
+        role: 'member',
+        invitedBy: null,
+        tokenHash: `fixture-${mode}`,
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
       // In call order: creations and reads first, removals last. Keyed by operationId.
       const inputs: Record<string, Input> = {
         listOrganizations: {},
@@ -79,6 +87,10 @@ for (const mode of STORE_MODES) {
         updateUser: { params: { userId }, body: { password: 'another long fine password' } },
         setMembership: { params: { orgId, userId }, body: { role: 'admin' } },
         listMembers: { params: { orgId } },
+        createInvitation: { params: { orgId }, body: { email: `api-invited-${mode}@example.test` } },
+        listInvitations: { params: { orgId } },
+        resendInvitation: { params: { orgId, invitationId }, body: { locale: 'ja' } },
+        revokeInvitation: { params: { orgId, invitationId } },
         previewEnforcement: { params: { orgId }, query: 'requireMfa=true&plan=paid' },
         listFactors: { params: { userId } },
         resetMfa: { params: { userId }, body: { reason: 'every-route test' } },
