@@ -15,6 +15,7 @@ import type { MfaService } from '../mfa/service.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
+import { createBindingGate } from './binding-gate.ts';
 import { checkPassword } from './credentials.ts';
 import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from './session.ts';
 
@@ -36,6 +37,8 @@ export function securityRoutes(
     return s;
   };
   const flowKey = (s: AccountSession) => `acct:${s.sessionUid}`;
+  const binding = createBindingGate(mfa, signedIn); // G5
+  binding.routes(router);
   const who = (ctx: Context, s: AccountSession) => ({
     actorUserId: s.state.user.id,
     ip: ctx.ip,
@@ -165,6 +168,7 @@ export function securityRoutes(
     const s = await signedIn(ctx);
     if (!s) return;
     if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
+    if (!(await binding.ensure(ctx, s, 'totp'))) return;
     const views = enrollmentViews(ctx, services, mfa);
     if (!(await mfa.reauth.isFresh(flowKey(s), s.state.user.id))) {
       return views.reauth(`${BASE}/reauth`, s.state.user.email, { csrf: s.csrf });
@@ -181,6 +185,7 @@ export function securityRoutes(
     const s = await signedIn(ctx);
     if (!s) return;
     checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+    if (!(await binding.ensure(ctx, s, 'totp'))) return;
     if (await mfa.reauth.isFresh(flowKey(s), s.state.user.id))
       await mfa.totpEnrollment.start(s.state.user, flowKey(s), true);
     ctx.status = 303;
@@ -194,6 +199,7 @@ export function securityRoutes(
     const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
     checkCsrf(s, form.csrf);
     if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
+    if (!(await binding.ensure(ctx, s, 'totp'))) return;
     const views = enrollmentViews(ctx, services, mfa);
     if (!(await mfa.reauth.isFresh(flowKey(s), s.state.user.id))) {
       return views.reauth(`${BASE}/reauth`, s.state.user.email, { expired: true, csrf: s.csrf });
@@ -226,6 +232,7 @@ export function securityRoutes(
     await afterCommit(services.logger, 'attempts', () => attempt.succeed());
     await afterCommit(services.logger, 'reauth', () => mfa.reauth.clear(flowKey(s)));
     await afterCommit(services.logger, 'session', () => upgradeSession(provider, s.sessionId, ['otp']));
+    await afterCommit(services.logger, 'binding', () => mfa.binding.record(s.sessionUid)); // G5
     await views.backupCodes(result.backupCodes, s.state.user.email, `${BASE}?done=added`);
   });
 
@@ -257,6 +264,7 @@ export function securityRoutes(
         outcome.error === 'rate_limited' ? 429 : 401,
       );
     }
+    await mfa.binding.record(s.sessionUid); // G5: the proof is a second factor just completed
     await sor.transaction(async (tx) => {
       const removed = await mfa.factors.get('totp')!.disable(s.state.user.id, tx);
       await audit(

@@ -17,6 +17,7 @@ import {
 } from '../interactions/mfa/sms-common.ts';
 import type { SmsSendOutcome } from '../mfa/sms/factor.ts';
 import { countryName, maskPhone } from '../mfa/sms/phone.ts';
+import { createBindingGate } from './binding-gate.ts';
 import { type AccountSession, upgradeSession } from './session.ts';
 import type { SmsSettingsScope } from './sms-scope.ts';
 
@@ -24,6 +25,7 @@ import type { SmsSettingsScope } from './sms-scope.ts';
 export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {
   const { provider, services, mfa, parts, base, flowKey, who, request, signedIn } = scope;
   const { config } = services;
+  const binding = createBindingGate(mfa, signedIn); // G5 (its form is registered by ./security.ts)
 
   async function enrollPage(
     ctx: Context,
@@ -88,6 +90,7 @@ export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {
 
   /** Password first (S1), fresh for REAUTH_WINDOW_SECONDS; false when the password page was shown. */
   async function fresh(ctx: Context, s: AccountSession, expired = false) {
+    if (!(await binding.ensure(ctx, s, 'sms'))) return false; // G5: a recent second factor too
     if (await mfa.reauth.isFresh(flowKey(s), s.state.user.id)) return true;
     await enrollmentViews(ctx, services, mfa).reauth(
       '/account/security/reauth?next=sms',
@@ -196,6 +199,7 @@ export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {
     await attempt.succeed();
     await mfa.reauth.clear(flowKey(s));
     await upgradeSession(provider, s.sessionId, ['sms']);
+    await mfa.binding.record(s.sessionUid); // G5
     ctx.status = 303;
     ctx.redirect('/account/security?done=added');
   });

@@ -109,6 +109,7 @@ export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void 
       });
     }
     await attempt.succeed();
+    await mfa.binding.record(s.sessionUid); // G5: the proof is a second factor just completed
     await sor.transaction(async (tx) => {
       const removed = await parts.factor.disable(s.state.user.id, tx);
       await audit(

@@ -63,6 +63,8 @@ export interface Config {
   mfa: {
     issuerName: string;
     reauthWindowSeconds: number;
+    /** G5: how long a completed second factor allows adding or removing a method. */
+    bindingWindowSeconds: number;
     /** G2: the longest grace period an owner may set, in days (0: none). */
     maxGraceDays: number;
     maxFailuresPerWindow: number;
@@ -191,6 +193,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     mfa: {
       issuerName: env.MFA_ISSUER_NAME,
       reauthWindowSeconds: env.REAUTH_WINDOW_SECONDS,
+      bindingWindowSeconds: env.MFA_BINDING_WINDOW_SECONDS,
       maxGraceDays: env.MFA_MAX_GRACE_DAYS,
       maxFailuresPerWindow: env.MFA_MAX_FAILURES_PER_WINDOW,
       maxFailuresPerIp: env.MFA_MAX_FAILURES_PER_IP,

@@ -89,6 +89,7 @@ export const envSchema = z.object({
   // MFA (T1, T4)
   MFA_ISSUER_NAME: z.string().min(1).max(64).default('Deadbolt'),
   REAUTH_WINDOW_SECONDS: int(1, 86_400).default(300),
+  MFA_BINDING_WINDOW_SECONDS: int(1, 86_400).default(1200), // G5
   // G2: how far ahead an owner may set the enforcement date (0: no grace period, P5 at once).
   MFA_MAX_GRACE_DAYS: int(0, 365).default(0),
   MFA_MAX_FAILURES_PER_WINDOW: int(1, 1000).default(10),

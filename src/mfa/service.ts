@@ -11,6 +11,7 @@ import { checkWith } from '../store/attempt.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
 import { createAttemptGuard } from './attempts.ts';
 import { createBackupCodeFactor } from './backup-codes/factor.ts';
+import { createBinding } from './binding.ts';
 import { type Factor, type FactorDeps, isLocked, type VerifyFailure } from './factor.ts';
 import { createGraceSetup } from './grace-setup.ts';
 import { defaultMfaPolicy, type MfaPolicy } from './policy.ts';
@@ -159,6 +160,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     reauth: createReauth(deps.eph.kv, deps.config.mfa.reauthWindowSeconds),
     /** G2: "Set up now" chosen on the grace reminder of an interaction. */
     graceSetup: createGraceSetup(deps.eph.kv),
+    /** G5: a second factor from the last MFA_BINDING_WINDOW_SECONDS, per session uid. */
+    binding: createBinding(deps.eph.kv, deps.config.mfa.bindingWindowSeconds),
   };
 }
 

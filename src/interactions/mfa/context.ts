@@ -6,6 +6,7 @@ import type { Interaction } from 'oidc-provider';
 import { isGraceReminder } from '../../core/decision.ts';
 import { authTimeFor } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
+import type { Binding } from '../../mfa/binding.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
 import type { FactorType } from '../../store/records.ts';
@@ -24,6 +25,9 @@ export interface MfaStep {
   reminder: boolean;
   /** When this request began reading the user's factors (ms): the auth time it may record (V3). */
   startedAt: number;
+  /** G5: the session whose completed second factor is recorded, and where. */
+  sessionUid: string | undefined;
+  binding: Binding;
 }
 
 /**
@@ -67,7 +71,18 @@ export async function loadMfaStep(
   const grace = isGraceReminder(decision);
   const setup = grace && (await mfa.graceSetup.chosen(details.uid, accountId));
   const enrolls = decision.mustEnroll || setup;
-  return { details, state, decision, amr, passwordAt, startedAt, enrolls, reminder: grace && !setup };
+  return {
+    details,
+    state,
+    decision,
+    amr,
+    passwordAt,
+    startedAt,
+    enrolls,
+    reminder: grace && !setup,
+    sessionUid: session?.uid,
+    binding: mfa.binding,
+  };
 }
 
 /** G3: does this sign-in's decision accept the method (what enrollment may offer)? */
@@ -95,5 +110,8 @@ export async function completeMfa(
   const ts = authTimeFor(step.state.user, step.startedAt);
   details.result = { login: { accountId: step.state.user.id, amr, acr, ts } };
   await details.save(details.exp - Math.floor(Date.now() / 1000));
+  // G5: the session's second factor is fresh for adding or removing a method on the settings page
+  // (the session keeps its uid when the same account signs in again).
+  if (step.sessionUid) await step.binding.record(step.sessionUid);
   return details.returnTo;
 }

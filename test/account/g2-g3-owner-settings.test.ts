@@ -1,0 +1,129 @@
+// G2, G3: the owner's rollout settings on the organization page and in the admin API. The owner sets
+// an enforcement date within MFA_MAX_GRACE_DAYS (beyond it: refused with a clear message) and clears
+// it, audited; forbidding SMS leads a member whose only method is SMS to the app's enrollment at
+// the next sign-in (through openid-client), with SMS not offered.
+import assert from 'node:assert/strict';
+import type { Organization } from '../../src/store/records.ts';
+import { adminCaller, adminClient, adminToken } from '../admin/support.ts';
+import { accountSignIn, giveTotp } from '../support/account.ts';
+import { Browser, type Page, textOf } from '../support/browser.ts';
+import { isEnrollment } from '../support/mfa.ts';
+import { open, RelyingParty, submitPassword } from '../support/rp.ts';
+import { STORE_MODES, startTestServer, type TestServer } from '../support/server.ts';
+
+const PASSWORD = 'a long and correct password';
+const DAY = 86_400_000;
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
+
+for (const mode of STORE_MODES) {
+  describe(`G2, G3: the owner's rollout settings (${mode} stores)`, function () {
+    this.timeout(120_000);
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer(mode, {
+        env: { MFA_MAX_GRACE_DAYS: '30', SMS_ORIGINATORS: '10101' },
+        clients: [adminClient('settings-admin', 'admin:read admin:write')],
+      });
+    });
+    after(() => server?.stop());
+
+    /** An organization requiring MFA, its owner (with the app) signed in, and an SMS-only member. */
+    async function setUp(name: string) {
+      const { sor } = server.services;
+      const org = await sor.createOrg({ name: `${name} ${mode}`, plan: 'free', requireMfaForAllUsers: true });
+      const ownerEmail = `${name}-owner-${mode}@example.test`.toLowerCase();
+      const ownerId = await server.createUser(ownerEmail, PASSWORD);
+      await sor.setMembership(ownerId, org.id, 'owner');
+      const secret = await giveTotp(server, ownerId);
+      const memberEmail = `${name}-member-${mode}@example.test`.toLowerCase();
+      const memberId = await server.createUser(memberEmail, PASSWORD);
+      await sor.setMembership(memberId, org.id, 'member');
+      await sor.insertFactor({ userId: memberId, type: 'sms', data: { phone: '+819012345678' } });
+      return { org, ownerId, secret, memberEmail };
+    }
+
+    /** The member's next sign-in at a relying party: the app's enrollment, SMS not offered. */
+    async function assertLedToAppEnrollment(email: string) {
+      const rp = await RelyingParty.discover(server.issuer);
+      const b = new Browser();
+      const page = await submitPassword(b, await open(b, await rp.authorize()), email, PASSWORD);
+      assert.ok(isEnrollment(page), `enrollment, got ${page.status} ${textOf(page.text).slice(0, 200)}`);
+      assert.match(page.text, /otpauth:|secret/i, 'the app is set up');
+      assert.doesNotMatch(page.text, /enroll\/sms|name="phone"|\/mfa\/sms/, 'SMS is not offered');
+    }
+
+    it('G2: the owner sets a date within MFA_MAX_GRACE_DAYS (beyond: refused with a message) and clears it, audited', async () => {
+      const { sor } = server.services;
+      const { org, ownerId, secret } = await setUp('Dates');
+      const owner = new Browser();
+      await accountSignIn(owner, server, `dates-owner-${mode}@example.test`, PASSWORD, secret);
+      const base = new URL(`/account/organizations/${org.id}`, server.issuer);
+      const orgPage: Page = await owner.request(base);
+      assert.equal(orgPage.status, 200, textOf(orgPage.text).slice(0, 200));
+
+      const tooFar = await owner.submit(orgPage, { date: day(45) }, /\/enforcement-date$/);
+      assert.equal(tooFar.status, 400);
+      assert.match(textOf(tooFar.text), /at most 30 days ahead/);
+      assert.equal((await sor.findOrgById(org.id))?.mfaEnforcedFrom, null, 'nothing saved');
+      const garbage = await owner.submit(orgPage, { date: '2031-02-31x' }, /\/enforcement-date$/);
+      assert.equal(garbage.status, 400);
+
+      const set = await owner.submit(orgPage, { date: day(10) }, /\/enforcement-date$/);
+      assert.equal(set.status, 200, textOf(set.text).slice(0, 200));
+      assert.equal((await sor.findOrgById(org.id))?.mfaEnforcedFrom?.toISOString().slice(0, 10), day(10));
+      assert.match(textOf(set.text), /Enforced in (9|10) days/);
+
+      await owner.submit(set, { clear: 'yes' }, /\/enforcement-date$/);
+      assert.equal((await sor.findOrgById(org.id))?.mfaEnforcedFrom, null, 'cleared');
+      const events = (await sor.listAudit({ orgId: org.id })).filter(
+        (e) => e.action === 'org.policy_changed',
+      );
+      assert.deepEqual(
+        events.map((e) => [e.actorUserId, e.details.mfaEnforcedFrom === null ? 'cleared' : 'set']).sort(),
+        [
+          [ownerId, 'cleared'],
+          [ownerId, 'set'],
+        ],
+      );
+    });
+
+    it('G3: the owner forbids SMS on the page; a member with only SMS is led to the app enrollment at the next sign-in', async () => {
+      const { sor } = server.services;
+      const { org, secret, memberEmail } = await setUp('Methods');
+      const owner = new Browser();
+      await accountSignIn(owner, server, `methods-owner-${mode}@example.test`, PASSWORD, secret);
+      const orgPage = await owner.request(new URL(`/account/organizations/${org.id}`, server.issuer));
+      const none = await owner.submit(orgPage, { method_totp: '', method_sms: '' }, /\/allowed-methods$/);
+      assert.equal(none.status, 400, 'no method at all is refused');
+      const saved = await owner.submit(orgPage, { method_totp: 'on', method_sms: '' }, /\/allowed-methods$/);
+      assert.equal(saved.status, 200, textOf(saved.text).slice(0, 200));
+      assert.deepEqual((await sor.findOrgById(org.id))?.allowedMethods, ['totp']);
+      const events = await sor.listAudit({ orgId: org.id });
+      assert.ok(
+        events.some((e) => e.action === 'org.policy_changed'),
+        'audited',
+      );
+      await assertLedToAppEnrollment(memberEmail);
+    });
+
+    it('G2, G3: the admin API PATCH sets mfaEnforcedFrom (bounded) and allowedMethods with the same effect', async () => {
+      const { sor } = server.services;
+      const { org, memberEmail } = await setUp('Api');
+      const token = await adminToken(server, 'settings-admin', 'admin:read admin:write');
+      const patch = (body: object) => adminCaller(server)(token, 'PATCH', `/organizations/${org.id}`, body);
+      const tooFar = await patch({ mfaEnforcedFrom: new Date(Date.now() + 45 * DAY).toISOString() });
+      assert.equal(tooFar.status, 400);
+      assert.match(await tooFar.text(), /mfaEnforcedFrom/);
+      assert.equal((await patch({ mfaEnforcedFrom: 'not a date' })).status, 400);
+      const within = new Date(Date.now() + 10 * DAY).toISOString();
+      assert.equal((await patch({ mfaEnforcedFrom: within })).status, 200);
+      assert.equal((await sor.findOrgById(org.id))?.mfaEnforcedFrom?.toISOString(), within);
+      assert.equal((await patch({ mfaEnforcedFrom: null })).status, 200);
+      assert.equal((await patch({ allowedMethods: ['sms', 'nope'] })).status, 400);
+      const res = await patch({ allowedMethods: ['totp'] });
+      assert.equal(res.status, 200);
+      assert.deepEqual(((await res.json()) as Organization).allowedMethods, ['totp']);
+      await assertLedToAppEnrollment(memberEmail);
+    });
+  });
+}
