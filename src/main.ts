@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config/index.ts';
 import { DEMO_PASSWORD, DEMO_PEOPLE, seedDemo } from './demo/seed.ts';
+import { openLogDestination } from './log-destination.ts';
 import { createLogger, listen, openServices } from './server.ts';
 
 async function main(): Promise<void> {
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config);
+  const logger = createLogger(config, await openLogDestination(config.logFormat));
   const services = await openServices(config, logger);
   if (config.demo) await seedDemo(services.sor);
   const running = await listen(services);
