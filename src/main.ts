@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config/index.ts';
 import { DEMO_PASSWORD, DEMO_PEOPLE, seedDemo } from './demo/seed.ts';
+import { openLogDestination } from './log-destination.ts';
 import { createLogger, listen, openServices } from './server.ts';
 
 async function main(): Promise<void> {
@@ -15,10 +16,25 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config);
+  const logger = createLogger(config, await openLogDestination(config.logFormat));
   const services = await openServices(config, logger);
   if (config.demo) await seedDemo(services.sor);
   const running = await listen(services);
+  // Z4: handle SIGTERM before saying "listening": a supervisor may signal as soon as it reads it.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
+    // Z4: exit 0 once drained; 1 only when the window ran out (or closing the stores hangs).
+    const force = setTimeout(() => process.exit(1), config.shutdownDrainMs + 5000);
+    force.unref();
+    const drained = await running.close(config.shutdownDrainMs);
+    logger.info({ drained }, drained ? 'drained' : 'drain window exceeded');
+    process.exit(drained ? 0 : 1);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   logger.info(
     { issuer: config.issuer, database: services.sor.kind, redis: services.eph.kind, port: config.port },
     'deadbolt listening',
@@ -35,20 +51,6 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down');
-    // Z4: exit 0 once drained; 1 only when the window ran out (or closing the stores hangs).
-    const force = setTimeout(() => process.exit(1), config.shutdownDrainMs + 5000);
-    force.unref();
-    const drained = await running.close(config.shutdownDrainMs);
-    logger.info({ drained }, drained ? 'drained' : 'drain window exceeded');
-    process.exit(drained ? 0 : 1);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -40,6 +40,8 @@ export interface Config {
   factorKeys: SealingKeys;
   clientsFile: string;
   logLevel: Env['LOG_LEVEL'];
+  /** Issue 16 item 12: pino-pretty lines (development default) or JSON lines (production default). */
+  logFormat: 'pretty' | 'json';
   trustProxy: boolean;
   /** Z4: how long SIGTERM waits for in-flight requests before cutting them (exit 1). */
   shutdownDrainMs: number;
@@ -170,6 +172,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     factorKeys,
     clientsFile: env.CLIENTS_FILE,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
     trustProxy: env.TRUST_PROXY,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     demo: env.DEMO ?? env.NODE_ENV === 'development',

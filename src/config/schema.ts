@@ -65,6 +65,9 @@ export const envSchema = z.object({
   FACTOR_ENCRYPTION_KEYS: z.string().optional(),
   CLIENTS_FILE: z.string().default('config/clients.json'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Issue 16 item 12: human-readable lines (pino-pretty, a devDependency) or JSON. Default: json in
+  // production, pretty elsewhere.
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   TRUST_PROXY: bool.default(false),
   SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
   DEMO: bool.optional(),
