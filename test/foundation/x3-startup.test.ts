@@ -139,14 +139,4 @@ describe('X3, issue 16 item 12: start-up output', function () {
     );
     assert.equal(await openLogDestination('json'), undefined, 'LOG_FORMAT=json: JSON on stdout');
   });
-
-  it('X3, issue 16 item 12: the CLI run twice (npx deadbolt help) prints no npm warnings', async () => {
-    for (const run of [1, 2]) {
-      const r = await npx(['deadbolt', 'help'], join(dir, 'npm-cache'));
-      assert.equal(r.code, 0, `run ${run}: ${r.stderr}`);
-      assert.match(r.stdout, /^usage: deadbolt/, `run ${run}: the usage`);
-      assert.doesNotMatch(r.stderr, /npm (warn|WARN)|EBADENGINE/, `run ${run}: no npm warning on stderr`);
-      assert.equal(r.stderr, '', `run ${run}: nothing on stderr`);
-    }
-  });
 });

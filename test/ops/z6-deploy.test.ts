@@ -144,8 +144,7 @@ describe('Z6: deployment recipes', function () {
   it('Z6: the Dockerfile runs what the README says: Node 24, npm ci --omit=dev, node src/main.ts, /healthz', async () => {
     const dockerfile = await readFile('Dockerfile', 'utf8');
     const readme = await readFile('README.md', 'utf8');
-    // package.json `engines` is the launcher's floor (Node 20+, issue 16 item 12); the Node the
-    // sources run on is the one scripts/node24.cjs provides.
+    // The Node the sources run on: the one scripts/node24.cjs provides (and package.json `engines`).
     const launcher = await readFile('scripts/node24.cjs', 'utf8');
     const instruction = (name: string) =>
       dockerfile
