@@ -1,6 +1,7 @@
 // X9: the owner's branding form on the organization page: a display name, an accent colour (AA
 // contrast with white text) and a logo (PNG, JPEG or WebP by its bytes, at most 200 KB). A refused
 // upload stores nothing and says why.
+
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -8,12 +9,12 @@ import { audit } from '../audit.ts';
 import { AA_NORMAL_TEXT, checkAccent } from '../branding/colour.ts';
 import { imageTypeOf } from '../branding/image.ts';
 import { readUpload } from '../branding/upload.ts';
-import { forbidden, HttpError } from '../http/errors.ts';
+import { HttpError } from '../http/errors.ts';
 import type { MfaService } from '../mfa/service.ts';
-import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
 import type { BrandingPatch } from '../store/records.ts';
-import { checkCsrf, loadAccountSession } from './session.ts';
+import { orgMember } from './org-member.ts';
+import { checkCsrf } from './session.ts';
 
 export const LOGO_MAX_BYTES = 200 * 1024;
 const NAME_MAX = 80;
@@ -49,17 +50,13 @@ export function orgBrandingRoutes(
 ): void {
   const { sor, config } = services;
   router.post('/account/organizations/:id/branding', async (ctx: Context) => {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(
-        `/account/login?return_to=${encodeURIComponent(`/account/organizations/${ctx.params.id}`)}`,
-      );
-      return;
-    }
-    const orgId = ctx.params.id;
-    const own = s.state.memberships.find((m) => m.orgId === orgId);
-    if (!isUserId(orgId) || own?.role !== 'owner') throw forbidden();
+    const c = await orgMember(ctx, provider, mfa, config.cookieKeys[0], {
+      roles: ['owner'],
+      returnTo: `/account/organizations/${ctx.params.id}`,
+    });
+    if (!c) return;
+    const { s } = c;
+    const orgId = c.org.id;
     const upload = await readUpload(ctx, 'logo', LOGO_MAX_BYTES);
     checkCsrf(s, upload.fields.csrf);
     const patch = patchOf(upload.fields, upload.file);

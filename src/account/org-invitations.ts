@@ -1,5 +1,6 @@
 // U2: /account/organizations/:id/invitations — owners and admins invite by e-mail with a role
 // (admins: members only), see the open invitations, revoke and re-send them.
+
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -8,11 +9,11 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { createInvitations, isOpen, mayInvite } from '../invitations/service.ts';
 import type { MfaService } from '../mfa/service.ts';
-import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
 import type { Role } from '../store/records.ts';
 import { normalizeEmail } from './credentials.ts';
-import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+import { orgMember } from './org-member.ts';
+import { type AccountSession, checkCsrf } from './session.ts';
 
 const ROLES: Role[] = ['member', 'admin', 'owner'];
 
@@ -26,17 +27,8 @@ export function orgInvitationRoutes(router: Router, provider: Provider, services
   });
   const base = '/account/organizations/:id/invitations';
 
-  async function context(ctx: Context) {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
-      return undefined;
-    }
-    const own = s.state.memberships.find((m) => m.orgId === ctx.params.id);
-    if (!isUserId(ctx.params.id) || !own || own.role === 'member') throw forbidden();
-    return { s, org: own.org, role: own.role };
-  }
+  const context = (ctx: Context) =>
+    orgMember(ctx, provider, mfa, config.cookieKeys[0], { roles: ['owner', 'admin'] });
   const who = (ctx: Context, s: AccountSession) => ({
     actorUserId: s.state.user.id,
     ip: ctx.ip,

@@ -1,17 +1,17 @@
 // G1, G7: the organization page's enforcement preview (with its CSV export) and the confirmation
 // step before the owner switches "require MFA for all users" on. Both are dry runs of the one
 // decision point (src/core/preview.ts).
+
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { type Proposal, previewCsv, previewOrg } from '../core/preview.ts';
-import { forbidden } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { MfaService } from '../mfa/service.ts';
-import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
-import { checkCsrf, loadAccountSession } from './session.ts';
+import { orgMember } from './org-member.ts';
+import { checkCsrf } from './session.ts';
 
 /** The proposal of the query (`?requireMfa=true&plan=paid`); absent or unknown values: as today. */
 function proposalOf(query: Record<string, unknown>): Proposal {
@@ -32,16 +32,9 @@ export function orgRolloutRoutes(
 
   /** The signed-in owner of organization :id (R1: only their own organizations). */
   async function owner(ctx: Context) {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
-      return undefined;
-    }
-    const own = s.state.memberships.find((m) => m.orgId === ctx.params.id);
-    if (!isUserId(ctx.params.id) || !own || own.role !== 'owner') throw forbidden();
-    const org = (await sor.findOrgById(own.orgId)) ?? own.org;
-    return { s, org };
+    const c = await orgMember(ctx, provider, mfa, config.cookieKeys[0], { roles: ['owner'] });
+    if (!c) return undefined;
+    return { s: c.s, org: (await sor.findOrgById(c.org.id)) ?? c.org };
   }
 
   const rowsOf = (org: Parameters<typeof previewOrg>[1], proposal: Proposal) =>

@@ -1,6 +1,7 @@
 // /account/organizations/:id (M5, R1, R3): members with their roles and MFA status; for an owner
 // the require-MFA switch (locked on for a paid plan) and the audit log; for owners and admins,
 // resetting a member's MFA.
+
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -16,8 +17,9 @@ import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithOrg, MembershipWithUser, Role } from '../store/records.ts';
 import { auditSection, exportAudit } from './org-audit.ts';
 import { orgConfirmRoutes } from './org-confirm.ts';
+import { orgMember } from './org-member.ts';
 import { orgRolloutSettingsRoutes, rolloutSection } from './org-rollout-settings.ts';
-import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+import { type AccountSession, checkCsrf } from './session.ts';
 
 /** One membership, as the reset rule needs it. */
 export interface OrgRole {
@@ -78,18 +80,7 @@ export function organizationRoutes(
 ): void {
   const { sor, config } = services;
 
-  async function context(ctx: Context) {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
-      return undefined;
-    }
-    const orgId = ctx.params.id;
-    const own = s.state.memberships.find((m) => m.orgId === orgId);
-    if (!isUserId(orgId) || !own) throw forbidden(); // R1: only within their own organizations
-    return { s, org: own.org, role: own.role };
-  }
+  const context = (ctx: Context) => orgMember(ctx, provider, mfa, config.cookieKeys[0]);
 
   async function page(
     ctx: Context,
