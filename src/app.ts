@@ -24,6 +24,7 @@ import { formActionSources, securityHeaders } from './http/security-headers.ts';
 import { serveStatic } from './http/static.ts';
 import { mfaExtension } from './interactions/mfa/index.ts';
 import { interactionRouter } from './interactions/router.ts';
+import { createPasskeyFactor } from './mfa/passkey/factor.ts';
 import type { MfaPolicy } from './mfa/policy.ts';
 import { createMfaService, type MfaService } from './mfa/service.ts';
 import { createSmsFactor } from './mfa/sms/factor.ts';
@@ -57,7 +58,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   const sms = createSmsFactor(services, sender);
   const mfa = createMfaService(services, {
     policy: options.mfaPolicy,
-    extraFactors: [sms],
+    extraFactors: [sms, createPasskeyFactor(services)], // W1–W7: passkeys
     now: options.clock,
   });
   const provider = createProvider(services, mfa, createMfaGate(mfa));

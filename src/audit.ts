@@ -14,6 +14,8 @@ export type AuditAction =
   | 'mfa.reset'
   | 'org.updated'
   | 'org.policy_changed'
+  | 'passkey.renamed' // W4
+  | 'passkey.counter_regression' // W7: a possible cloned authenticator
   | 'password.changed' // U3
   | 'password.reset' // U4
   | 'sso.configured'

@@ -57,7 +57,7 @@ export const factorSchema = named(
   'Factor',
   z.object({
     id: z.string(),
-    type: z.enum(['totp', 'sms', 'backup_code']),
+    type: z.enum(['passkey', 'totp', 'sms', 'backup_code']),
     createdAt: time,
     lastUsedAt: time.nullable(),
     locked: z.boolean(),

@@ -8,6 +8,7 @@ import { type MailSettings, mailSettings } from './mail.ts';
 import type { ResourceServer } from './resources.ts';
 import { type Env, envSchema } from './schema.ts';
 import { type SmsSettings, smsSettings } from './sms.ts';
+import { type WebAuthnSettings, webauthnSettings } from './webauthn.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -80,6 +81,8 @@ export interface Config {
   sms: SmsSettings;
   /** Mail provider, sender addresses, send budgets, recovery link lifetime (U1, U4). */
   mail: MailSettings;
+  /** Passkeys: relying-party ID, origins, challenge lifetime (W1–W7). */
+  webauthn: WebAuthnSettings;
 }
 
 function parseEnv(source: NodeJS.ProcessEnv): Env {
@@ -144,6 +147,13 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
   } catch (err) {
     throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
   }
+  const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  let webauthn: WebAuthnSettings;
+  try {
+    webauthn = webauthnSettings(env, issuer);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
+  }
   let factorKeys: SealingKeys;
   try {
     factorKeys = parseSealingKeys(env.FACTOR_ENCRYPTION_KEYS ?? dev.factorKeys);
@@ -154,7 +164,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
-    issuer: (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    issuer,
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -210,5 +220,6 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     },
     sms,
     mail,
+    webauthn,
   };
 }

@@ -99,6 +99,11 @@ export const envSchema = z.object({
   MFA_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
   MFA_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
   MFA_LOCKOUT_THRESHOLD: int(1, 100).default(100),
+  // Passkeys (W1–W7): relying-party ID and origins (default: from ISSUER), challenge lifetime.
+  WEBAUTHN_RP_ID: z.string().trim().min(1).max(253).optional(),
+  WEBAUTHN_ORIGINS: csv.optional(),
+  WEBAUTHN_CHALLENGE_TTL_SECONDS: int(10, 3600).default(300),
+  WEBAUTHN_ATTESTATION: z.enum(['none', 'direct']).default('none'),
   // Enterprise SSO (F1): upstream discovery cache and HTTP deadline; http:// upstreams (default:
   // allowed outside production only).
   SSO_DISCOVERY_TTL_SECONDS: int(1, 86_400).default(300),

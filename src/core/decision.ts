@@ -6,7 +6,7 @@
 // claims parameter, the client — and asks the hook (src/mfa/policy.ts). Nothing else derives a rule.
 import type { MfaDecision, MfaPolicy, PolicyContext } from '../mfa/policy.ts';
 import { isMethod } from '../mfa/registry.ts';
-import { ACR_MFA, essentialAcrOf, requestsMfa } from '../oidc/acr.ts';
+import { ACR_MFA, ACR_PHR, essentialAcrOf, requestsMfa } from '../oidc/acr.ts';
 import type { SsoAuthentication } from '../sso/session-mark.ts';
 import type { FactorType, MembershipWithOrg, User } from '../store/records.ts';
 
@@ -25,6 +25,8 @@ export interface Authenticated {
   amr: string[];
   /** The provider session's uid: the key of its SSO mark (src/sso/session-mark.ts). */
   uid?: string;
+  /** The session's acr (W5: `phr` after a passkey). */
+  acr?: string;
 }
 
 /** What the relying party asked for in this authorization request (or, at the token endpoint, nothing). */
@@ -93,9 +95,11 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
     return policy(contextOf(state, { ...authentication, amr: authentication.amr ?? [] }, asked));
   }
 
-  /** Does a session or token with this amr meet the decision? ("done" is decided here only.) */
-  function satisfied(decision: MfaDecision, amr: string[]): boolean {
-    return decision.requirement !== 'required' || amr.includes('mfa');
+  /** Does a session or token with this amr (and acr) meet the decision? ("done" is decided here only.) */
+  function satisfied(decision: MfaDecision, amr: string[], acr?: string): boolean {
+    if (decision.requirement !== 'required') return true;
+    if (decision.phishingResistant) return acr === ACR_PHR; // W5: a passkey in this session
+    return amr.includes('mfa');
   }
 
   /** Is MFA mandatory for the user whatever the session (M3/M4: may the last method go)? */
@@ -137,7 +141,8 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
       deps.ssoMark({ ...authenticated, accountId }),
     ]);
     if (!state) return true;
-    return !satisfied(decide(state, { ...mark, amr: authenticated.amr }, asked), authenticated.amr);
+    const decision = decide(state, { ...mark, amr: authenticated.amr }, asked);
+    return !satisfied(decision, authenticated.amr, authenticated.acr);
   }
 
   /**

@@ -46,6 +46,11 @@ export interface ChallengeState {
   sentTo?: string;
   retryAfterSeconds?: number;
   error?: string;
+  /**
+   * For a factor whose proof is a browser ceremony, not a typed code (a passkey: WebAuthn request
+   * options); its page runs the ceremony and posts the result as the `code` to verify.
+   */
+  ceremony?: object;
 }
 
 /** A factor's behaviour, on top of its description in the registry (src/mfa/module.ts). */

@@ -18,4 +18,9 @@ export interface FactorModule {
    * last method go (M3).
    */
   readonly companionOf?: FactorType;
+  /**
+   * W5: the proof is bound to our origin (WebAuthn), so a phishing site cannot relay it; only such
+   * a factor meets a request for the `phr` acr.
+   */
+  readonly phishingResistant?: boolean;
 }

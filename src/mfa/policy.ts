@@ -1,8 +1,8 @@
 // The MFA policy hook (P1–P6): one pure function, data in, decision out. Routes and the provider
 // ask it; they never re-derive the rules. A host replaces it through `createApp({ mfaPolicy })`.
-import { ACR_MFA } from '../oidc/acr.ts';
+import { ACR_MFA, ACR_PHR, requestsPhishingResistant } from '../oidc/acr.ts';
 import type { FactorType, Organization, Role } from '../store/records.ts';
-import { byStrength, isMethod, moduleOf } from './registry.ts';
+import { byStrength, FACTOR_MODULES, isMethod, isPhishingResistant, moduleOf } from './registry.ts';
 
 export type MfaRequirement = 'required' | 'optional' | 'exempt';
 
@@ -44,6 +44,7 @@ export type MfaReason =
   | 'sso_exempt' // P2
   | 'enrolled' // P4
   | 'step_up' // P6
+  | 'phishing_resistant' // W5: the relying party asked for acr phr
   | 'grace_period' // G2: mandated from `graceUntil` on
   | 'not_required';
 
@@ -70,6 +71,8 @@ export interface MfaDecision {
    * user's organizations); what enrollment offers. Absent: every method.
    */
   acceptedMethods?: FactorType[];
+  /** W5: only a phishing-resistant method (a passkey) satisfies this decision (acr phr). */
+  phishingResistant?: boolean;
 }
 
 export type MfaPolicy = (context: PolicyContext) => MfaDecision;
@@ -103,6 +106,25 @@ export function acceptedMethodsOf(orgs: Array<{ allowedMethods?: FactorType[] | 
 const acceptedBy = (accepted: FactorType[] | undefined) => (f: FactorType) =>
   accepted === undefined || accepted.includes(moduleOf(f).companionOf ?? f);
 
+/**
+ * W5: the decision narrowed to phishing-resistant methods: without one enrolled the person adds one
+ * inside the sign-in (P5); with one enrolled but none usable nothing else is offered (V1).
+ */
+export function phishingResistantOnly(decision: MfaDecision, enrolled: FactorType[]): MfaDecision {
+  const allowedFactors = decision.allowedFactors.filter(isPhishingResistant);
+  const has = enrolled.some(isPhishingResistant);
+  return {
+    ...decision,
+    allowedFactors,
+    preferred: allowedFactors[0] ?? null,
+    mustEnroll: !has,
+    locked: has && allowedFactors.length === 0,
+    // What enrollment may offer: a phishing-resistant method, whatever else an organization accepts.
+    acceptedMethods: FACTOR_MODULES.map((m) => m.type).filter(isPhishingResistant),
+    phishingResistant: true,
+  };
+}
+
 export const defaultMfaPolicy: MfaPolicy = (context) => {
   const now = context.now ?? new Date();
   // G3: only the methods every organization accepts satisfy the step (others are not offered).
@@ -123,7 +145,8 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
     ...(accepted ? { acceptedMethods: accepted } : {}),
   });
 
-  const stepUp = context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA);
+  const stepUp =
+    context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA || v === ACR_PHR);
   const sso = context.authentication.ssoOrgId;
   // P2: the organization whose enforced SSO this sign-in came through relies on its own IdP; with
   // "trust upstream MFA only" only when that IdP reported MFA, else our own step runs (F2).
@@ -141,6 +164,9 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
     m.org.mfaEnforcedFrom != null && m.org.mfaEnforcedFrom.getTime() > now.getTime();
   const mandates = mandating.filter((m) => !pending(m));
 
+  // W5: a request for phr is met by a phishing-resistant method only; P6: else any second factor.
+  if (stepUp && requestsPhishingResistant(context.requestedAcr))
+    return phishingResistantOnly(decide('required', 'phishing_resistant'), context.enrolled);
   if (stepUp) return decide('required', 'step_up'); // P6: the relying party demands it
   const paid = mandates.find((m) => m.org.plan === 'paid');
   if (paid) return decide('required', 'org_paid_plan', paid.org.id);

@@ -3,10 +3,16 @@
 import type { FactorType } from '../store/records.ts';
 import { backupCodesModule } from './backup-codes/module.ts';
 import type { FactorModule } from './module.ts';
+import { passkeyModule } from './passkey/module.ts';
 import { smsModule } from './sms/module.ts';
 import { totpModule } from './totp/module.ts';
 
-export const FACTOR_MODULES: readonly FactorModule[] = [totpModule, smsModule, backupCodesModule];
+export const FACTOR_MODULES: readonly FactorModule[] = [
+  passkeyModule,
+  totpModule,
+  smsModule,
+  backupCodesModule,
+];
 
 const byType = new Map<string, FactorModule>(FACTOR_MODULES.map((m) => [m.type, m]));
 
@@ -22,6 +28,9 @@ export function isFactorType(value: unknown): value is FactorType {
 
 /** A method of its own (not a companion such as backup codes): what M3 counts. */
 export const isMethod = (type: FactorType): boolean => moduleOf(type).companionOf === undefined;
+
+/** W5: does a verification with it meet a request for a phishing-resistant method (acr phr)? */
+export const isPhishingResistant = (type: FactorType): boolean => moduleOf(type).phishingResistant === true;
 
 /** Strongest first (L2). */
 export const byStrength = (a: FactorType, b: FactorType): number =>

@@ -4,25 +4,47 @@
 export const ACR_PASSWORD = 'urn:deadbolt:acr:pwd';
 /** A second factor was completed in this session. Request it with acr_values to step up (P6). */
 export const ACR_MFA = 'urn:deadbolt:acr:mfa';
+/**
+ * Phishing resistant (W5): a passkey (WebAuthn, user verification required) was used in this
+ * session — the authenticator signs for our RP ID only, so a look-alike site gets nothing it can
+ * replay (the OpenID EAP ACR `phr` semantics). It also meets every `mfa` request.
+ */
+export const ACR_PHR = 'urn:deadbolt:acr:phr';
 /** Federated through an organization's enterprise SSO connection (F1). */
 export const ACR_FEDERATED = 'urn:deadbolt:acr:fed';
 
-export const ACR_VALUES = [ACR_PASSWORD, ACR_MFA, ACR_FEDERATED] as const;
+export const ACR_VALUES = [ACR_PASSWORD, ACR_MFA, ACR_PHR, ACR_FEDERATED] as const;
+
+/** The ladder pwd < mfa < phr: a session at one rung meets every request for a lower one. */
+const LADDER: readonly string[] = [ACR_PASSWORD, ACR_MFA, ACR_PHR];
+
+/** Does a session with acr `have` meet a request that accepts any of `wanted`? */
+export function meetsAcr(have: string | undefined, wanted: string[]): boolean {
+  const rung = have === undefined ? -1 : LADDER.indexOf(have);
+  return wanted.some((w) => w === have || (rung >= 0 && LADDER.includes(w) && rung >= LADDER.indexOf(w)));
+}
+
+/** W5: do these requested values (any of which would do) accept only a phishing-resistant method? */
+export function requestsPhishingResistant(values: string[]): boolean {
+  return values.length > 0 && values.every((v) => v === ACR_PHR);
+}
 
 /**
- * amr values (RFC 8176 where registered): pwd, otp (authenticator app), sms, mfa.
+ * amr values (RFC 8176 where registered): pwd, otp (authenticator app), sms, mfa; for a passkey
+ * (W3) `hwk` (a device-bound credential: the key never leaves its authenticator) or `swk` (a synced
+ * passkey), with `user` (user verification was required and done).
  * Unregistered, documented here and in the README: `backup` (a backup code, a look-up secret),
  * `fed` (federated sign-in through enterprise SSO).
  */
-export type Amr = 'pwd' | 'otp' | 'sms' | 'mfa' | 'backup' | 'fed';
+export type Amr = 'pwd' | 'otp' | 'sms' | 'mfa' | 'backup' | 'fed' | 'hwk' | 'swk' | 'user';
 
-/** Does this acr_values request demand a second factor? */
+/** Does this acr_values request demand a second factor (mfa, or the phishing-resistant phr)? */
 export function requestsMfa(acrValues: string | undefined): boolean {
   if (!acrValues) return false;
   const requested = acrValues.split(' ').filter(Boolean);
-  // Step-up only when MFA is the one acceptable class; a request that also accepts pwd is satisfied
-  // by a password-only session.
-  return requested.length > 0 && requested.every((v) => v === ACR_MFA);
+  // Step-up only when MFA (or more) is the one acceptable class; a request that also accepts pwd
+  // is satisfied by a password-only session.
+  return requested.length > 0 && requested.every((v) => v === ACR_MFA || v === ACR_PHR);
 }
 
 /**

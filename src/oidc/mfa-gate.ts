@@ -4,7 +4,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isVoid } from '../core/sessions.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
-import { essentialAcrOf } from './acr.ts';
+import { essentialAcrOf, meetsAcr } from './acr.ts';
 import type { MfaGate, SessionVoidCheck } from './interaction-policy.ts';
 
 /** Values of an essential `acr` claim request (claims parameter), if any. */
@@ -30,11 +30,11 @@ export function createMfaGate(mfa: MfaService): MfaGate {
     // A sign-in that just finished (resume): record or drop its SSO mark (P2, src/sso/session-mark.ts).
     await mfa.ssoMarks.record(ctx);
     const essential = essentialAcrValues(ctx);
-    // An essential acr this session does not meet: the MFA page either meets it (ACR_MFA) or
-    // ends the request with unmet_authentication_requirements.
-    if (essential.length > 0 && !essential.includes(session.acr ?? '')) return true;
+    // An essential acr this session does not meet (pwd < mfa < phr): the MFA page either meets it
+    // (mfa, phr) or ends the request with unmet_authentication_requirements.
+    if (essential.length > 0 && !meetsAcr(session.acr, essential)) return true;
     const params = ctx.oidc.params as { acr_values?: string; client_id?: string } | undefined;
-    const authenticated = { amr: session.amr ?? [], uid: session.uid };
+    const authenticated = { amr: session.amr ?? [], uid: session.uid, acr: session.acr };
     const asked = { clientId: params?.client_id, acrValues: params?.acr_values, claims: ctx.oidc.claims };
     if (await mfa.decisions.needsStep(accountId, authenticated, asked)) return true;
     // G2: right after a password sign-in (not once "remind me later" was chosen), a member in a

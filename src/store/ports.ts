@@ -16,8 +16,10 @@ import type {
   MembershipWithUser,
   NewAuditEvent,
   NewFactor,
+  NewPasskey,
   Organization,
   OrgBranding,
+  PasskeyRecord,
   Plan,
   Role,
   SsoLink,
@@ -159,6 +161,20 @@ export interface SystemOfRecord {
   useBackupCode(factorId: string): Promise<boolean>;
   /** Atomically increments failedAttempts and returns the new value. */
   incrementFailedAttempts(factorId: string): Promise<number>;
+
+  // W1–W4: passkeys (a `factors` row each, with its credential in `passkeys`).
+  /** Inserts the factor row and the credential; ConflictError when the credential id is taken. */
+  insertPasskey(input: NewPasskey): Promise<PasskeyRecord>;
+  listPasskeys(userId: string): Promise<PasskeyRecord[]>;
+  findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | undefined>;
+  /**
+   * W7: atomically records a use — only when the new signature counter is above the stored one
+   * (or both are 0: an authenticator without a counter); also resets failedAttempts. false means
+   * a counter that did not move forward (a replay or a cloned authenticator) or a removed passkey.
+   */
+  recordPasskeyUse(factorId: string, counter: number): Promise<boolean>;
+  /** W4: renames one of the user's passkeys; false when it is not theirs. */
+  renamePasskey(userId: string, factorId: string, name: string): Promise<boolean>;
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   /**

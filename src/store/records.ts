@@ -2,7 +2,7 @@
 
 export type Plan = 'free' | 'paid';
 export type Role = 'owner' | 'admin' | 'member';
-export type FactorType = 'totp' | 'sms' | 'backup_code';
+export type FactorType = 'totp' | 'sms' | 'backup_code' | 'passkey';
 
 export interface User {
   id: string;
@@ -112,6 +112,33 @@ export interface NewFactor {
   codeHash?: string | null;
   data?: Record<string, unknown>;
 }
+
+/**
+ * W1: a registered WebAuthn credential (src/mfa/passkey/). Each passkey is also one `factors` row
+ * (type 'passkey', `factorId`), so the factor machinery (lockout, reset R1, M3) sees it; deleting
+ * that row deletes the passkey.
+ */
+export interface PasskeyRecord {
+  factorId: string;
+  userId: string;
+  /** base64url credential id, unique across users. */
+  credentialId: string;
+  /** COSE public key. */
+  publicKey: Uint8Array;
+  /** The last signature counter accepted (0: the authenticator keeps none). */
+  counter: number;
+  transports: string[];
+  /** The authenticator model (AAGUID, dashed lowercase); all zeros when not told. */
+  aaguid: string;
+  name: string;
+  /** 'multiDevice' for a synced passkey, 'singleDevice' for one bound to its authenticator. */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export type NewPasskey = Omit<PasskeyRecord, 'factorId' | 'createdAt' | 'lastUsedAt'>;
 
 export interface AuditEvent {
   id: string;

@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { seal } from '../../src/crypto/sealed.ts';
 import { newBackupCodes } from '../../src/mfa/backup-codes/factor.ts';
+import { isPasskeyFactor } from '../../src/mfa/passkey/factor.ts';
+import { createPasskeyRegistration } from '../../src/mfa/passkey/register.ts';
 import { FACTOR_MODULES } from '../../src/mfa/registry.ts';
 import { isSmsFactor } from '../../src/mfa/sms/factor.ts';
 import { totpAad } from '../../src/mfa/totp/factor.ts';
@@ -15,6 +17,7 @@ import type { FactorType } from '../../src/store/records.ts';
 import { appCode } from '../support/mfa.ts';
 import { STORE_MODES } from '../support/server.ts';
 import { jpMobile, PASSWORD, type SmsTestServer, startSmsServer } from '../support/sms.ts';
+import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 
 /** How to give a user the factor, and how its owner produces a right code (and a wrong one). */
 interface Harness {
@@ -58,6 +61,40 @@ const harnesses: Record<FactorType, Harness> = {
       };
     },
     wrong: '000000',
+  },
+  passkey: {
+    // W1, W2: registered through the factor's own ceremony; each code is a fresh assertion for the
+    // flow's challenge, made by a software authenticator.
+    async enroll(server, userId, n) {
+      const passkey = server.mfa.factors.get('passkey');
+      assert.ok(isPasskeyFactor(passkey));
+      const user = (await server.services.sor.findUserById(userId))!;
+      const authenticator = new SoftAuthenticator({ origin: server.issuer });
+      const registration = createPasskeyRegistration(server.services.sor, passkey);
+      const options = (await registration.start(user, `conf-reg-${n}`)) as never;
+      const done = await registration.finish(
+        user,
+        `conf-reg-${n}`,
+        JSON.stringify(authenticator.register(options)),
+        {
+          actorUserId: userId,
+        },
+      );
+      assert.ok(done.ok, JSON.stringify(done));
+      return {
+        async code() {
+          const records = await server.services.sor.listFactors(userId);
+          const { ceremony } = await passkey.challenge({
+            user,
+            records,
+            flowKey: `conf-${n}`,
+            resend: false,
+          });
+          return JSON.stringify(authenticator.assert(ceremony as never));
+        },
+      };
+    },
+    wrong: '{"id":"x","response":{}}',
   },
   backup_code: {
     async enroll(server, userId, n) {

@@ -2,7 +2,7 @@
 // factors × portfolio. The expectations are written from SPEC.md's sentences, row by row.
 import assert from 'node:assert/strict';
 import { defaultMfaPolicy, type PolicyContext } from '../../src/mfa/policy.ts';
-import { ACR_MFA } from '../../src/oidc/acr.ts';
+import { ACR_MFA, ACR_PHR } from '../../src/oidc/acr.ts';
 import type { FactorType, Plan } from '../../src/store/records.ts';
 
 type Sso =
@@ -179,5 +179,54 @@ describe('MFA policy table: locked factors (V1, default hook)', () => {
       [got.preferred, got.allowedFactors, got.locked],
       ['totp', ['totp', 'backup_code'], false],
     );
+  });
+});
+
+// W2, W5: passkeys in the policy — the strongest method is asked for first, and a request for the
+// phishing-resistant acr is met by a passkey only.
+describe('MFA policy: passkeys and the phr acr (W2, W5, default hook)', () => {
+  const ctx = (enrolled: FactorType[], acr: string[] = [], usable?: FactorType[]) => ({
+    ...contextFor('paid', false, 'none', enrolled, 'single', acr),
+    ...(usable ? { usable } : {}),
+  });
+
+  it('W2: with a passkey and the app, the passkey is preferred; the app and backup codes stay alternatives', () => {
+    const got = defaultMfaPolicy(ctx(['passkey', 'totp', 'backup_code', 'sms']));
+    assert.equal(got.preferred, 'passkey');
+    assert.deepEqual(got.allowedFactors, ['passkey', 'totp', 'sms', 'backup_code']);
+    assert.equal(got.phishingResistant, undefined);
+  });
+
+  it('W5: acr phr is required even where MFA is optional, and only a passkey is allowed', () => {
+    const got = defaultMfaPolicy({
+      ...contextFor('free', false, 'none', ['passkey', 'totp', 'backup_code'], 'single', [ACR_PHR]),
+    });
+    assert.equal(got.requirement, 'required');
+    assert.equal(got.reason, 'phishing_resistant');
+    assert.equal(got.phishingResistant, true);
+    assert.deepEqual(got.allowedFactors, ['passkey']);
+    assert.equal(got.preferred, 'passkey');
+    assert.equal(got.mustEnroll, false);
+  });
+
+  it('W5, P5: acr phr without a passkey leads to adding one (the app does not count)', () => {
+    const got = defaultMfaPolicy(ctx(['totp', 'backup_code'], [ACR_PHR]));
+    assert.equal(got.mustEnroll, true);
+    assert.deepEqual(got.allowedFactors, []);
+    assert.deepEqual(got.acceptedMethods, ['passkey']);
+  });
+
+  it('W5, V1: acr phr with every passkey locked offers nothing else', () => {
+    const got = defaultMfaPolicy(ctx(['passkey', 'totp', 'backup_code'], [ACR_PHR], ['totp', 'backup_code']));
+    assert.equal(got.locked, true);
+    assert.equal(got.mustEnroll, false);
+    assert.deepEqual(got.allowedFactors, []);
+  });
+
+  it('P6, W5: acr_values that accept mfa or phr are met by any second factor', () => {
+    const got = defaultMfaPolicy(ctx(['totp', 'backup_code'], [ACR_MFA, ACR_PHR]));
+    assert.equal(got.reason, 'step_up');
+    assert.equal(got.phishingResistant, undefined);
+    assert.equal(got.preferred, 'totp');
   });
 });

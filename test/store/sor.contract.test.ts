@@ -11,6 +11,7 @@ import { createPgliteStore } from '../../src/store/sor/pglite.ts';
 import { startPgBouncer } from '../support/pgbouncer.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { type ContractContext, factorAndAuditContract } from './sor.contract.factors.ts';
+import { passkeyContract } from './sor.contract.passkeys.ts';
 
 interface Harness {
   store: SystemOfRecord;
@@ -190,6 +191,7 @@ function sorContract(name: string, factory: () => Promise<Harness>): void {
     });
 
     factorAndAuditContract(ctx);
+    passkeyContract(ctx);
 
     it('deleting a user removes their factors and memberships; deleting an org its memberships', async () => {
       const [a, b] = [await newUser(), await newUser()];

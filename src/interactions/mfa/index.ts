@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { renderPage } from '../../http/render.ts';
 import type { MfaService } from '../../mfa/service.ts';
-import { ACR_MFA, essentialAcrOf } from '../../oidc/acr.ts';
+import { ACR_MFA, ACR_PHR, essentialAcrOf } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
@@ -17,7 +17,7 @@ import { smsRoutes } from './sms.ts';
 /** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
 async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promise<boolean> {
   const values = essentialAcrOf((step.details.params as { claims?: unknown }).claims);
-  if (values.length === 0 || values.includes(ACR_MFA)) return false;
+  if (values.length === 0 || values.includes(ACR_MFA) || values.includes(ACR_PHR)) return false;
   const redirectTo = await provider.interactionResult(
     ctx.req,
     ctx.res,

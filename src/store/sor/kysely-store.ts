@@ -26,8 +26,10 @@ import type {
   MembershipWithUser,
   NewAuditEvent,
   NewFactor,
+  NewPasskey,
   Organization,
   OrgBranding,
+  PasskeyRecord,
   Plan,
   Role,
   SsoLink,
@@ -44,6 +46,7 @@ import { importUsers } from './import-queries.ts';
 import * as invitations from './invitation-queries.ts';
 import { migrateToLatest } from './migrations.ts';
 import { listOrgAudit } from './org-audit-queries.ts';
+import * as passkeys from './passkey-queries.ts';
 import type { Database } from './schema.ts';
 import * as sso from './sso-queries.ts';
 
@@ -239,6 +242,26 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   incrementFailedAttempts(factorId: string): Promise<number> {
     return run(() => factors.incrementFailedAttempts(this.db, factorId));
+  }
+
+  insertPasskey(input: NewPasskey): Promise<PasskeyRecord> {
+    return run(() => passkeys.insertPasskey(this.db, input));
+  }
+
+  listPasskeys(userId: string): Promise<PasskeyRecord[]> {
+    return run(() => passkeys.listPasskeys(this.db, userId));
+  }
+
+  findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | undefined> {
+    return run(() => passkeys.findPasskeyByCredentialId(this.db, credentialId));
+  }
+
+  recordPasskeyUse(factorId: string, counter: number): Promise<boolean> {
+    return run(() => passkeys.recordPasskeyUse(this.db, factorId, counter));
+  }
+
+  renamePasskey(userId: string, factorId: string, name: string): Promise<boolean> {
+    return run(() => passkeys.renamePasskey(this.db, userId, factorId, name));
   }
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent> {

@@ -220,6 +220,32 @@ const invitations: Migration = {
   },
 };
 
+// W1: passkeys. Each is a `factors` row (type 'passkey': lockout, reset and the last-method rule
+// work as for every factor) with its WebAuthn credential here; deleting the factor row deletes it.
+const passkeys: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`alter table factors drop constraint factors_type_check`.execute(db);
+    await sql`alter table factors add constraint factors_type_check
+      check (type in ('totp', 'sms', 'backup_code', 'passkey'))`.execute(db);
+    await db.schema
+      .createTable('passkeys')
+      .addColumn('factor_id', 'uuid', (c) => c.primaryKey().references('factors.id').onDelete('cascade'))
+      .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('credential_id', 'text', (c) => c.notNull().unique())
+      .addColumn('public_key', 'bytea', (c) => c.notNull())
+      .addColumn('counter', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('transports', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+      .addColumn('aaguid', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('device_type', 'text', (c) => c.notNull())
+      .addColumn('backed_up', 'boolean', (c) => c.notNull().defaultTo(false))
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('last_used_at', 'timestamptz')
+      .execute();
+    await db.schema.createIndex('passkeys_user_id_idx').on('passkeys').column('user_id').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
@@ -230,6 +256,7 @@ const migrations: Record<string, Migration> = {
   '0007_email_verified': emailVerified,
   '0008_org_branding': orgBranding,
   '0009_invitations': invitations,
+  '0010_passkeys': passkeys,
 };
 
 /** Applies every pending migration; throws the first failure. */

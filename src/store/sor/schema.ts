@@ -122,6 +122,23 @@ export interface InvitationsTable {
   revoked_at: Date | null;
 }
 
+/** W1: a passkey's credential; its factor row holds the lockout state. */
+export interface PasskeysTable {
+  factor_id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: Uint8Array;
+  /** bigint: pg returns it as a string, PGlite as a number. */
+  counter: ColumnType<string | number, number, number>;
+  transports: Jsonb<string[]>;
+  aaguid: string;
+  name: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: boolean;
+  created_at: CreatedAt;
+  last_used_at: ColumnType<Date | null, never, Date | null>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -133,4 +150,5 @@ export interface Database {
   clients: ClientsTable;
   org_branding: OrgBrandingTable;
   invitations: InvitationsTable;
+  passkeys: PasskeysTable;
 }
