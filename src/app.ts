@@ -25,6 +25,7 @@ import { serveStatic } from './http/static.ts';
 import { mfaExtension } from './interactions/mfa/index.ts';
 import { interactionRouter } from './interactions/router.ts';
 import { createPasskeyFactor } from './mfa/passkey/factor.ts';
+import { passkeyExtension } from './mfa/passkey/signin.ts';
 import type { MfaPolicy } from './mfa/policy.ts';
 import { createMfaService, type MfaService } from './mfa/service.ts';
 import { createSmsFactor } from './mfa/sms/factor.ts';
@@ -112,6 +113,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     mfaExtension(provider, services, mfa),
     { login: { afterPassword: (_ctx, _d, user) => recoveryTokens.forget(user.id).then(() => false) } },
     ssoExtension(provider, services), // F1: home-realm discovery and the upstream sign-in
+    passkeyExtension(provider, services, mfa), // W2, W3: the passkey at sign-in
   ]);
   app.use(localeMiddleware);
   app.use(async (ctx, next) => {

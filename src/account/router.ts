@@ -1,6 +1,7 @@
 // /account/* — the security settings and organization pages, behind the IdP's own sign-in.
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
+import { passkeyAccountRoutes } from '../mfa/passkey/settings.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { accountNavRoutes } from './account-nav.ts';
@@ -27,6 +28,7 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   orgInvitationRoutes(pages, provider, services, mfa); // U2
   inviteAcceptRoutes(pages, provider, services, mfa); // U2, P5: /invite
   smsSettingsRoutes(pages, provider, services, mfa);
+  passkeyAccountRoutes(pages, provider, services, mfa); // W1, W4
   orgBrandingRoutes(pages, provider, services, mfa); // X9
   return [accountLoginRouter(services.config.issuer), pages];
 }

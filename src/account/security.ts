@@ -91,6 +91,7 @@ export function securityRoutes(
         emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
         backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
         csrf: s.csrf,
+        passkeys: s.state.records.filter((r) => r.type === 'passkey').length, // W4 (src/mfa/passkey/)
         hasTotp: s.state.enrolled.includes('totp'),
         hasSms: s.state.enrolled.includes('sms'),
         smsAvailable: mfa.factors.has('sms'),
@@ -142,12 +143,14 @@ export function securityRoutes(
       username: { maxLength: 254, optional: true },
     });
     checkCsrf(s, form.csrf);
+    // Where the re-authentication leads: the app (default), SMS, or passkeys (W1).
+    const next = ctx.query.next === 'sms' || ctx.query.next === 'passkeys' ? ctx.query.next : 'totp';
     // V2: the attempt counts before the password is checked; a right password gives it back.
     const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip);
     if (!attempt.allowed || !(await checkPassword(sor, s.state.user.email, form.password))) {
       if (attempt.allowed) await attempt.fail(undefined, who(ctx, s));
       return enrollmentViews(ctx, services, mfa).reauth(
-        ctx.query.next === 'sms' ? `${BASE}/reauth?next=sms` : `${BASE}/reauth`,
+        next === 'totp' ? `${BASE}/reauth` : `${BASE}/reauth?next=${next}`,
         s.state.user.email,
         {
           csrf: s.csrf,
@@ -161,7 +164,7 @@ export function securityRoutes(
     await attempt.cancel();
     await mfa.reauth.mark(flowKey(s), s.state.user.id);
     ctx.status = 303;
-    ctx.redirect(ctx.query.next === 'sms' ? `${BASE}/sms` : `${BASE}/totp`);
+    ctx.redirect(`${BASE}/${next}`);
   });
 
   router.get(`${BASE}/totp`, async (ctx) => {

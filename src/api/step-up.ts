@@ -8,13 +8,14 @@
 // Use `checkAccessToken` anywhere, `stepUpKoa` in koa, `stepUpNode` with node:http or Express.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { meetsAcr } from '../oidc/acr.ts';
 
 export interface StepUpOptions {
   /** Deadbolt's issuer (ISSUER). */
   issuer: string;
   /** This API's resource indicator, as in RESOURCE_SERVERS. */
   audience: string;
-  /** Required authentication context class, e.g. 'urn:deadbolt:acr:mfa'. */
+  /** Required authentication context class, e.g. 'urn:deadbolt:acr:mfa' (met by phr too). */
   acr?: string;
   /** Required freshness: the user authenticated at most this many seconds ago. */
   maxAge?: number;
@@ -57,7 +58,8 @@ export function checkAccessToken(
     }
     const extra: string[] = [];
     const reasons: string[] = [];
-    if (options.acr && claims.acr !== options.acr) {
+    // The ladder pwd < mfa < phr: a passkey's token (phr) meets an API that asks for mfa (W5).
+    if (options.acr && !meetsAcr(claims.acr, [options.acr])) {
       extra.push(`acr_values=${quote(options.acr)}`);
       reasons.push('a stronger authentication is required');
     }

@@ -20,19 +20,20 @@ function coversHost(rpId: string, host: string): boolean {
 }
 
 export function webauthnSettings(env: Env, issuer: string): WebAuthnSettings {
-  const origins = (env.WEBAUTHN_ORIGINS?.length ? env.WEBAUTHN_ORIGINS : [new URL(issuer).origin]).map(
-    (o) => {
-      if (!URL.canParse(o)) throw new Error(`WEBAUTHN_ORIGINS: ${o} is not a URL`);
-      const url = new URL(o);
-      if (url.origin !== o.replace(/\/$/, ''))
-        throw new Error(`WEBAUTHN_ORIGINS: ${o} is not an origin (no path)`);
-      const local = url.hostname === 'localhost' || url.hostname.endsWith('.localhost');
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-        throw new Error(`WEBAUTHN_ORIGINS: ${o} must be https:// (http:// only for localhost)`);
-      }
-      return url.origin;
-    },
-  );
+  // The issuer's own origin is checked as ISSUER (and by `deadbolt doctor`); a list given here must
+  // be origins browsers run WebAuthn on: https://, or http:// on localhost.
+  const given = env.WEBAUTHN_ORIGINS?.length ? env.WEBAUTHN_ORIGINS : undefined;
+  const origins = (given ?? [new URL(issuer).origin]).map((o) => {
+    if (!URL.canParse(o)) throw new Error(`WEBAUTHN_ORIGINS: ${o} is not a URL`);
+    const url = new URL(o);
+    if (url.origin !== o.replace(/\/$/, ''))
+      throw new Error(`WEBAUTHN_ORIGINS: ${o} is not an origin (no path)`);
+    const local = url.hostname === 'localhost' || url.hostname.endsWith('.localhost');
+    if (given && url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+      throw new Error(`WEBAUTHN_ORIGINS: ${o} must be https:// (http:// only for localhost)`);
+    }
+    return url.origin;
+  });
   const rpId = (env.WEBAUTHN_RP_ID ?? new URL(origins[0]).hostname).toLowerCase();
   if (!/^[a-z0-9.-]+$/.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
     throw new Error(`WEBAUTHN_RP_ID: ${rpId} is not a host name`);

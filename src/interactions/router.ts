@@ -16,8 +16,8 @@ export interface InteractionExtension {
   /** Page shown by GET /interaction/:uid for this prompt name (with `show`). */
   prompt?: string;
   show?: PromptPage;
-  /** Extra routes under /interaction/:uid/. */
-  routes?: (router: Router) => void;
+  /** Extra routes under /interaction/:uid/; `login` are every extension's sign-in hooks (e.g. F1). */
+  routes?: (router: Router, login: LoginHooks[]) => void;
   /** Hooks into the e-mail/password step (e.g. enterprise SSO). */
   login?: LoginHooks;
 }
@@ -51,6 +51,6 @@ export function interactionRouter(
   router.post('/login', (ctx) => submitLogin(ctx, provider, services, limits, hooks));
   router.post('/consent', (ctx) => submitConsent(ctx, provider, services.sor));
   router.get('/abort', (ctx) => abortInteraction(ctx, provider));
-  for (const e of extensions) e.routes?.(router);
+  for (const e of extensions) e.routes?.(router, hooks);
   return router;
 }

@@ -1,5 +1,6 @@
 // The Factor interface every second-factor method implements (one folder a factor). The MFA
 // prompt and the settings pages speak only this interface; SMS plugs in without touching them.
+import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Amr } from '../oidc/acr.ts';
@@ -53,6 +54,32 @@ export interface ChallengeState {
   ceremony?: object;
 }
 
+/** What a ceremony factor's own challenge page gets (W2): the step's user and where things lead. */
+export interface CeremonyPageView {
+  user: User;
+  records: FactorRecord[];
+  flowKey: string;
+  /** The interaction's path, /interaction/<uid>; the factor's own routes live below it. */
+  base: string;
+  alternatives: Array<{ href: string; label: string }>;
+  error: string | null;
+  notice: string | null;
+  canSubmit: boolean;
+  status?: number;
+}
+
+/** What a ceremony factor's own enrollment page inside the sign-in gets (P5, W1). */
+export interface CeremonyEnrollView {
+  user: User;
+  flowKey: string;
+  /** The interaction's path, /interaction/<uid>. */
+  base: string;
+  /** The other methods the person may set up instead. */
+  choices: Array<{ href: string; label: string }>;
+  error?: string | null;
+  status?: number;
+}
+
 /** A factor's behaviour, on top of its description in the registry (src/mfa/module.ts). */
 export interface Factor extends FactorModule {
   /** The records of this factor that can be used now (unused, not locked). */
@@ -63,6 +90,13 @@ export interface Factor extends FactorModule {
   verify(input: VerifyInput): Promise<VerifyResult>;
   /** Removes the method (and what comes with it); returns the number of rows removed. */
   disable(userId: string, sor: SystemOfRecord): Promise<number>;
+  /**
+   * For a factor whose proof is a browser ceremony rather than a typed code (a passkey): its own
+   * challenge page at sign-in, in place of the code form. Its result is checked by `verify`.
+   */
+  challengePage?(ctx: Context, view: CeremonyPageView): Promise<void>;
+  /** Such a factor's enrollment page inside the sign-in (after T1), instead of a code form. */
+  enrollPage?(ctx: Context, view: CeremonyEnrollView): Promise<void>;
 }
 
 export function isLocked(record: FactorRecord): boolean {

@@ -30,3 +30,15 @@ export function attemptsLeftNotice(t: Translate, outcome: Refused, maxPerWindow:
   const failures = maxPerWindow - outcome.remaining;
   return failures >= WARN_FROM_FAILURE ? t('mfa.attempts_left', { count: outcome.remaining }) : null;
 }
+
+/** The refusal and, from the third wrong try, the attempts left, as one line (settings pages). */
+export function refusalMessage(
+  t: Translate,
+  method: FactorType,
+  outcome: Refused,
+  maxPerWindow: number,
+): string {
+  return [refusalError(t, method, outcome), attemptsLeftNotice(t, outcome, maxPerWindow)]
+    .filter(Boolean)
+    .join(' ');
+}

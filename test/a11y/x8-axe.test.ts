@@ -8,6 +8,7 @@ import { giveTotp } from '../support/account.ts';
 import { AxeScanner, type Violation } from '../support/axe.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { appCode, isEnrollment, isMfaChallenge, submitCode } from '../support/mfa.ts';
+import { ceremony, givePasskey } from '../support/passkey.ts';
 import { isCallback, open, RelyingParty, submitPassword } from '../support/rp.ts';
 import { RP_REDIRECT } from '../support/server.ts';
 import { chooseSms, jpMobile, PASSWORD, type SmsTestServer, sendTo, startSmsServer } from '../support/sms.ts';
@@ -127,6 +128,21 @@ async function collectPages(server: SmsTestServer, locale: Locale): Promise<Map<
     'account-organization',
     await b.follow(hrefOf(account, /<a href="(\/account\/organizations\/[^"]+)"/)),
   );
+  keep('passkey-settings-none', await b.follow(new URL('/account/security/passkeys', server.issuer)));
+
+  // W2, W4, W6: the passkey at sign-in and the passkey settings with one listed (script running).
+  const pkUser = `passkey-${n}@example.test`;
+  const authenticator = await givePasskey(
+    server,
+    await server.createUser(pkUser, PASSWORD, { plan: 'paid' }),
+  );
+  b = fresh();
+  keep('challenge-passkey', await submitPassword(b, await open(b, await rp.authorize()), pkUser, PASSWORD));
+  b = fresh();
+  account = await b.follow(new URL('/account/login', server.issuer));
+  account = await b.submit(account, { email: pkUser, password: PASSWORD }, /\/login$/);
+  await ceremony(b, account, /\/mfa\/passkey$/, authenticator);
+  keep('passkey-settings', await b.follow(new URL('/account/security/passkeys', server.issuer)));
   b = fresh();
   const recover = keep('recover', await b.follow(new URL('/recover', server.issuer)));
   keep('recover-sent', await b.submit(recover, { email: plain }, /\/recover$/));

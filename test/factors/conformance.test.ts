@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { seal } from '../../src/crypto/sealed.ts';
 import { newBackupCodes } from '../../src/mfa/backup-codes/factor.ts';
 import { isPasskeyFactor } from '../../src/mfa/passkey/factor.ts';
-import { createPasskeyRegistration } from '../../src/mfa/passkey/register.ts';
 import { FACTOR_MODULES } from '../../src/mfa/registry.ts';
 import { isSmsFactor } from '../../src/mfa/sms/factor.ts';
 import { totpAad } from '../../src/mfa/totp/factor.ts';
@@ -70,7 +69,7 @@ const harnesses: Record<FactorType, Harness> = {
       assert.ok(isPasskeyFactor(passkey));
       const user = (await server.services.sor.findUserById(userId))!;
       const authenticator = new SoftAuthenticator({ origin: server.issuer });
-      const registration = createPasskeyRegistration(server.services.sor, passkey);
+      const registration = passkey.registration;
       const options = (await registration.start(user, `conf-reg-${n}`)) as never;
       const done = await registration.finish(
         user,

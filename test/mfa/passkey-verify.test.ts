@@ -2,7 +2,6 @@
 // accepts and every way an assertion or a registration must be refused, on both store modes.
 import assert from 'node:assert/strict';
 import { isPasskeyFactor, type PasskeyFactor } from '../../src/mfa/passkey/factor.ts';
-import { createPasskeyRegistration } from '../../src/mfa/passkey/register.ts';
 import type { User } from '../../src/store/records.ts';
 import { STORE_MODES, startTestServer, type TestServer } from '../support/server.ts';
 import { type SoftAlg, SoftAuthenticator } from '../support/soft-authenticator.ts';
@@ -32,7 +31,7 @@ for (const mode of STORE_MODES) {
     async function registered(alg: SoftAlg = 'ES256', synced = false) {
       const user = await newUser();
       const authenticator = new SoftAuthenticator({ origin: server.issuer, synced });
-      const registration = createPasskeyRegistration(server.services.sor, passkey);
+      const registration = passkey.registration;
       const options = (await registration.start(user, `reg-${n}`)) as never;
       const done = await registration.finish(
         user,
@@ -82,7 +81,7 @@ for (const mode of STORE_MODES) {
 
     it('W1: a second passkey gets the next default name; a known AAGUID names the authenticator', async () => {
       const user = await newUser();
-      const registration = createPasskeyRegistration(server.services.sor, passkey);
+      const registration = passkey.registration;
       for (const aaguid of [undefined, 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd']) {
         const a = new SoftAuthenticator({ origin: server.issuer, aaguid });
         const options = (await registration.start(user, `reg2-${n}`)) as never;
@@ -98,7 +97,7 @@ for (const mode of STORE_MODES) {
 
     it('W1: registration is refused for a wrong origin, a wrong RP ID, no user verification, a reused or foreign challenge', async () => {
       const user = await newUser();
-      const registration = createPasskeyRegistration(server.services.sor, passkey);
+      const registration = passkey.registration;
       const a = new SoftAuthenticator({ origin: server.issuer });
       const cases: Array<[string, Parameters<SoftAuthenticator['register']>[1], string?]> = [
         ['wrong origin', { origin: 'https://evil.example' }],

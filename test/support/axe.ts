@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 // <script> addScriptTag would add, and the test must not weaken the CSP it checks the page under.
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -42,7 +42,7 @@ export class AxeScanner {
   private contexts = new Map<string, BrowserContext>();
 
   async start(): Promise<void> {
-    this.browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    this.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   }
 
   async stop(): Promise<void> {

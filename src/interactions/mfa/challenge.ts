@@ -71,6 +71,16 @@ export async function showChallenge(
     alternatives.push({ href: `${base}?method=totp`, label: t('mfa.use_totp') });
   if (method !== 'sms' && allowed.includes('sms'))
     alternatives.push({ href: `${base}?method=sms`, label: t('mfa.use_sms') });
+  // A ceremony factor (a passkey, W2) offered next to the code methods, and its own page.
+  for (const other of allowed.filter((f) => f !== method && mfa.factors.get(f)?.challengePage))
+    alternatives.unshift({ href: `${base}?method=${other}`, label: t(`mfa.use_${other}`) });
+  if (factor?.challengePage) {
+    const { user, records } = step.state;
+    const error = view.error ?? null;
+    const notice = view.notice ?? null;
+    const page = { user, records, flowKey: step.details.uid, base, alternatives, error, notice };
+    return factor.challengePage(ctx, { ...page, canSubmit: view.canSubmit ?? true, status: view.status });
+  }
   await renderPage(
     ctx,
     'mfa-challenge',

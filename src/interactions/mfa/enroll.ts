@@ -6,12 +6,23 @@ import { checkPassword } from '../../account/credentials.ts';
 import { afterCommit } from '../../core/after-commit.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
+import { isFactorType } from '../../mfa/registry.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import { accepts, completeMfa, type MfaStep } from './context.ts';
 import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
 import { enrollChoices, showSmsEnrollment } from './sms-enroll.ts';
+
+/** The ceremony factors (a passkey) the person may set up instead (W1). */
+function ceremonyChoices(ctx: Context, mfa: MfaService, step: MfaStep) {
+  return [...mfa.factors.values()]
+    .filter((f) => f.enrollPage && accepts(step, f.type))
+    .map((f) => ({
+      href: `/interaction/${step.details.uid}?enroll=${f.type}`,
+      label: ctx.state.t(`enroll.${f.type}.choose`),
+    }));
+}
 
 async function isFresh(mfa: MfaService, step: MfaStep): Promise<boolean> {
   return mfa.reauth.isFresh(step.details.uid, step.state.user.id, step.passwordAt);
@@ -26,12 +37,33 @@ export async function showEnrollment(
 ) {
   const base = `/interaction/${step.details.uid}/mfa`;
   const views = enrollmentViews(ctx, services, mfa);
-  // S1: SMS (?enroll=sms) starts with the same re-authentication, and comes back to SMS after it.
+  // S1: SMS (?enroll=sms) starts with the same re-authentication, and comes back to SMS after it
+  // (as does a chosen passkey, W1).
   const sms = ctx.method === 'GET' && ctx.query.enroll === 'sms';
+  const chosen = ctx.method === 'GET' && isFactorType(ctx.query.enroll) ? `?enroll=${ctx.query.enroll}` : '';
   if (opts.expired || !(await isFresh(mfa, step))) {
     if (await ssoReauth(ctx, services, mfa, step)) return;
-    return views.reauth(`${base}/reauth${sms ? '?enroll=sms' : ''}`, step.state.user.email, {
+    return views.reauth(`${base}/reauth${chosen}`, step.state.user.email, {
       expired: opts.expired,
+    });
+  }
+  // A ceremony factor (a passkey, W1) when chosen, or when it is all the decision accepts (W5).
+  const own = [...mfa.factors.values()].find(
+    (f) =>
+      f.enrollPage &&
+      accepts(step, f.type) &&
+      (ctx.query.enroll === f.type || (!accepts(step, 'totp') && !accepts(step, 'sms'))),
+  );
+  const choices = () => [...ceremonyChoices(ctx, mfa, step), ...enrollChoices(ctx, services, mfa, step)];
+  if (own?.enrollPage) {
+    const view = {
+      user: step.state.user,
+      flowKey: step.details.uid,
+      base: `/interaction/${step.details.uid}`,
+    };
+    return own.enrollPage(ctx, {
+      ...view,
+      choices: choices().filter((c) => !c.href.endsWith(`=${own.type}`)),
     });
   }
   // G3: an organization that accepts only SMS leads straight to it.
@@ -40,7 +72,7 @@ export async function showEnrollment(
     userFlow: { user: step.state.user, flowKey: step.details.uid },
     base,
     required: true,
-    choices: enrollChoices(ctx, services, mfa, step),
+    choices: choices(),
   });
 }
 
@@ -84,7 +116,9 @@ export async function submitReauth(
   await attempt.cancel();
   await mfa.reauth.mark(step.details.uid, step.state.user.id);
   ctx.status = 303;
-  ctx.redirect(`/interaction/${step.details.uid}${ctx.query.enroll === 'sms' ? '?enroll=sms' : ''}`);
+  ctx.redirect(
+    `/interaction/${step.details.uid}${isFactorType(ctx.query.enroll) ? `?enroll=${ctx.query.enroll}` : ''}`,
+  );
 }
 
 export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {

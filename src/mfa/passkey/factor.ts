@@ -10,6 +10,8 @@ import { type Factor, type FactorDeps, isLocked, type VerifyResult } from '../fa
 import { passkeyAmr } from './amr.ts';
 import { type ChallengeStore, createChallengeStore } from './challenges.ts';
 import { passkeyModule } from './module.ts';
+import { showPasskeyChallenge, showPasskeyEnrollment } from './pages.ts';
+import { createPasskeyRegistration, type PasskeyRegistration } from './register.ts';
 import {
   type AuthenticationResponseJSON,
   authenticationOptions,
@@ -21,6 +23,8 @@ import {
 export interface PasskeyFactor extends Factor {
   rp: RelyingParty;
   challenges: ChallengeStore;
+  /** W1: adding a passkey (the settings page, the sign-in's enrollment). */
+  registration: PasskeyRegistration;
   /** W3: options for a usernameless sign-in (any discoverable passkey), bound to the flow. */
   discoverableOptions(flowKey: string): Promise<object>;
   /** W3: the owner of the credential that made this assertion, if it is a passkey we know. */
@@ -76,7 +80,7 @@ export function createPasskeyFactor(deps: FactorDeps): PasskeyFactor {
     return { ok: true, factorId: credential.factorId, amr: passkeyAmr(result.deviceType) };
   }
 
-  return {
+  const factor: PasskeyFactor = {
     ...passkeyModule,
     rp,
     challenges,
@@ -111,5 +115,9 @@ export function createPasskeyFactor(deps: FactorDeps): PasskeyFactor {
       const mine = (await target.listPasskeys(userId)).some((p) => p.factorId === factorId);
       return mine && (await target.deleteFactor(factorId));
     },
+    challengePage: (ctx, view) => showPasskeyChallenge(ctx, factor, view),
+    enrollPage: (ctx, view) => showPasskeyEnrollment(ctx, factor.registration, view),
+    registration: createPasskeyRegistration(sor, rp, challenges),
   };
+  return factor;
 }

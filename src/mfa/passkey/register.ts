@@ -7,11 +7,12 @@ import { audit } from '../../audit.ts';
 import type { SystemOfRecord } from '../../store/ports.ts';
 import { ConflictError } from '../../store/ports.ts';
 import type { PasskeyRecord, User } from '../../store/records.ts';
-import type { PasskeyFactor } from './factor.ts';
+import type { ChallengeStore } from './challenges.ts';
 import { defaultPasskeyName } from './names.ts';
 import {
   parseCeremonyResponse,
   type RegistrationResponseJSON,
+  type RelyingParty,
   registrationOptions,
   verifyRegistration,
 } from './webauthn.ts';
@@ -20,11 +21,11 @@ export type RegistrationResult =
   | { ok: true; passkey: PasskeyRecord }
   | { ok: false; reason: 'invalid' | 'expired' | 'duplicate' };
 
-export function createPasskeyRegistration(sor: SystemOfRecord, factor: PasskeyFactor) {
+export function createPasskeyRegistration(sor: SystemOfRecord, rp: RelyingParty, challenges: ChallengeStore) {
   return {
     async start(user: Pick<User, 'id' | 'email'>, flowKey: string): Promise<object> {
-      const options = await registrationOptions(factor.rp, user, await sor.listPasskeys(user.id));
-      await factor.challenges.issue('register', flowKey, options.challenge);
+      const options = await registrationOptions(rp, user, await sor.listPasskeys(user.id));
+      await challenges.issue('register', flowKey, options.challenge);
       return options;
     },
 
@@ -36,9 +37,9 @@ export function createPasskeyRegistration(sor: SystemOfRecord, factor: PasskeyFa
     ): Promise<RegistrationResult> {
       const response = parseCeremonyResponse<RegistrationResponseJSON>(responseJson);
       if (!response) return { ok: false, reason: 'invalid' };
-      const challenge = await factor.challenges.take('register', flowKey); // W7: single use
+      const challenge = await challenges.take('register', flowKey); // W7: single use
       if (!challenge) return { ok: false, reason: 'expired' };
-      const verified = await verifyRegistration(factor.rp, response, challenge);
+      const verified = await verifyRegistration(rp, response, challenge);
       if (!verified) return { ok: false, reason: 'invalid' };
       try {
         const passkey = await sor.transaction(async (tx) => {

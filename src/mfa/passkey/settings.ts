@@ -1,0 +1,225 @@
+// /account/security/passkeys (W1, W4, M2–M4, T1, G5, R3): the user's passkeys with their names,
+// created and last-used times and transports; add one (after the password, T1, and a recent second
+// factor, G5), rename one, remove one with proof — a passkey assertion or a code from the app or a
+// backup code — where the last-method rule allows (M3). Every change is audited.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { createBindingGate } from '../../account/binding-gate.ts';
+import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from '../../account/session.ts';
+import { audit } from '../../audit.ts';
+import { afterCommit } from '../../core/after-commit.ts';
+import { readForm } from '../../http/form.ts';
+import { renderPage } from '../../http/render.ts';
+import { enrollmentViews } from '../../interactions/mfa/enroll-steps.ts';
+import type { Services } from '../../services.ts';
+import { normalizeBackupCode } from '../backup-codes/codes.ts';
+import { refusalMessage } from '../refusal.ts';
+import type { MfaService } from '../service.ts';
+import { passkeyAmr } from './amr.ts';
+import { isPasskeyFactor, type PasskeyFactor } from './factor.ts';
+import { cleanPasskeyName, MAX_NAME_LENGTH } from './names.ts';
+
+const BASE = '/account/security/passkeys';
+/** A posted ceremony result (JSON): well above a real one (~1–2 KB), bounded (X1). */
+export const RESPONSE_MAX = 16_384;
+
+export function passkeySettingsRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+  factor: PasskeyFactor,
+): void {
+  const { registration } = factor;
+  const { sor, config } = services;
+  const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
+    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
+    if (!s) {
+      ctx.status = 303;
+      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
+    }
+    return s;
+  };
+  const binding = createBindingGate(mfa, signedIn); // G5 (its routes are the security page's)
+  const flowKey = (s: AccountSession) => `acct:${s.sessionUid}`;
+  const who = (ctx: Context, s: AccountSession) => ({
+    actorUserId: s.state.user.id,
+    ip: ctx.ip,
+    userAgent: ctx.get('user-agent'),
+  });
+  const fresh = (s: AccountSession) => mfa.reauth.isFresh(flowKey(s), s.state.user.id);
+
+  async function page(
+    ctx: Context,
+    s: AccountSession,
+    flash: { error?: string; notice?: string } = {},
+    status = 200,
+  ) {
+    const t = ctx.state.t;
+    const passkeys = await sor.listPasskeys(s.state.user.id);
+    const canAdd = await fresh(s);
+    const day = (d: Date | null) => d?.toISOString().slice(0, 10) ?? null;
+    const assert =
+      passkeys.length > 0 ? await factor.challenge({ ...s.state, flowKey: flowKey(s), resend: false }) : {};
+    await renderPage(
+      ctx,
+      'passkey-settings',
+      {
+        title: t('passkey.settings.title'),
+        wide: true,
+        backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
+        csrf: s.csrf,
+        passkeys: passkeys.map((p) => ({
+          id: p.factorId,
+          name: p.name,
+          created: day(p.createdAt),
+          lastUsed: day(p.lastUsedAt),
+          transports: p.transports.join(', '),
+          synced: p.deviceType === 'multiDevice',
+        })),
+        maxName: MAX_NAME_LENGTH,
+        registerOptions: canAdd ? JSON.stringify(await registration.start(s.state.user, flowKey(s))) : null,
+        assertOptions: assert.ceremony ? JSON.stringify(assert.ceremony) : null,
+        // M3: the last passkey of a user for whom MFA is mandatory, with no other method, stays.
+        lastKept: passkeys.length === 1 && !mfa.decisions.canRemove(s.state, 'passkey').ok,
+        codeProof: s.state.usable.includes('totp') || s.state.usable.includes('backup_code'),
+        error: flash.error ?? null,
+        notice:
+          flash.notice ??
+          (ctx.query.done === 'added'
+            ? t('passkey.added')
+            : ctx.query.done === 'removed'
+              ? t('security.removed')
+              : null),
+      },
+      status,
+    );
+  }
+
+  router.get(BASE, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (s) await page(ctx, s);
+  });
+
+  // T1, G5: the password first (the security page's re-authentication comes back here), then the
+  // ceremony, whose response is posted here.
+  router.get(`${BASE}/add`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s || !(await binding.ensure(ctx, s, 'passkeys'))) return;
+    if (await fresh(s)) return ctx.redirect(BASE);
+    return enrollmentViews(ctx, services, mfa).reauth(
+      '/account/security/reauth?next=passkeys',
+      s.state.user.email,
+      {
+        csrf: s.csrf,
+      },
+    );
+  });
+
+  router.post(`${BASE}/register`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, response: { maxLength: RESPONSE_MAX } });
+    checkCsrf(s, form.csrf);
+    if (!(await binding.ensure(ctx, s, 'passkeys'))) return;
+    if (!(await fresh(s))) {
+      return enrollmentViews(ctx, services, mfa).reauth(
+        '/account/security/reauth?next=passkeys',
+        s.state.user.email,
+        {
+          expired: true,
+          csrf: s.csrf,
+        },
+      );
+    }
+    const result = await registration.finish(s.state.user, flowKey(s), form.response, who(ctx, s));
+    const t = ctx.state.t;
+    if (!result.ok) return page(ctx, s, { error: t(`passkey.register_${result.reason}`) }, 400);
+    const amr = passkeyAmr(result.passkey.deviceType);
+    await afterCommit(services.logger, 'session', () => upgradeSession(provider, s.sessionId, amr));
+    await afterCommit(services.logger, 'binding', () => mfa.binding.record(s.sessionUid)); // G5
+    ctx.status = 303;
+    ctx.redirect(`${BASE}?done=added`);
+  });
+
+  router.post(`${BASE}/rename`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, id: { maxLength: 64 }, name: { maxLength: 256 } });
+    checkCsrf(s, form.csrf);
+    const t = ctx.state.t;
+    const name = cleanPasskeyName(form.name);
+    if (!name) return page(ctx, s, { error: t('passkey.name_invalid', { max: MAX_NAME_LENGTH }) }, 400);
+    const renamed = await sor.transaction(async (tx) => {
+      if (!(await tx.renamePasskey(s.state.user.id, form.id, name))) return false;
+      await audit(
+        tx,
+        who(ctx, s),
+        'passkey.renamed',
+        { userId: s.state.user.id },
+        { factorId: form.id, name },
+      );
+      return true;
+    });
+    if (!renamed) return page(ctx, s, { error: t('error.bad_request') }, 404);
+    await page(ctx, s, { notice: t('passkey.renamed') });
+  });
+
+  // M2: the proof is a passkey assertion (any of the user's) or a code from the app / a backup code.
+  router.post(`${BASE}/remove`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    const form = readForm(ctx, {
+      csrf: { maxLength: 100 },
+      id: { maxLength: 64 },
+      response: { maxLength: RESPONSE_MAX, optional: true },
+      code: { maxLength: 64, optional: true },
+    });
+    checkCsrf(s, form.csrf);
+    const t = ctx.state.t;
+    const passkeys = await sor.listPasskeys(s.state.user.id);
+    const target = passkeys.find((p) => p.factorId === form.id);
+    if (!target) return page(ctx, s, { error: t('error.bad_request') }, 404);
+    // M3: the last passkey goes only where another method (or optional MFA) allows.
+    if (passkeys.length === 1 && !mfa.decisions.canRemove(s.state, 'passkey').ok) {
+      return page(ctx, s, { error: t('security.only_method') }, 409);
+    }
+    const code = form.code.normalize('NFKC');
+    const type = form.response ? 'passkey' : normalizeBackupCode(code) ? 'backup_code' : 'totp';
+    if (!form.response && !code) return page(ctx, s, { error: t('passkey.proof_needed') }, 400);
+    const outcome = await mfa.verify(s.state, type, form.response || code, flowKey(s), who(ctx, s));
+    if (!outcome.ok) {
+      const message = refusalMessage(t, type, outcome, mfa.maxFailuresPerWindow);
+      const now = (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s;
+      return page(ctx, now, { error: message }, outcome.error === 'rate_limited' ? 429 : 401);
+    }
+    await mfa.binding.record(s.sessionUid); // G5: the proof is a second factor just completed
+    await sor.transaction(async (tx) => {
+      if (!(await factor.removeOne(s.state.user.id, target.factorId, tx))) return;
+      await audit(
+        tx,
+        who(ctx, s),
+        'factor.disabled',
+        { userId: s.state.user.id },
+        { type: 'passkey', name: target.name, removed: 1, proof: type },
+      );
+    });
+    // Weaker protection: every other session of this user ends (as for the app, V3).
+    await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
+    ctx.status = 303;
+    ctx.redirect(`${BASE}?done=removed`);
+  });
+}
+
+/** The account pages' hook (src/account/router.ts): the passkey settings, when the factor is wired. */
+export function passkeyAccountRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+) {
+  const factor = mfa.factors.get('passkey');
+  if (!isPasskeyFactor(factor)) return;
+  passkeySettingsRoutes(router, provider, services, mfa, factor);
+}
