@@ -1,7 +1,9 @@
 // W1–W5, W7, M3, R3, L4: passkeys through the hosted pages, with a software authenticator playing
 // the browser's WebAuthn and openid-client as the relying party checking amr and acr.
 import assert from 'node:assert/strict';
+import { resetMfaLocally } from '../../src/cli/mfa-local.ts';
 import { ACR_MFA, ACR_PHR } from '../../src/oidc/acr.ts';
+import { ssoOrg } from '../sso/support.ts';
 import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { appCode } from '../support/mfa.ts';
@@ -209,6 +211,87 @@ for (const mode of STORE_MODES) {
       assert.equal((await rp.callback(done.url, auth)).claims()?.acr, ACR_PHR);
     });
 
+    it('W3, F1: a member of an organization that enforces SSO is sent to its SSO, not signed in by a passkey', async () => {
+      const org = await ssoOrg(server, `Initech ${mode}`, {
+        enforced: true,
+        issuer: 'https://idp.initech.test',
+        domains: [`initech-${mode}.test`],
+      });
+      const u = await user();
+      await server.services.sor.setMembership(u.id, org.id, 'member');
+      const authenticator = await givePasskey(u.id);
+      const browser = new Browser();
+      const login = await open(browser, await rp.authorize());
+      const page = await ceremony(browser, login, /\/passkey$/, authenticator, {}, isCallback);
+      assert.equal(page.status, 403, 'no sign-in');
+      assert.match(textOf(page.text), new RegExp(`Initech ${mode}`));
+      assert.match(textOf(page.text), /requires you to sign in through its single sign-on/);
+      assert.ok(
+        page.text.includes(`value="${u.email}"`),
+        'the way forward: the e-mail step leads to its SSO',
+      );
+    });
+
+    it('X1, W6: a passkey step without a response is a clear 400; the page says what needs script and offers a way back', async () => {
+      const u = await user('paid');
+      await givePasskey(u.id);
+      const browser = new Browser();
+      const page = await submitPassword(
+        browser,
+        await open(browser, await rp.authorize()),
+        u.email,
+        PASSWORD,
+      );
+      assert.ok(isPasskeyPage(page));
+      assert.match(textOf(page.text), /Passkeys need JavaScript/);
+      assert.match(page.text, /href="\/interaction\/[^"]+\/abort"/, 'X7: never a dead end');
+      const action = new URL(/action="([^"]*\/mfa\/passkey)"/.exec(page.text)![1], page.url);
+      assert.equal((await browser.request(action, { form: {} })).status, 400);
+      const huge = await browser.request(action, { form: { response: 'x'.repeat(20_000) } });
+      assert.ok([400, 413].includes(huge.status), `oversized: ${huge.status}`);
+      const bad = await browser.request(action, { form: { response: '{"id":"nope","response":{}}' } });
+      assert.equal(bad.status, 401);
+      assert.doesNotMatch(bad.text, /at .*\.ts:\d+/, 'no stack trace');
+    });
+
+    it('W4, R2, R3, V3: a support reset removes the passkeys (audited); the passkey no longer signs in', async () => {
+      const u = await user('paid');
+      const authenticator = await givePasskey(u.id);
+      const browser = new Browser();
+      let page = await ceremony(
+        browser,
+        await open(browser, await rp.authorize()),
+        /\/passkey$/,
+        authenticator,
+        {},
+        isCallback,
+      );
+      assert.equal(page.status, 0, 'signed in with it');
+      const who = { operator: 'support@example.test', reason: 'lost phone, identity checked' };
+      const createdAt = new Date().toISOString();
+      const result = await resetMfaLocally(
+        server.services.sor,
+        server.services.config,
+        { id: u.id, email: u.email, createdAt },
+        who,
+      );
+      assert.deepEqual(result.removed, { passkey: 1 });
+      assert.deepEqual(await server.services.sor.listPasskeys(u.id), []);
+      const reset = (await server.services.sor.listAudit({ userId: u.id })).find(
+        (e) => e.action === 'mfa.reset',
+      );
+      assert.deepEqual(reset?.details.removed, { passkey: 1 });
+      page = await ceremony(
+        browser,
+        await open(browser, await rp.authorize()),
+        /\/passkey$/,
+        authenticator,
+        {},
+        isCallback,
+      );
+      assert.equal(page.status, 401, 'the removed passkey is unknown now, and the old session is gone (V3)');
+    });
+
     it('W5, I2: discovery advertises phr; acr_values=phr after a password+app session asks for the passkey only, and the ID token says phr', async () => {
       assert.ok(rp.config.serverMetadata().acr_values_supported?.includes(ACR_PHR), 'I2');
       const u = await user('paid');
@@ -237,6 +320,33 @@ for (const mode of STORE_MODES) {
         claims: JSON.stringify({ id_token: { acr: { essential: true, value: ACR_MFA } } }),
       });
       assert.equal((await open(browser, next)).status, 0);
+    });
+  });
+}
+
+for (const mode of STORE_MODES) {
+  describe(`Passkey sign-in limits (${mode} stores)`, function () {
+    this.timeout(60_000);
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer(mode, { env: { LOGIN_MAX_ATTEMPTS_PER_IP: '3' } });
+    });
+    after(() => server?.stop());
+
+    it('V2, L1: passkey sign-ins count per IP before anything is checked — of 6 parallel tries with a limit of 3, 3 are checked', async () => {
+      const rp = await RelyingParty.discover(server.issuer);
+      const browser = new Browser();
+      const login = await open(browser, await rp.authorize());
+      const stranger = new SoftAuthenticator({ origin: server.issuer });
+      stranger.register({ challenge: 'x', user: { id: 'x' } });
+      const action = new URL(/action="([^"]*\/passkey)"/.exec(login.text)![1], login.url);
+      const response = JSON.stringify(stranger.assert({ challenge: 'x' }));
+      const statuses = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          browser.request(action, { form: { response } }).then((p) => p.status),
+        ),
+      );
+      assert.deepEqual(statuses.sort(), [401, 401, 401, 429, 429, 429], `statuses: ${statuses.join(', ')}`);
     });
   });
 }

@@ -22,6 +22,7 @@ export async function showPasskeyChallenge(
     {
       title: t('mfa.title'),
       action: `${view.base}/mfa/passkey`,
+      abortHref: `${view.base}/abort`,
       options: ceremony ? JSON.stringify(ceremony) : null,
       error: view.error,
       notice: view.notice,

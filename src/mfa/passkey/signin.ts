@@ -23,6 +23,7 @@ import { showLocked } from '../../interactions/mfa/locked.ts';
 import type { InteractionExtension } from '../../interactions/router.ts';
 import { ACR_PHR } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
+import type { RateLimiter } from '../../store/ports.ts';
 import { attemptsLeftNotice, refusalError } from '../refusal.ts';
 import type { MfaService } from '../service.ts';
 import { passkeyAmr } from './amr.ts';
@@ -75,6 +76,7 @@ async function passkeySignIn(
   mfa: MfaService,
   factor: PasskeyFactor,
   hooks: LoginHooks[],
+  perIpLimiter: RateLimiter,
 ): Promise<void> {
   const details = await loadInteraction(ctx, provider, 'login');
   const { response } = readForm(ctx, { response: { maxLength: RESPONSE_MAX } });
@@ -82,6 +84,16 @@ async function passkeySignIn(
   const startedAt = Date.now(); // V3: before the user is read
   const refuse = (status: number, error = t('passkey.signin_failed')) =>
     showLogin(ctx, provider, details, { error, status, hooks });
+  // V2, L1: every passkey sign-in counts per IP before anything is looked up (LOGIN_MAX_ATTEMPTS_PER_IP);
+  // the owner's attempts are counted by mfa.verify below.
+  const perIp = await perIpLimiter.consume(ctx.ip);
+  if (!perIp.allowed) {
+    ctx.set('retry-after', String(perIp.retryAfterSeconds));
+    return refuse(
+      429,
+      t('login.rate_limited', { minutes: Math.max(1, Math.ceil(perIp.retryAfterSeconds / 60)) }),
+    );
+  }
   const userId = await factor.ownerOf(response);
   const state = userId ? await mfa.load(userId) : undefined;
   if (!state) {
@@ -167,11 +179,17 @@ export function passkeyExtension(
 ): InteractionExtension {
   const factor = mfa.factors.get('passkey');
   if (!isPasskeyFactor(factor)) return {};
+  const { maxPerIp, windowSeconds } = services.config.login;
+  const perIp = services.eph.rateLimiter({
+    keyPrefix: 'passkey:ip',
+    points: maxPerIp,
+    durationSeconds: windowSeconds,
+  });
   return {
     routes(router, hooks) {
       router.post('/mfa/passkey', (ctx) => secondFactor(ctx, provider, mfa));
       router.post('/mfa/enroll/passkey', (ctx) => enrollAtSignIn(ctx, provider, services, mfa, factor));
-      router.post('/passkey', (ctx) => passkeySignIn(ctx, provider, services, mfa, factor, hooks));
+      router.post('/passkey', (ctx) => passkeySignIn(ctx, provider, services, mfa, factor, hooks, perIp));
     },
     login: {
       // W3: the sign-in page's passkey button (and autofill), with a challenge bound to this interaction.
