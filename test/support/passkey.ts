@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { isPasskeyFactor } from '../../src/mfa/passkey/factor.ts';
 import type { Browser, Page } from './browser.ts';
 import { formAction, hiddenInputs } from './browser.ts';
-import type { TestServer } from './server.ts';
+import { RP_REDIRECT, type TestServer } from './server.ts';
 import { type CeremonyOverrides, SoftAuthenticator } from './soft-authenticator.ts';
 
 const unescapeHtml = (s: string) =>
@@ -61,4 +61,20 @@ export async function givePasskey(
   const response = JSON.stringify(authenticator.register(options));
   assert.ok((await registration.finish(user, `give-${userId}`, response, { actorUserId: userId })).ok);
   return authenticator;
+}
+
+/** Is this the MFA step's passkey page (its assertion form)? */
+export const isPasskeyPage = (page: Page): boolean =>
+  [...page.text.matchAll(/<form\b[^>]*>/gi)].some(
+    (m) => /data-passkey="assert"/.test(m[0]) && /action="[^"]*\/mfa\/passkey"/.test(m[0]),
+  );
+
+/** Adds a passkey on the sign-in's enrollment page (P5, W1); the relying party's callback. */
+export async function enrollPasskey(browser: Browser, page: Page, origin: string): Promise<Page> {
+  const authenticator = new SoftAuthenticator({ origin });
+  const done = await ceremony(browser, page, /\/mfa\/enroll\/passkey$/, authenticator, {}, (u) =>
+    u.href.startsWith(RP_REDIRECT),
+  );
+  assert.equal(done.status, 0, done.text.slice(0, 300));
+  return done;
 }
