@@ -120,7 +120,7 @@ for (const mode of STORE_MODES) {
       assert.match(text, /時刻は Asia\/Tokyo で表示しています/);
       assert.match(text, /認証方法を設定/);
       assert.match(text, /2026\/12\/02 0:30:00/);
-      assert.match(text, /サポート（jo）/);
+      assert.match(text, /サポート\(jo\)/);
       assert.match(text, /理由: ticket 123, ID checked/);
       assert.doesNotMatch(text, /factor\.enrolled|\{"/);
     });
