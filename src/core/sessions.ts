@@ -33,7 +33,8 @@ export interface EndedEverything {
 export interface StoredSession {
   accountId?: string;
   loginTs?: number;
-  authorizations?: Record<string, { grantId?: string; sid?: string }>;
+  /** persistsLogout: set by oidc-provider for grants with offline access, which outlive a logout. */
+  authorizations?: Record<string, { grantId?: string; sid?: string; persistsLogout?: boolean }>;
 }
 
 /**
@@ -70,6 +71,24 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
     /** I4: wired in src/app.ts once the provider exists; the CLI has none (see README). */
     setNotifier(fn: SessionEndNotifier | undefined): void {
       notifier = fn;
+    },
+    /**
+     * U7, I4: ends one session as the provider's RP-initiated logout does — the session goes, the
+     * grants made under it go with their tokens unless they outlive a logout (offline access), and
+     * its relying parties get a back-channel logout. False when there was no such session.
+     */
+    async endSession(sessionId: string): Promise<boolean> {
+      const session = (await sessions.find(sessionId)) as StoredSession | undefined;
+      if (!session) return false;
+      await sessions.destroy(sessionId);
+      const ending = Object.values(session.authorizations ?? {}).filter(
+        (a) => a.grantId && !a.persistsLogout,
+      );
+      await Promise.all(
+        ending.map((a) => Promise.all([tokens.revokeByGrantId(a.grantId!), grants.destroy(a.grantId!)])),
+      );
+      if (session.accountId) await notify(session, session.accountId);
+      return true;
     },
     /**
      * Voids every session and token of the user from now on, then removes them from the store.
