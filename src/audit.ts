@@ -3,6 +3,8 @@ import type { SystemOfRecord } from './store/ports.ts';
 
 export type AuditAction =
   | 'consent.revoked' // I8
+  | 'device.remembered' // G4
+  | 'device.forgotten' // G4
   | 'email.verified' // U5
   | 'invitation.created' // U2
   | 'invitation.accepted' // U2
