@@ -1,5 +1,6 @@
 // V3: one code path that ends everything a user has — every session, grant, access and refresh
-// token (offline ones included) — used by the pages, the CLI and any future API.
+// token (offline ones included) and every remembered device (G4) — used by the pages, the CLI and
+// any future API.
 //
 // Deleting stored sessions is not enough: a request in flight loads a session at its start and
 // saves it at its end, and a code check racing the reset may finish after it. So the reset first
@@ -97,6 +98,8 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
     async endEverything(userId: string, opts: { keep?: string } = {}): Promise<EndedEverything> {
       const validAfter = await sor.revokeSessionsBefore(userId, Math.floor(Date.now() / 1000) + 1);
       if (validAfter === undefined) return { sessionsEnded: 0, grantsRevoked: 0 };
+      // G4: no browser skips the second factor after a security change, this one included.
+      await sor.deleteRememberedDevicesOfUser(userId);
       const [sessionIds, indexed] = await Promise.all([
         listSessionIdsOfAccount(eph, userId),
         listGrantIdsOfAccount(eph, userId),
