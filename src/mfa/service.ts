@@ -75,7 +75,10 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     policy,
     load: (userId) => load(userId),
     ssoMark: (a) => ssoMarks.read(a.uid, a.accountId, a.amr),
-    rememberedDevice: (a) => rememberedDevices.read(a.uid, a.accountId),
+    // G4 off on this server (REMEMBER_DEVICE_MAX_DAYS=0): no device is read, none can count.
+    ...(deps.config.mfa.rememberDeviceMaxDays > 0
+      ? { rememberedDevice: (a) => rememberedDevices.read(a.uid, a.accountId) }
+      : {}),
     maxRememberDays: deps.config.mfa.rememberDeviceMaxDays,
     now: options.now,
   });
