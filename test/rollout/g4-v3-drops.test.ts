@@ -1,9 +1,11 @@
-// G4, V3: a password change, an MFA reset, a removed method and a lockout each drop every remembered
-// device of the user (inside endEverything): the browser that was remembered is asked for the
-// second factor again (or, after a reset, to enroll; after a lockout, who can reset it).
+// G4, V3: a password change, an MFA reset, a removed method, a lockout and a password recovery each
+// drop every remembered device of the user (inside endEverything): the browser that was remembered
+// is asked for the second factor again (or, after a reset, to enroll; after a lockout, who can
+// reset it).
 import assert from 'node:assert/strict';
 import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, textOf } from '../support/browser.ts';
+import { waitForMail } from '../support/mail.ts';
 import { appCode, isEnrollment, isMfaChallenge } from '../support/mfa.ts';
 import { endBrowserSession, signInWithCode } from '../support/remember.ts';
 import { passwordStep, RelyingParty } from '../support/rp.ts';
@@ -90,6 +92,25 @@ for (const mode of STORE_MODES) {
       assert.deepEqual(await devicesOf(who.id), []);
       await giveTotp(server, who.id);
       const { page: next } = await passwordStep(browser, rp, who.email, PASSWORD);
+      assert.ok(isMfaChallenge(next), textOf(next.text).slice(0, 200));
+    });
+
+    it('G4, V3: a password recovery (U4, with the second factor) drops the devices; the remembered browser is asked for it with the new password', async () => {
+      const { who, browser } = await remembered();
+      const other = new Browser();
+      await other.submit(await other.request(url('/recover')), { email: who.email }, /\/recover$/);
+      const mail = await waitForMail(server, who.email, /./); // the recovery link, the only mail
+      const link = /(http:\/\/\S+\/recover\/reset\?token=[\w-]+)/.exec(mail.text)?.[1];
+      assert.ok(link, 'a recovery link');
+      const page = await other.request(new URL(link));
+      const done = await other.submit(
+        page,
+        { password: NEW_PASSWORD, code: await appCode(who.secret, 0) },
+        /reset$/,
+      );
+      assert.match(textOf(done.text), /Your password was reset/);
+      assert.deepEqual(await devicesOf(who.id), []);
+      const { page: next } = await passwordStep(browser, rp, who.email, NEW_PASSWORD);
       assert.ok(isMfaChallenge(next), textOf(next.text).slice(0, 200));
     });
 
