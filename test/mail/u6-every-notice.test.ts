@@ -124,6 +124,16 @@ const CASES: Case[] = [
     },
   },
   {
+    action: 'device.remembered',
+    details: { days: 14 },
+    en: {
+      subject: /skip the second step for 14 days/,
+      body: /for the next 14 days it signs in/,
+      notYou: /Forget all devices/,
+    },
+    ja: { subject: /14 日間/, body: /このブラウザーが記憶されました/, notYou: /すべてのデバイスを削除/ },
+  },
+  {
     action: 'org.policy_changed',
     details: { requireMfaForAllUsers: true },
     org: true,

@@ -7,6 +7,7 @@ import * as client from 'openid-client';
 import { ACR_MFA, ACR_PASSWORD } from '../../src/oidc/acr.ts';
 import { giveTotp } from '../support/account.ts';
 import { Browser, textOf } from '../support/browser.ts';
+import { waitForMail } from '../support/mail.ts';
 import { isMfaChallenge } from '../support/mfa.ts';
 import {
   authOf,
@@ -54,7 +55,7 @@ for (const mode of STORE_MODES) {
       return { browser, first };
     }
 
-    it('G4: with the box ticked the next sign-in on that browser asks no second factor; amr is ["pwd"] and acr the password class (no otp, no mfa); another browser is still asked', async () => {
+    it('G4, U6: with the box ticked the next sign-in on that browser asks no second factor; amr is ["pwd"] and acr the password class (no otp, no mfa); another browser is still asked; the user is mailed a notice', async () => {
       const who = await member(7);
       const { browser, first } = await remembered(who);
       assert.ok(authOf(first.tokens).amr.includes('otp'), 'the first sign-in used the app');
@@ -70,6 +71,8 @@ for (const mode of STORE_MODES) {
       assert.ok(isMfaChallenge(elsewhere.page), 'a browser without the device is asked');
       const [device] = await server.services.sor.listRememberedDevices(who.id);
       assert.ok(device.expiresAt.getTime() - Date.now() <= 7 * 86_400_000, 'remembered for 7 days at most');
+      const notice = await waitForMail(server, who.email, /skip the second step for 7 days/);
+      assert.match(notice.text, /Forget all devices/, 'U6: the user is told, and how to undo it');
     });
 
     it('G4: off by default — no box, and a forged "remember" field remembers nothing; an allowance of 0 is off too', async () => {
