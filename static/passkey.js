@@ -31,7 +31,8 @@
 
   for (const form of document.querySelectorAll('form[data-passkey="register"], form[data-passkey="assert"]')) {
     form.addEventListener('submit', (event) => {
-      if (form.elements.response.value) return; // posting the result
+      // Posting the result, or a typed code instead of a passkey (the remove form's other proof).
+      if (form.elements.response.value || form.elements.code?.value) return;
       event.preventDefault();
       run(form, false).catch((err) => fail(form, err));
     });

@@ -165,7 +165,18 @@ for (const mode of STORE_MODES) {
       assert.ok(sorted(claims.amr).includes('hwk'));
     });
 
-    it('W4: the passkey is removed on the security page with the passkey as proof', async () => {
+    it('W4, M2: on the security page a wrong app code removes nothing; the passkey as proof removes it', async () => {
+      await page.goto(url('/account/security/passkeys'));
+      // A typed code is the other proof: with script on, it is posted as typed (no ceremony).
+      await page.locator('input[name="code"]').fill('000000');
+      await page.getByRole('button', { name: 'Remove this passkey' }).click();
+      await page.waitForLoadState();
+      assert.match((await page.locator('[role="alert"]').first().textContent()) ?? '', /incorrect/i);
+      assert.equal(
+        (await server.services.sor.listPasskeys(userId)).length,
+        1,
+        'a wrong code removes nothing',
+      );
       await page.goto(url('/account/security/passkeys'));
       await page.getByRole('button', { name: 'Remove this passkey' }).click();
       await page.waitForURL(/done=removed/);
