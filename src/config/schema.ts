@@ -104,7 +104,7 @@ export const envSchema = z.object({
   // Passkeys (W1–W7): relying-party ID and origins (default: from ISSUER), challenge lifetime.
   WEBAUTHN_RP_ID: z.string().trim().min(1).max(253).optional(),
   WEBAUTHN_ORIGINS: csv.optional(),
-  WEBAUTHN_CHALLENGE_TTL_SECONDS: int(10, 3600).default(300),
+  WEBAUTHN_CHALLENGE_TTL_SECONDS: int(1, 3600).default(300),
   WEBAUTHN_ATTESTATION: z.enum(['none', 'direct']).default('none'),
   // Enterprise SSO (F1): upstream discovery cache and HTTP deadline; http:// upstreams (default:
   // allowed outside production only).

@@ -199,3 +199,43 @@ for (const mode of STORE_MODES) {
     });
   });
 }
+
+for (const mode of STORE_MODES) {
+  describe(`Passkey challenges expire (${mode} stores)`, function () {
+    this.timeout(60_000);
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer(mode, { env: { WEBAUTHN_CHALLENGE_TTL_SECONDS: '1' } });
+    });
+    after(() => server?.stop());
+
+    it('W7: an assertion for a challenge older than WEBAUTHN_CHALLENGE_TTL_SECONDS is refused; a fresh one works', async () => {
+      const passkey = server.mfa.factors.get('passkey');
+      assert.ok(isPasskeyFactor(passkey));
+      const id = await server.createUser(`expiry-${mode}@example.test`, 'correct horse battery staple');
+      const user = (await server.services.sor.findUserById(id))!;
+      const authenticator = new SoftAuthenticator({ origin: server.issuer });
+      const options = (await passkey.registration.start(user, 'reg')) as never;
+      const who = { actorUserId: id, ip: '203.0.113.9' };
+      assert.ok(
+        (await passkey.registration.finish(user, 'reg', JSON.stringify(authenticator.register(options)), who))
+          .ok,
+      );
+      const answer = async (waitMs: number) => {
+        const state = (await server.mfa.load(id))!;
+        const { ceremony } = await passkey.challenge({
+          user,
+          records: state.records,
+          flowKey: 'f',
+          resend: false,
+        });
+        const response = JSON.stringify(authenticator.assert(ceremony as never));
+        await new Promise((r) => setTimeout(r, waitMs));
+        return server.mfa.verify(state, 'passkey', response, 'f', who);
+      };
+      const late = await answer(2_100);
+      assert.ok(!late.ok && late.error === 'incorrect' && late.reason === 'expired', JSON.stringify(late));
+      assert.ok((await answer(0)).ok);
+    });
+  });
+}
