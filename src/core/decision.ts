@@ -5,7 +5,7 @@
 // (amr and the SSO mark of P2), the acr the relying party asked for through `acr_values` *and* the
 // claims parameter, whether it demands a fresh authentication, the client, the remembered device
 // of G4 — and asks the hook (src/mfa/policy.ts). Nothing else derives a rule.
-import type { MfaDecision, MfaPolicy, PolicyContext } from '../mfa/policy.ts';
+import { defaultMfaPolicy, type MfaDecision, type MfaPolicy, type PolicyContext } from '../mfa/policy.ts';
 import { isMethod } from '../mfa/registry.ts';
 import { ACR_MFA, ACR_PHR, essentialAcrOf, requestsMfa } from '../oidc/acr.ts';
 import type { SsoAuthentication } from '../sso/session-mark.ts';
@@ -177,7 +177,10 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
     asked: Asked = {},
   ): Promise<boolean> {
     const requested = requestedAcrOf(asked);
-    if (authenticated.amr.includes('mfa') && requested.every((v) => v === ACR_MFA)) return false;
+    // The default hook asks for more than MFA only when the request does (phr, W5); a host's hook
+    // may require phr itself (per organization or client), so only a phr session skips it then.
+    const atMostMfa = policy === defaultMfaPolicy && requested.every((v) => v === ACR_MFA);
+    if (authenticated.amr.includes('mfa') && (atMostMfa || authenticated.acr === ACR_PHR)) return false;
     const [state, marks] = await Promise.all([
       deps.load(accountId),
       marksOf({ ...authenticated, accountId }),

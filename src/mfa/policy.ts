@@ -145,9 +145,10 @@ const acceptedBy = (accepted: FactorType[] | undefined) => (f: FactorType) =>
 /**
  * W5: the decision narrowed to phishing-resistant methods: without one enrolled the person adds one
  * inside the sign-in (P5); with one enrolled but none usable nothing else is offered (V1). A host's
- * hook may apply it per organization or client.
+ * hook requires phr per organization or client by asking this hook as if the relying party had:
+ * `defaultMfaPolicy({ ...context, requestedAcr: [ACR_PHR] })` (README "The policy hook").
  */
-export function phishingResistantOnly(decision: MfaDecision, enrolled: FactorType[]): MfaDecision {
+function phishingResistantOnly(decision: MfaDecision, enrolled: FactorType[]): MfaDecision {
   const allowedFactors = decision.allowedFactors.filter(isPhishingResistant);
   const has = enrolled.some(isPhishingResistant);
   // A remembered device (G4) never stands in for a passkey.

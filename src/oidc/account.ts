@@ -27,15 +27,22 @@ export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
     if (token && ctx.oidc?.route === 'token') {
       const {
         amr = [],
+        acr,
         authTime,
         clientId,
         sessionUid,
-      } = token as { amr?: string[]; authTime?: number; clientId?: string; sessionUid?: string };
+      } = token as {
+        amr?: string[];
+        acr?: string;
+        authTime?: number;
+        clientId?: string;
+        sessionUid?: string;
+      };
       // V3: a code or refresh token of a sign-in that began before the user's last reset is void
       // (invalid_grant), even one minted by a request that raced the reset.
       if (isVoid(user, authTime)) throw refuse(REFUSAL.sessionsEnded);
       // The policy hook again (P3): e.g. the organization went paid since the sign-in.
-      if (await mfa.decisions.needsStep(sub, { amr, uid: sessionUid }, { clientId })) {
+      if (await mfa.decisions.needsStep(sub, { amr, uid: sessionUid, acr }, { clientId })) {
         throw refuse(REFUSAL.mfaRequired);
       }
     }
