@@ -69,6 +69,7 @@ async function collectPages(server: SmsTestServer, locale: Locale): Promise<Map<
   const smsPage = keep('enroll-sms', await chooseSms(b, enroll));
   keep('enroll-sms-invalid-number', await sendTo(b, smsPage, 'not a number', 'JP'));
   keep('enroll-sms-code', await sendTo(b, smsPage, jpMobile(n + 1).national, 'JP'));
+  keep('enroll-passkey', await b.follow(hrefOf(enroll, /href="([^"]*\?enroll=passkey)"/))); // W1
   // The key is shown in groups (issue 16 item 4): read the text inside the <code>.
   const secret = /<code class="secret" id="secret">(.*?)<\/code>/
     .exec(enroll.text)![1]
