@@ -10,11 +10,11 @@ import { hashPassword } from '../crypto/password.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { MfaService } from '../mfa/service.ts';
+import { proofMethod, type SmsProofView, smsOnly, smsProof } from '../mfa/sms/pages/proof.ts';
 import type { Services } from '../services.ts';
 import { checkPassword } from './credentials.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
-import { proofMethod, type SmsProofView, smsOnly, smsProof } from './sms-proof.ts';
 
 const PATH = '/account/security/password';
 

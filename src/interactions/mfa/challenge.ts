@@ -1,18 +1,17 @@
 // The MFA challenge at sign-in (L2, L3): the preferred factor first (app over SMS), a backup code
 // as fallback, a clear message for a wrong code, and limits on attempts.
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
+import { pagesOf } from '../../mfa/page-registry.ts';
+import type { ChallengeMode, PageDeps, ResendLink } from '../../mfa/pages.ts';
 import { attemptsLeftNotice, refusalError } from '../../mfa/refusal.ts';
 import { isFactorType } from '../../mfa/registry.ts';
-import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
 import { completeMfa, loadMfaStep, type MfaStep } from './context.ts';
 import { showLocked } from './locked.ts';
-import { type SmsChallengeMode, smsChallengeView } from './sms.ts';
 
 export interface ChallengeView {
   method: FactorType;
@@ -20,8 +19,8 @@ export interface ChallengeView {
   notice?: string | null;
   status?: number;
   canSubmit?: boolean;
-  /** SMS only: send when the page opens (GET default), resend on request, or only describe (POST default). */
-  smsMode?: SmsChallengeMode;
+  /** For a factor with a part of its own (SMS: send when the page opens — the GET default —, resend on request, or only describe — the POST default). */
+  mode?: ChallengeMode;
 }
 
 export function pickMethod(step: MfaStep, requested: unknown): FactorType | undefined {
@@ -32,32 +31,29 @@ export function pickMethod(step: MfaStep, requested: unknown): FactorType | unde
 
 export async function showChallenge(
   ctx: Context,
-  mfa: MfaService,
+  deps: PageDeps,
   step: MfaStep,
   view: ChallengeView,
 ): Promise<void> {
   const t = ctx.state.t;
   const { method } = view;
+  const { mfa } = deps;
   const base = `/interaction/${step.details.uid}`;
   const backupLeft = mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
   const factor = mfa.factors.get(method);
   let challengeError: string | undefined;
   let challengeNotice: string | undefined;
   let challengeStatus: number | undefined;
-  let resend: { action: string; label: string; waitSeconds: number; waitText: string } | null = null;
+  let resend: ResendLink | null = null;
   let intro = t(`mfa.intro.${method}`, { issuer: ctx.state.issuerName ?? 'Deadbolt' });
-  if (factor && method === 'sms') {
+  const own = factor ? pagesOf(method)?.challenge : undefined;
+  if (own) {
     // L2/S3: a code is sent when the step opens; a re-rendered page after a POST only describes.
-    const sms = await smsChallengeView(
-      ctx,
-      mfa,
-      step,
-      view.smsMode ?? (ctx.method === 'GET' ? 'open' : 'status'),
-    );
-    ({ intro, resend } = sms);
-    challengeError = sms.error;
-    challengeNotice = sms.notice;
-    challengeStatus = sms.status;
+    const part = await own(ctx, deps, step, view.mode ?? (ctx.method === 'GET' ? 'open' : 'status'));
+    ({ intro, resend } = part);
+    challengeError = part.error;
+    challengeNotice = part.notice;
+    challengeStatus = part.status;
   }
   const alternatives: Array<{ href: string; label: string }> = [];
   const allowed = step.decision.allowedFactors;
@@ -95,12 +91,8 @@ export async function showChallenge(
   );
 }
 
-export async function submitChallenge(
-  ctx: Context,
-  provider: Provider,
-  mfa: MfaService,
-  step: MfaStep,
-): Promise<void> {
+export async function submitChallenge(ctx: Context, deps: PageDeps, step: MfaStep): Promise<void> {
+  const { provider, mfa } = deps;
   const t = ctx.state.t;
   const form = readForm(ctx, { method: { maxLength: 16 }, code: { maxLength: 64 } });
   if (step.decision.locked) return showLocked(ctx, step); // V1
@@ -124,7 +116,7 @@ export async function submitChallenge(
       // X6: what happened (used code, reused step, clock off) and, from the third try, attempts left.
       return showChallenge(
         ctx,
-        mfa,
+        deps,
         { ...step, state: (await mfa.load(step.state.user.id)) ?? step.state },
         {
           method,
@@ -135,7 +127,7 @@ export async function submitChallenge(
       );
     case 'rate_limited':
       ctx.set('retry-after', String(outcome.retryAfterSeconds ?? 60));
-      return showChallenge(ctx, mfa, step, {
+      return showChallenge(ctx, deps, step, {
         method,
         status: 429,
         error: refusalError(t, method, outcome),
@@ -146,7 +138,7 @@ export async function submitChallenge(
       // methods still usable (backup codes, SMS) are offered next to the message.
       const now = await loadMfaStep(ctx, provider, mfa, step.details);
       if (now.decision.locked) return showLocked(ctx, now);
-      return showChallenge(ctx, mfa, now, { method, status: 423, error: t('mfa.locked'), canSubmit: false });
+      return showChallenge(ctx, deps, now, { method, status: 423, error: t('mfa.locked'), canSubmit: false });
     }
     default:
       throw new HttpError(400, 'error.bad_request');

@@ -1,4 +1,4 @@
-// The steps every enrollment shares, at sign-in (./enroll.ts, ./sms-enroll.ts) and on the settings
+// The steps every enrollment shares, at sign-in (./enroll.ts, src/mfa/sms/pages/enroll.ts) and on the settings
 // page: the password re-entry (T1), the app's QR page (T2), the backup codes (T3), and the
 // re-authentication through SSO for members without a password (F2).
 import type { Context } from 'koa';

@@ -6,41 +6,59 @@ import { checkPassword } from '../../account/credentials.ts';
 import { afterCommit } from '../../core/after-commit.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
+import { FACTOR_PAGES, pagesOf } from '../../mfa/page-registry.ts';
+import type { PageDeps } from '../../mfa/pages.ts';
+import { isFactorType } from '../../mfa/registry.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
+import type { FactorType } from '../../store/records.ts';
 import { accepts, completeMfa, type MfaStep } from './context.ts';
 import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
-import { enrollChoices, showSmsEnrollment } from './sms-enroll.ts';
 
 async function isFresh(mfa: MfaService, step: MfaStep): Promise<boolean> {
   return mfa.reauth.isFresh(step.details.uid, step.state.user.id, step.passwordAt);
 }
 
+/** S1: the method asked for with ?enroll=<type>, when it has an enrollment of its own. */
+function requestedEnrollment(ctx: Context): FactorType | undefined {
+  const type = ctx.query.enroll;
+  return isFactorType(type) && pagesOf(type)?.enroll ? type : undefined;
+}
+
+/** The other methods' enrollments offered next to the one shown. */
+function enrollLinks(ctx: Context, deps: PageDeps, step: MfaStep) {
+  return FACTOR_PAGES.flatMap((p) => p.enroll?.link(ctx, deps, step) ?? []);
+}
+
 export async function showEnrollment(
   ctx: Context,
-  services: Services,
-  mfa: MfaService,
+  deps: PageDeps,
   step: MfaStep,
   opts: { expired?: boolean } = {},
 ) {
+  const { services, mfa } = deps;
   const base = `/interaction/${step.details.uid}/mfa`;
   const views = enrollmentViews(ctx, services, mfa);
-  // S1: SMS (?enroll=sms) starts with the same re-authentication, and comes back to SMS after it.
-  const sms = ctx.method === 'GET' && ctx.query.enroll === 'sms';
+  // S1: another method (?enroll=sms) starts with the same re-authentication, and comes back to it.
+  const requested = ctx.method === 'GET' ? requestedEnrollment(ctx) : undefined;
   if (opts.expired || !(await isFresh(mfa, step))) {
     if (await ssoReauth(ctx, services, mfa, step)) return;
-    return views.reauth(`${base}/reauth${sms ? '?enroll=sms' : ''}`, step.state.user.email, {
+    return views.reauth(`${base}/reauth${requested ? `?enroll=${requested}` : ''}`, step.state.user.email, {
       expired: opts.expired,
     });
   }
-  // G3: an organization that accepts only SMS leads straight to it.
-  if (sms || !accepts(step, 'totp')) return showSmsEnrollment(ctx, services, mfa, step);
+  // G3: an organization that does not accept the app leads straight to a method it accepts.
+  const other =
+    requested ??
+    (accepts(step, 'totp') ? undefined : FACTOR_PAGES.find((p) => p.enroll && accepts(step, p.type))?.type);
+  const enroll = other ? pagesOf(other)?.enroll : undefined;
+  if (enroll) return enroll.show(ctx, deps, step);
   return views.totp({
     userFlow: { user: step.state.user, flowKey: step.details.uid },
     base,
     required: true,
-    choices: enrollChoices(ctx, services, mfa, step),
+    choices: enrollLinks(ctx, deps, step),
   });
 }
 
@@ -84,7 +102,8 @@ export async function submitReauth(
   await attempt.cancel();
   await mfa.reauth.mark(step.details.uid, step.state.user.id);
   ctx.status = 303;
-  ctx.redirect(`/interaction/${step.details.uid}${ctx.query.enroll === 'sms' ? '?enroll=sms' : ''}`);
+  const requested = requestedEnrollment(ctx);
+  ctx.redirect(`/interaction/${step.details.uid}${requested ? `?enroll=${requested}` : ''}`);
 }
 
 export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
@@ -110,7 +129,8 @@ export async function confirmTotp(
     ctx.redirect(`/interaction/${step.details.uid}`);
     return;
   }
-  if (!(await isFresh(mfa, step))) return showEnrollment(ctx, services, mfa, step, { expired: true });
+  if (!(await isFresh(mfa, step)))
+    return showEnrollment(ctx, { provider, services, mfa }, step, { expired: true });
   const who = { actorUserId: step.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
   const views = enrollmentViews(ctx, services, mfa);
   const userFlow = { user: step.state.user, flowKey: step.details.uid };
@@ -124,7 +144,7 @@ export async function confirmTotp(
       required: true,
       status: 429,
       error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-      choices: enrollChoices(ctx, services, mfa, step),
+      choices: enrollLinks(ctx, { provider, services, mfa }, step),
     });
   }
   const result = await mfa.totpEnrollment.confirm(
@@ -143,7 +163,7 @@ export async function confirmTotp(
       required: true,
       status: 400,
       error,
-      choices: enrollChoices(ctx, services, mfa, step),
+      choices: enrollLinks(ctx, { provider, services, mfa }, step),
     });
   }
   // V6: the app is active from here on, so the codes are shown whatever fails next. Without the

@@ -3,6 +3,8 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { renderPage } from '../../http/render.ts';
+import { FACTOR_PAGES } from '../../mfa/page-registry.ts';
+import type { PageDeps, SignInDeps } from '../../mfa/pages.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA, essentialAcrOf } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
@@ -12,7 +14,6 @@ import { loadMfaStep, type MfaStep } from './context.ts';
 import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
 import { chooseSetup, remindLater, showGraceReminder } from './grace.ts';
 import { showLocked } from './locked.ts';
-import { smsRoutes } from './sms.ts';
 
 /** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
 async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promise<boolean> {
@@ -30,6 +31,7 @@ async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promis
 }
 
 export function mfaExtension(provider: Provider, services: Services, mfa: MfaService): InteractionExtension {
+  const deps: PageDeps = { provider, services, mfa };
   const step = (ctx: Context, details?: Interaction) => loadMfaStep(ctx, provider, mfa, details);
   const show = async (ctx: Context, details: Interaction) => {
     ctx.state.issuerName = services.config.mfa.issuerName;
@@ -37,13 +39,13 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     if (await unmetAcr(ctx, provider, s)) return;
     if (s.decision.locked) return showLocked(ctx, s); // V1: no code, no enrollment
     if (s.reminder) return showGraceReminder(ctx, s); // G2
-    if (s.enrolls) return showEnrollment(ctx, services, mfa, s);
+    if (s.enrolls) return showEnrollment(ctx, deps, s);
     const method = pickMethod(s, ctx.query.method);
     if (!method) {
       const t = ctx.state.t;
       return renderPage(ctx, 'error', { title: t('error.title'), message: t('mfa.locked'), code: null }, 423);
     }
-    return showChallenge(ctx, mfa, s, { method });
+    return showChallenge(ctx, deps, s, { method });
   };
   return {
     prompt: 'mfa',
@@ -51,7 +53,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     routes(router) {
       router.post('/mfa/verify', async (ctx) => {
         ctx.state.issuerName = services.config.mfa.issuerName;
-        return submitChallenge(ctx, provider, mfa, await loadMfaStep(ctx, provider, mfa));
+        return submitChallenge(ctx, deps, await loadMfaStep(ctx, provider, mfa));
       });
       router.post('/mfa/grace/setup', async (ctx) => {
         const s = await step(ctx);
@@ -67,9 +69,12 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
       router.post('/mfa/enroll/totp/confirm', async (ctx) =>
         confirmTotp(ctx, provider, services, mfa, await step(ctx)),
       );
-      smsRoutes(router, provider, services, mfa, step, (ctx, s) =>
-        showChallenge(ctx, mfa, s, { method: 'sms', smsMode: 'resend' }),
-      );
+      const signIn: SignInDeps = {
+        ...deps,
+        load: (ctx) => step(ctx),
+        showChallenge: (ctx, s, method, mode) => showChallenge(ctx, deps, s, { method, mode }),
+      };
+      for (const pages of FACTOR_PAGES) pages.routes?.signIn?.(router, signIn);
     },
   };
 }

@@ -4,16 +4,17 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import type Provider from 'oidc-provider';
-import { HttpError } from '../../http/errors.ts';
-import { readForm } from '../../http/form.ts';
-import { renderPage } from '../../http/render.ts';
-import type { MfaService } from '../../mfa/service.ts';
-import type { SmsSendOutcome } from '../../mfa/sms/factor.ts';
-import { countryName, maskPhone } from '../../mfa/sms/phone.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
-import type { Services } from '../../services.ts';
-import { accepts, completeMfa, type MfaStep } from './context.ts';
-import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
+import { HttpError } from '../../../http/errors.ts';
+import { readForm } from '../../../http/form.ts';
+import { renderPage } from '../../../http/render.ts';
+import { accepts, completeMfa, type MfaStep } from '../../../interactions/mfa/context.ts';
+import { enrollmentViews, ssoReauth } from '../../../interactions/mfa/enroll-steps.ts';
+import { ACR_MFA } from '../../../oidc/acr.ts';
+import type { Services } from '../../../services.ts';
+import type { PageDeps, SignInDeps } from '../../pages.ts';
+import type { MfaService } from '../../service.ts';
+import type { SmsSendOutcome } from '../factor.ts';
+import { countryName, maskPhone } from '../phone.ts';
 import {
   countryOptions,
   defaultCountry,
@@ -23,15 +24,14 @@ import {
   phoneHint,
   smsParts,
   tOf,
-} from './sms-common.ts';
+} from './common.ts';
 
 const interactionPath = (step: MfaStep) => `/interaction/${step.details.uid}`;
 
 /** "Set up text messages (SMS)" next to the authenticator app during enrollment. */
-export function enrollChoices(ctx: Context, services: Services, mfa: MfaService, step: MfaStep) {
-  const uid = step.details.uid;
-  if (!smsParts(services, mfa) || !accepts(step, 'sms')) return []; // G3
-  return [{ href: `/interaction/${uid}?enroll=sms`, label: tOf(ctx)('enroll.sms.choose') }];
+export function enrollLink(ctx: Context, { services, mfa }: PageDeps, step: MfaStep) {
+  if (!smsParts(services, mfa) || !accepts(step, 'sms')) return undefined; // G3
+  return { href: `/interaction/${step.details.uid}?enroll=sms`, label: tOf(ctx)('enroll.sms.choose') };
 }
 
 export interface SmsEnrollOptions {
@@ -252,13 +252,8 @@ async function confirmEnrollmentCode(
 }
 
 /** The enrollment steps: POST /interaction/:uid/mfa/enroll/sms/{send,resend,confirm}. */
-export function smsEnrollRoutes(
-  router: Router,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-  load: (ctx: Context) => Promise<MfaStep>,
-) {
+export function smsEnrollRoutes(router: Router, deps: SignInDeps) {
+  const { provider, services, mfa, load } = deps;
   router.post('/mfa/enroll/sms/send', async (ctx) => sendEnrollmentCode(ctx, services, mfa, await load(ctx)));
   router.post('/mfa/enroll/sms/resend', async (ctx) =>
     resendEnrollmentCode(ctx, services, mfa, await load(ctx)),

@@ -2,10 +2,10 @@
 // flow key of its codes, and who acts. Its own module so the pages import it without a cycle.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { localeOf, type SmsParts } from '../interactions/mfa/sms-common.ts';
-import type { MfaService } from '../mfa/service.ts';
-import type { Services } from '../services.ts';
-import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+import { type AccountSession, checkCsrf, loadAccountSession } from '../../../account/session.ts';
+import type { Services } from '../../../services.ts';
+import type { MfaService } from '../../service.ts';
+import { localeOf, type SmsParts } from './common.ts';
 
 const BASE = '/account/security/sms';
 

@@ -3,14 +3,14 @@
 // SMS and adding it again).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { audit } from '../audit.ts';
-import { readForm } from '../http/form.ts';
-import { renderPage } from '../http/render.ts';
-import { describeSend, tOf } from '../interactions/mfa/sms-common.ts';
-import { maskPhone } from '../mfa/sms/phone.ts';
-import { canRemoveSms } from '../mfa/sms/remove.ts';
-import type { AccountSession } from './session.ts';
-import type { SmsSettingsScope } from './sms-scope.ts';
+import type { AccountSession } from '../../../account/session.ts';
+import { audit } from '../../../audit.ts';
+import { readForm } from '../../../http/form.ts';
+import { renderPage } from '../../../http/render.ts';
+import { maskPhone } from '../phone.ts';
+import { canRemoveSms } from '../remove.ts';
+import { describeSend, tOf } from './common.ts';
+import type { SmsSettingsScope } from './settings-scope.ts';
 
 /** GET and POST /account/security/sms/disable, and POST …/disable/resend. */
 export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void {

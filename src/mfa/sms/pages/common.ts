@@ -8,12 +8,12 @@ import {
   getCountryCallingCode,
   isSupportedCountry,
 } from 'libphonenumber-js/max';
-import type { Locale } from '../../i18n/index.ts';
-import type { MfaService } from '../../mfa/service.ts';
-import { createSmsEnrollment, type SmsEnrollment } from '../../mfa/sms/enroll.ts';
-import { isSmsFactor, type SmsFactor, type SmsSendOutcome } from '../../mfa/sms/factor.ts';
-import { countryName, examplePhone, maskPhone } from '../../mfa/sms/phone.ts';
-import type { Services } from '../../services.ts';
+import type { Locale } from '../../../i18n/index.ts';
+import type { Services } from '../../../services.ts';
+import type { MfaService } from '../../service.ts';
+import { createSmsEnrollment, type SmsEnrollment } from '../enroll.ts';
+import { isSmsFactor, type SmsFactor, type SmsSendOutcome } from '../factor.ts';
+import { countryName, examplePhone, maskPhone } from '../phone.ts';
 
 export const tOf = (ctx: Context) => ctx.state.t;
 export const localeOf = (ctx: Context): Locale => (ctx.state.locale === 'ja' ? 'ja' : 'en');

@@ -1,15 +1,15 @@
 // The SMS path of the pages that ask a second factor outside sign-in (U4 recovery, U3 password
 // change): a code sent to the user's phone through the SMS factor (same resend wait, budgets and
-// messages as the sign-in challenge, src/interactions/mfa/sms-common.ts), checked afterwards with
+// messages as the sign-in challenge, ./common.ts), checked afterwards with
 // mfa.verify(…, 'sms', code, flowKey) — the flow key names the page's flow so a code sent here
 // works only here.
 import type { Context } from 'koa';
-import { describeSend, localeOf, smsParts, tOf } from '../interactions/mfa/sms-common.ts';
-import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
-import type { MfaService, UserMfaState } from '../mfa/service.ts';
-import { maskPhone } from '../mfa/sms/phone.ts';
-import type { Services } from '../services.ts';
-import type { FactorType } from '../store/records.ts';
+import type { Services } from '../../../services.ts';
+import type { FactorType } from '../../../store/records.ts';
+import { normalizeBackupCode } from '../../backup-codes/codes.ts';
+import type { MfaService, UserMfaState } from '../../service.ts';
+import { maskPhone } from '../phone.ts';
+import { describeSend, localeOf, smsParts, tOf } from './common.ts';
 
 export interface SmsProofView {
   /** The masked number, when the user can get a code by SMS. */

@@ -3,9 +3,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import { readForm } from '../http/form.ts';
-import { renderPage } from '../http/render.ts';
-import { enrollmentViews } from '../interactions/mfa/enroll-steps.ts';
+import { createBindingGate } from '../../../account/binding-gate.ts';
+import { type AccountSession, upgradeSession } from '../../../account/session.ts';
+import { readForm } from '../../../http/form.ts';
+import { renderPage } from '../../../http/render.ts';
+import { enrollmentViews } from '../../../interactions/mfa/enroll-steps.ts';
+import type { SmsSendOutcome } from '../factor.ts';
+import { countryName, maskPhone } from '../phone.ts';
 import {
   countryOptions,
   defaultCountry,
@@ -14,12 +18,8 @@ import {
   phoneHint,
   type SmsParts,
   tOf,
-} from '../interactions/mfa/sms-common.ts';
-import type { SmsSendOutcome } from '../mfa/sms/factor.ts';
-import { countryName, maskPhone } from '../mfa/sms/phone.ts';
-import { createBindingGate } from './binding-gate.ts';
-import { type AccountSession, upgradeSession } from './session.ts';
-import type { SmsSettingsScope } from './sms-scope.ts';
+} from './common.ts';
+import type { SmsSettingsScope } from './settings-scope.ts';
 
 /** GET /account/security/sms and POST …/send, …/resend, …/confirm. */
 export function smsAddRoutes(router: Router, scope: SmsSettingsScope): void {

@@ -1,0 +1,64 @@
+// What a factor adds to the pages (issue 10), as ./module.ts is what it adds to the policy: its
+// part of the MFA step of the sign-in and of the security settings page. ./page-registry.ts lists
+// them; the MFA step (src/interactions/mfa/index.ts) and the account pages (src/account/router.ts)
+// mount whatever is listed there.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { MfaStep } from '../interactions/mfa/context.ts';
+import type { Services } from '../services.ts';
+import type { FactorType } from '../store/records.ts';
+import type { MfaService } from './service.ts';
+
+export interface PageDeps {
+  provider: Provider;
+  services: Services;
+  mfa: MfaService;
+}
+
+/**
+ * What the factor's part of the challenge page does. open: the page opened (e.g. send a code unless
+ * this interaction has one); resend: the person asked for a new one; status: only describe.
+ */
+export type ChallengeMode = 'open' | 'resend' | 'status';
+
+export interface SignInDeps extends PageDeps {
+  /** The MFA step of this request's interaction. */
+  load(ctx: Context): Promise<MfaStep>;
+  /** Shows the challenge page with this method. */
+  showChallenge(ctx: Context, step: MfaStep, method: FactorType, mode: ChallengeMode): Promise<void>;
+}
+
+export interface ResendLink {
+  action: string;
+  label: string;
+  waitSeconds: number;
+  waitText: string;
+}
+
+/** The factor's own part of the challenge page: its intro, and what happened when it opened. */
+export interface ChallengePart {
+  intro: string;
+  error?: string;
+  notice?: string;
+  status?: number;
+  resend: ResendLink | null;
+}
+
+export interface FactorPages {
+  readonly type: FactorType;
+  /** Only when the factor has more to say on the challenge page than `mfa.intro.<type>`. */
+  challenge?(ctx: Context, deps: PageDeps, step: MfaStep, mode: ChallengeMode): Promise<ChallengePart>;
+  /** Enrollment inside the sign-in (P5), after the re-authentication (T1). */
+  enroll?: {
+    /** The link to it offered on another method's enrollment page; undefined when not offered (G3). */
+    link(ctx: Context, deps: PageDeps, step: MfaStep): { href: string; label: string } | undefined;
+    show(ctx: Context, deps: PageDeps, step: MfaStep): Promise<void>;
+  };
+  routes?: {
+    /** POST routes under /interaction/:uid (the router is the interaction's). */
+    signIn?(router: Router, deps: SignInDeps): void;
+    /** Routes under /account/security. */
+    settings?(router: Router, deps: PageDeps): void;
+  };
+}
