@@ -1,7 +1,6 @@
 // /account/* — the security settings and organization pages, behind the IdP's own sign-in.
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
-import { FACTOR_PAGES } from '../mfa/page-registry.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { accountNavRoutes } from './account-nav.ts';
@@ -26,7 +25,6 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   orgRolloutRoutes(pages, provider, services, mfa); // G1, G7
   orgInvitationRoutes(pages, provider, services, mfa); // U2
   inviteAcceptRoutes(pages, provider, services, mfa); // U2, P5: /invite
-  for (const factor of FACTOR_PAGES) factor.routes?.settings?.(pages, { provider, services, mfa });
   orgBrandingRoutes(pages, provider, services, mfa); // X9
   return [accountLoginRouter(services.config.issuer), pages];
 }

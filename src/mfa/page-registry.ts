@@ -5,9 +5,10 @@ import type { FactorType } from '../store/records.ts';
 import type { FactorPages } from './pages.ts';
 import { moduleOf } from './registry.ts';
 import { smsPages } from './sms/pages/index.ts';
+import { totpPages } from './totp/pages/index.ts';
 
 /** Strongest first (the enrollment offered first, L2). */
-export const FACTOR_PAGES: readonly FactorPages[] = [smsPages].sort(
+export const FACTOR_PAGES: readonly FactorPages[] = [totpPages, smsPages].sort(
   (a, b) => moduleOf(b.type).strength - moduleOf(a.type).strength,
 );
 

@@ -5,6 +5,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { BindingGate } from '../account/binding-gate.ts';
+import type { AccountSession } from '../account/session.ts';
 import type { MfaStep } from '../interactions/mfa/context.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
@@ -27,6 +29,31 @@ export interface SignInDeps extends PageDeps {
   load(ctx: Context): Promise<MfaStep>;
   /** Shows the challenge page with this method. */
   showChallenge(ctx: Context, step: MfaStep, method: FactorType, mode: ChallengeMode): Promise<void>;
+  /** Shows the enrollment step again (`expired`: the re-authentication ran out, T1). */
+  showEnrollment(ctx: Context, step: MfaStep, opts?: { expired?: boolean }): Promise<void>;
+  /** The other methods' enrollments, offered next to one (G3: only those the decision accepts). */
+  enrollLinks(ctx: Context, step: MfaStep): EnrollLink[];
+}
+
+export interface SettingsDeps extends PageDeps {
+  /** The signed-in account session; undefined once the response leads to the sign-in. */
+  signedIn(ctx: Context): Promise<AccountSession | undefined>;
+  /** G5: a second factor completed recently, before a method is added. */
+  binding: BindingGate;
+  /** The security page, read again (a refused proof may have locked a method), with a message. */
+  showSecurity(
+    ctx: Context,
+    s: AccountSession,
+    flash: { error?: string; notice?: string },
+    status?: number,
+  ): Promise<void>;
+  /** M3, X7: the refusal to remove the last method, with the way forward. */
+  showKept(ctx: Context, enrolled: readonly FactorType[]): Promise<void>;
+}
+
+export interface EnrollLink {
+  href: string;
+  label: string;
 }
 
 export interface ResendLink {
@@ -52,13 +79,13 @@ export interface FactorPages {
   /** Enrollment inside the sign-in (P5), after the re-authentication (T1). */
   enroll?: {
     /** The link to it offered on another method's enrollment page; undefined when not offered (G3). */
-    link(ctx: Context, deps: PageDeps, step: MfaStep): { href: string; label: string } | undefined;
-    show(ctx: Context, deps: PageDeps, step: MfaStep): Promise<void>;
+    link?(ctx: Context, deps: PageDeps, step: MfaStep): EnrollLink | undefined;
+    show(ctx: Context, deps: SignInDeps, step: MfaStep): Promise<void>;
   };
   routes?: {
     /** POST routes under /interaction/:uid (the router is the interaction's). */
     signIn?(router: Router, deps: SignInDeps): void;
     /** Routes under /account/security. */
-    settings?(router: Router, deps: PageDeps): void;
+    settings?(router: Router, deps: SettingsDeps): void;
   };
 }

@@ -1,19 +1,17 @@
 // Enrollment inside the sign-in (P5) for a user who must use MFA and has no method yet: password
-// re-authentication (T1), the authenticator app with its QR code (T2), then the backup codes (T3).
+// re-authentication (T1), then the enrollment of a method the decision accepts (its pages live in
+// its folder, src/mfa/<factor>/pages/, listed in src/mfa/page-registry.ts).
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import { checkPassword } from '../../account/credentials.ts';
-import { afterCommit } from '../../core/after-commit.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
 import { FACTOR_PAGES, pagesOf } from '../../mfa/page-registry.ts';
-import type { PageDeps } from '../../mfa/pages.ts';
+import type { PageDeps, SignInDeps } from '../../mfa/pages.ts';
 import { isFactorType } from '../../mfa/registry.ts';
 import type { MfaService } from '../../mfa/service.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import type { FactorType } from '../../store/records.ts';
-import { accepts, completeMfa, type MfaStep } from './context.ts';
+import { accepts, type MfaStep } from './context.ts';
 import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
 
 async function isFresh(mfa: MfaService, step: MfaStep): Promise<boolean> {
@@ -27,39 +25,33 @@ function requestedEnrollment(ctx: Context): FactorType | undefined {
 }
 
 /** The other methods' enrollments offered next to the one shown. */
-function enrollLinks(ctx: Context, deps: PageDeps, step: MfaStep) {
-  return FACTOR_PAGES.flatMap((p) => p.enroll?.link(ctx, deps, step) ?? []);
+export function enrollLinks(ctx: Context, deps: PageDeps, step: MfaStep) {
+  return FACTOR_PAGES.flatMap((p) => p.enroll?.link?.(ctx, deps, step) ?? []);
 }
 
 export async function showEnrollment(
   ctx: Context,
-  deps: PageDeps,
+  deps: SignInDeps,
   step: MfaStep,
   opts: { expired?: boolean } = {},
 ) {
   const { services, mfa } = deps;
   const base = `/interaction/${step.details.uid}/mfa`;
-  const views = enrollmentViews(ctx, services, mfa);
   // S1: another method (?enroll=sms) starts with the same re-authentication, and comes back to it.
   const requested = ctx.method === 'GET' ? requestedEnrollment(ctx) : undefined;
   if (opts.expired || !(await isFresh(mfa, step))) {
     if (await ssoReauth(ctx, services, mfa, step)) return;
-    return views.reauth(`${base}/reauth${requested ? `?enroll=${requested}` : ''}`, step.state.user.email, {
+    const action = `${base}/reauth${requested ? `?enroll=${requested}` : ''}`;
+    return enrollmentViews(ctx, services, mfa).reauth(action, step.state.user.email, {
       expired: opts.expired,
     });
   }
-  // G3: an organization that does not accept the app leads straight to a method it accepts.
-  const other =
-    requested ??
-    (accepts(step, 'totp') ? undefined : FACTOR_PAGES.find((p) => p.enroll && accepts(step, p.type))?.type);
-  const enroll = other ? pagesOf(other)?.enroll : undefined;
-  if (enroll) return enroll.show(ctx, deps, step);
-  return views.totp({
-    userFlow: { user: step.state.user, flowKey: step.details.uid },
-    base,
-    required: true,
-    choices: enrollLinks(ctx, deps, step),
-  });
+  // G3: the strongest method the decision accepts, unless another one was asked for.
+  const chosen =
+    (requested && pagesOf(requested)) ??
+    FACTOR_PAGES.find((p) => p.enroll && accepts(step, p.type)) ??
+    FACTOR_PAGES[0];
+  return chosen.enroll!.show(ctx, deps, step);
 }
 
 export async function submitReauth(
@@ -104,80 +96,4 @@ export async function submitReauth(
   ctx.status = 303;
   const requested = requestedEnrollment(ctx);
   ctx.redirect(`/interaction/${step.details.uid}${requested ? `?enroll=${requested}` : ''}`);
-}
-
-export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
-  readForm(ctx, {});
-  if (step.enrolls && accepts(step, 'totp') && (await isFresh(mfa, step)))
-    await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
-  ctx.status = 303;
-  ctx.redirect(`/interaction/${step.details.uid}`);
-}
-
-export async function confirmTotp(
-  ctx: Context,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-  step: MfaStep,
-): Promise<void> {
-  const t = ctx.state.t;
-  const { code } = readForm(ctx, { code: { maxLength: 64 } });
-  if (!step.enrolls || !accepts(step, 'totp')) {
-    // Already enrolled (e.g. the form was posted twice): the codes are never shown again.
-    ctx.status = 303;
-    ctx.redirect(`/interaction/${step.details.uid}`);
-    return;
-  }
-  if (!(await isFresh(mfa, step)))
-    return showEnrollment(ctx, { provider, services, mfa }, step, { expired: true });
-  const who = { actorUserId: step.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
-  const views = enrollmentViews(ctx, services, mfa);
-  const userFlow = { user: step.state.user, flowKey: step.details.uid };
-  const base = `/interaction/${step.details.uid}/mfa`;
-  const attempt = await mfa.guard.begin(step.state.user.id, ctx.ip); // V2: counted first
-  if (!attempt.allowed) {
-    ctx.set('retry-after', String(attempt.retryAfterSeconds));
-    return views.totp({
-      userFlow,
-      base,
-      required: true,
-      status: 429,
-      error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-      choices: enrollLinks(ctx, { provider, services, mfa }, step),
-    });
-  }
-  const result = await mfa.totpEnrollment.confirm(
-    step.state.user,
-    step.details.uid,
-    code.normalize('NFKC'),
-    who,
-  );
-  if (!result.ok) {
-    if (result.reason === 'incorrect') await attempt.fail(undefined, who);
-    else await attempt.cancel();
-    const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
-    return views.totp({
-      userFlow,
-      base,
-      required: true,
-      status: 400,
-      error,
-      choices: enrollLinks(ctx, { provider, services, mfa }, step),
-    });
-  }
-  // V6: the app is active from here on, so the codes are shown whatever fails next. Without the
-  // recorded step, "Done" leads back to this sign-in, which then asks for the app's next code.
-  const { logger } = services;
-  await afterCommit(logger, 'attempts', () => attempt.succeed());
-  await afterCommit(logger, 'reauth', () => mfa.reauth.clear(step.details.uid));
-  // The person just proved the app works: this sign-in has its second factor.
-  const redirectTo = await afterCommit(logger, 'complete', () =>
-    completeMfa(ctx, provider, step, ['otp'], ACR_MFA),
-  );
-  await views.backupCodes(
-    result.backupCodes,
-    step.state.user.email,
-    redirectTo ?? `/interaction/${step.details.uid}`,
-  );
 }

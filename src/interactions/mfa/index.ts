@@ -4,14 +4,14 @@ import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { renderPage } from '../../http/render.ts';
 import { FACTOR_PAGES } from '../../mfa/page-registry.ts';
-import type { PageDeps, SignInDeps } from '../../mfa/pages.ts';
+import type { SignInDeps } from '../../mfa/pages.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA, essentialAcrOf } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
-import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
+import { enrollLinks, showEnrollment, submitReauth } from './enroll.ts';
 import { chooseSetup, remindLater, showGraceReminder } from './grace.ts';
 import { showLocked } from './locked.ts';
 
@@ -31,8 +31,16 @@ async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promis
 }
 
 export function mfaExtension(provider: Provider, services: Services, mfa: MfaService): InteractionExtension {
-  const deps: PageDeps = { provider, services, mfa };
   const step = (ctx: Context, details?: Interaction) => loadMfaStep(ctx, provider, mfa, details);
+  const deps: SignInDeps = {
+    provider,
+    services,
+    mfa,
+    load: (ctx) => step(ctx),
+    showChallenge: (ctx, s, method, mode) => showChallenge(ctx, deps, s, { method, mode }),
+    showEnrollment: (ctx, s, opts) => showEnrollment(ctx, deps, s, opts),
+    enrollLinks: (ctx, s) => enrollLinks(ctx, deps, s),
+  };
   const show = async (ctx: Context, details: Interaction) => {
     ctx.state.issuerName = services.config.mfa.issuerName;
     const s = await step(ctx, details);
@@ -65,16 +73,8 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
         return remindLater(ctx, s, s.reminder);
       });
       router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
-      router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));
-      router.post('/mfa/enroll/totp/confirm', async (ctx) =>
-        confirmTotp(ctx, provider, services, mfa, await step(ctx)),
-      );
-      const signIn: SignInDeps = {
-        ...deps,
-        load: (ctx) => step(ctx),
-        showChallenge: (ctx, s, method, mode) => showChallenge(ctx, deps, s, { method, mode }),
-      };
-      for (const pages of FACTOR_PAGES) pages.routes?.signIn?.(router, signIn);
+      // Each factor's own steps (src/mfa/<factor>/pages/), e.g. /mfa/enroll/totp/confirm.
+      for (const pages of FACTOR_PAGES) pages.routes?.signIn?.(router, deps);
     },
   };
 }
