@@ -8,12 +8,14 @@ import type { Context } from 'koa';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
-import { attemptsLeftNotice, refusalError } from '../mfa/refusal.ts';
+import { refusalMessage } from '../mfa/refusal.ts';
+import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
+import type { FactorType } from '../store/records.ts';
 import { type AccountSession, checkCsrf } from './session.ts';
 
 const BASE = '/account/security';
-type Next = 'totp' | 'sms';
+type Next = FactorType;
 
 export type BindingGate = ReturnType<typeof createBindingGate>;
 
@@ -39,7 +41,7 @@ export function createBindingGate(
 
     routes(router: Router): void {
       router.post(`${BASE}/confirm-method`, async (ctx) => {
-        const next: Next = ctx.query.next === 'sms' ? 'sms' : 'totp';
+        const next: Next = isFactorType(ctx.query.next) ? ctx.query.next : 'totp';
         const s = await signedIn(ctx);
         if (!s) return;
         const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
@@ -50,12 +52,7 @@ export function createBindingGate(
         const who = { actorUserId: s.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
         const outcome = await mfa.verify(s.state, type, code, `acct:${s.sessionUid}`, who);
         if (!outcome.ok) {
-          const message = [
-            refusalError(t, type, outcome),
-            attemptsLeftNotice(t, outcome, mfa.maxFailuresPerWindow),
-          ]
-            .filter(Boolean)
-            .join(' ');
+          const message = refusalMessage(t, type, outcome, mfa.maxFailuresPerWindow);
           return show(ctx, s, next, message, outcome.error === 'rate_limited' ? 429 : 401);
         }
         await mfa.binding.record(s.sessionUid);

@@ -6,18 +6,27 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
 import { revokeConsent } from '../core/consents.ts';
+import { whoActs } from '../core/flow.ts';
+import { ensureFresh, reenterPassword } from '../core/flow-steps.ts';
 import { readForm } from '../http/form.ts';
-import { enrollmentViews } from '../interactions/mfa/enroll-steps.ts';
-import { FACTOR_PAGES } from '../mfa/page-registry.ts';
+import { FACTOR_PAGES, pagesOf } from '../mfa/page-registry.ts';
 import type { SettingsDeps } from '../mfa/pages.ts';
+import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import type { FactorType } from '../store/records.ts';
 import { createBindingGate } from './binding-gate.ts';
-import { checkPassword } from './credentials.ts';
 import { securityPage } from './security-page.ts';
-import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+import { type AccountSession, checkCsrf, loadAccountSession, settingsFlow } from './session.ts';
 
 const BASE = '/account/security';
+/** The strongest method with settings pages: the password page leads back to it unless told (T1). */
+const FIRST = FACTOR_PAGES.find((p) => p.routes?.settings)!.type;
+
+/** T1: the method whose settings page the password page leads back to (?next=…). */
+function nextOf(value: unknown): FactorType | undefined {
+  return isFactorType(value) && pagesOf(value)?.routes?.settings ? value : undefined;
+}
 
 export function securityRoutes(
   router: Router,
@@ -34,17 +43,26 @@ export function securityRoutes(
     }
     return s;
   };
-  const flowKey = (s: AccountSession) => `acct:${s.sessionUid}`;
+  const flowOf = (s: AccountSession) => settingsFlow(provider, mfa, s);
   const binding = createBindingGate(mfa, signedIn); // G5
   binding.routes(router);
-  const who = (ctx: Context, s: AccountSession) => ({
-    actorUserId: s.state.user.id,
-    ip: ctx.ip,
-    userAgent: ctx.get('user-agent'),
-  });
-
   const security = securityPage(services, mfa);
   const page = security.show;
+  const deps: SettingsDeps = {
+    provider,
+    services,
+    mfa,
+    signedIn,
+    binding,
+    flowOf,
+    // G5 first (a recent second factor when a method is enrolled), then T1's password.
+    ensureFresh: async (ctx, s, next, expired) =>
+      (await binding.ensure(ctx, s, next)) &&
+      ensureFresh(ctx, mfa, flowOf(s), next === FIRST ? undefined : next, expired),
+    showSecurity: async (ctx, s, flash, status) =>
+      page(ctx, (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s, flash, status),
+    showKept: security.kept,
+  };
 
   router.get(BASE, async (ctx) => {
     const s = await signedIn(ctx);
@@ -55,45 +73,18 @@ export function securityRoutes(
   router.post(`${BASE}/reauth`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
-    const t = ctx.state.t;
     const form = readForm(ctx, {
       csrf: { maxLength: 100 },
       password: { maxLength: 1024 },
       username: { maxLength: 254, optional: true },
     });
     checkCsrf(s, form.csrf);
-    // V2: the attempt counts before the password is checked; a right password gives it back.
-    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip);
-    if (!attempt.allowed || !(await checkPassword(sor, s.state.user.email, form.password))) {
-      if (attempt.allowed) await attempt.fail(undefined, who(ctx, s));
-      return enrollmentViews(ctx, services, mfa).reauth(
-        ctx.query.next === 'sms' ? `${BASE}/reauth?next=sms` : `${BASE}/reauth`,
-        s.state.user.email,
-        {
-          csrf: s.csrf,
-          error: attempt.allowed
-            ? t('reauth.invalid')
-            : t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-          status: attempt.allowed ? 401 : 429,
-        },
-      );
-    }
-    await attempt.cancel();
-    await mfa.reauth.mark(flowKey(s), s.state.user.id);
+    const next = nextOf(ctx.query.next);
+    if (!(await reenterPassword(ctx, deps, flowOf(s), form.password, next))) return;
     ctx.status = 303;
-    ctx.redirect(ctx.query.next === 'sms' ? `${BASE}/sms` : `${BASE}/totp`);
+    ctx.redirect(`${BASE}/${next ?? FIRST}`);
   });
 
-  const deps: SettingsDeps = {
-    provider,
-    services,
-    mfa,
-    signedIn,
-    binding,
-    showSecurity: async (ctx, s, flash, status) =>
-      page(ctx, (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s, flash, status),
-    showKept: security.kept,
-  };
   for (const factor of FACTOR_PAGES) factor.routes?.settings?.(router, deps);
 
   // I8: revoking an app's access removes the consent and that client's grants and tokens.
@@ -103,14 +94,10 @@ export function securityRoutes(
     const form = readForm(ctx, { csrf: { maxLength: 100 }, client_id: { maxLength: 128 } });
     checkCsrf(s, form.csrf);
     const { removed } = await revokeConsent(sor, services.eph, s.state.user.id, form.client_id);
-    if (removed)
-      await audit(
-        sor,
-        who(ctx, s),
-        'consent.revoked',
-        { userId: s.state.user.id },
-        { clientId: form.client_id },
-      );
+    if (removed) {
+      const who = whoActs(ctx, flowOf(s));
+      await audit(sor, who, 'consent.revoked', { userId: s.state.user.id }, { clientId: form.client_id });
+    }
     await page(ctx, s, { notice: ctx.state.t('security.app_revoked') });
   });
 

@@ -3,7 +3,7 @@
 import type { Context } from 'koa';
 import { checkPassword } from '../account/credentials.ts';
 import { renderPage } from '../http/render.ts';
-import type { Translate } from '../i18n/index.ts';
+import { rateLimitedMessage } from '../mfa/refusal.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
@@ -13,11 +13,6 @@ import { type Flow, whoActs } from './flow.ts';
 interface StepDeps {
   services: Services;
   mfa: MfaService;
-}
-
-/** The message of a refusal for too many attempts. */
-export function rateLimitedMessage(t: Translate, retryAfterSeconds: number): string {
-  return t('mfa.rate_limited', { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)) });
 }
 
 /** T1: is the flow's re-authentication fresh (REAUTH_WINDOW_SECONDS)? */

@@ -34,6 +34,6 @@ export function withSecondFactor(amr: readonly string[], factorAmr: readonly str
 }
 
 /** Who acts in the flow, for the audit log and the attempt counters. */
-export function whoActs(ctx: Context, flow: Flow): AuditWho {
+export function whoActs(ctx: Context, flow: Flow): AuditWho & { ip: string } {
   return { actorUserId: flow.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
 }

@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { BindingGate } from '../account/binding-gate.ts';
 import type { AccountSession } from '../account/session.ts';
+import type { Flow } from '../core/flow.ts';
 import type { MfaStep } from '../interactions/mfa/context.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
@@ -29,8 +30,11 @@ export interface SignInDeps extends PageDeps {
   load(ctx: Context): Promise<MfaStep>;
   /** Shows the challenge page with this method. */
   showChallenge(ctx: Context, step: MfaStep, method: FactorType, mode: ChallengeMode): Promise<void>;
-  /** Shows the enrollment step again (`expired`: the re-authentication ran out, T1). */
-  showEnrollment(ctx: Context, step: MfaStep, opts?: { expired?: boolean }): Promise<void>;
+  /**
+   * T1 before an enrollment step: true when the re-authentication is fresh; otherwise the SSO
+   * re-authentication (F2) or the password page took over, coming back to `next`'s enrollment.
+   */
+  ensureFresh(ctx: Context, step: MfaStep, next?: FactorType, expired?: boolean): Promise<boolean>;
   /** The other methods' enrollments, offered next to one (G3: only those the decision accepts). */
   enrollLinks(ctx: Context, step: MfaStep): EnrollLink[];
 }
@@ -40,6 +44,13 @@ export interface SettingsDeps extends PageDeps {
   signedIn(ctx: Context): Promise<AccountSession | undefined>;
   /** G5: a second factor completed recently, before a method is added. */
   binding: BindingGate;
+  /** The settings pages as a Flow (src/core/flow.ts) for this session. */
+  flowOf(s: AccountSession): Flow;
+  /**
+   * Before adding `next`: true when G5 (a recent second factor, with a method enrolled) and T1
+   * (the password, fresh) are met; otherwise the page asking for the missing one was shown.
+   */
+  ensureFresh(ctx: Context, s: AccountSession, next: FactorType, expired?: boolean): Promise<boolean>;
   /** The security page, read again (a refused proof may have locked a method), with a message. */
   showSecurity(
     ctx: Context,

@@ -8,9 +8,8 @@ import { pagesOf } from '../../mfa/page-registry.ts';
 import type { ChallengeMode, PageDeps, ResendLink } from '../../mfa/pages.ts';
 import { attemptsLeftNotice, refusalError } from '../../mfa/refusal.ts';
 import { isFactorType } from '../../mfa/registry.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
-import { completeMfa, loadMfaStep, type MfaStep } from './context.ts';
+import { loadMfaStep, type MfaStep } from './context.ts';
 import { showLocked } from './locked.ts';
 
 export interface ChallengeView {
@@ -106,7 +105,7 @@ export async function submitChallenge(ctx: Context, deps: PageDeps, step: MfaSte
     userAgent: ctx.get('user-agent'),
   });
   if (outcome.ok) {
-    const redirectTo = await completeMfa(ctx, provider, step, outcome.amr, ACR_MFA);
+    const redirectTo = await step.flow.finish(outcome.amr);
     ctx.status = 303;
     ctx.redirect(redirectTo);
     return;

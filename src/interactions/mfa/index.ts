@@ -11,7 +11,7 @@ import type { Services } from '../../services.ts';
 import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
-import { enrollLinks, showEnrollment, submitReauth } from './enroll.ts';
+import { enrollLinks, ensureFresh, showEnrollment, submitReauth } from './enroll.ts';
 import { chooseSetup, remindLater, showGraceReminder } from './grace.ts';
 import { showLocked } from './locked.ts';
 
@@ -38,7 +38,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     mfa,
     load: (ctx) => step(ctx),
     showChallenge: (ctx, s, method, mode) => showChallenge(ctx, deps, s, { method, mode }),
-    showEnrollment: (ctx, s, opts) => showEnrollment(ctx, deps, s, opts),
+    ensureFresh: (ctx, s, next, expired) => ensureFresh(ctx, deps, s, next, expired),
     enrollLinks: (ctx, s) => enrollLinks(ctx, deps, s),
   };
   const show = async (ctx: Context, details: Interaction) => {
@@ -72,7 +72,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
         const s = await step(ctx);
         return remindLater(ctx, s, s.reminder);
       });
-      router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
+      router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, deps, await step(ctx)));
       // Each factor's own steps (src/mfa/<factor>/pages/), e.g. /mfa/enroll/totp/confirm.
       for (const pages of FACTOR_PAGES) pages.routes?.signIn?.(router, deps);
     },

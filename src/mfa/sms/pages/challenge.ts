@@ -10,7 +10,7 @@ import type { ChallengeMode, ChallengePart, ResendLink, SignInDeps } from '../..
 import type { MfaService } from '../../service.ts';
 import { isSmsFactor } from '../factor.ts';
 import { maskPhone } from '../phone.ts';
-import { describeSend, localeOf, tOf } from './common.ts';
+import { describeSend, sendSigninCode, tOf } from './common.ts';
 import { smsEnrollRoutes } from './enroll.ts';
 
 const interactionPath = (step: MfaStep) => `/interaction/${step.details.uid}`;
@@ -45,15 +45,7 @@ export async function smsChallengeView(
   };
 
   if (mode !== 'status') {
-    const outcome = await factor.send({
-      user,
-      purpose: 'signin',
-      flowKey,
-      phone,
-      resend: mode === 'resend',
-      ip: ctx.ip,
-      locale: localeOf(ctx),
-    });
+    const outcome = await sendSigninCode(ctx, factor, { user, flowKey, phone }, mode);
     describeSend(ctx, view, outcome, mode === 'resend');
     if (outcome.ok || outcome.error === 'too_soon') wait(outcome.retryAfterSeconds);
     if (!outcome.ok && outcome.error !== 'too_soon') {

@@ -10,7 +10,7 @@ export const smsPages: FactorPages = {
   challenge: (ctx, { mfa }, step, mode) => smsChallengeView(ctx, mfa, step, mode),
   enroll: {
     link: enrollLink,
-    show: (ctx, { services, mfa }, step) => showSmsEnrollment(ctx, services, mfa, step),
+    show: showSmsEnrollment,
   },
   routes: { signIn: smsRoutes, settings: smsSettingsRoutes },
 };

@@ -9,7 +9,7 @@ import type { FactorType } from '../../../store/records.ts';
 import { normalizeBackupCode } from '../../backup-codes/codes.ts';
 import type { MfaService, UserMfaState } from '../../service.ts';
 import { maskPhone } from '../phone.ts';
-import { describeSend, localeOf, smsParts, tOf } from './common.ts';
+import { describeSend, sendSigninCode, smsParts, tOf } from './common.ts';
 
 export interface SmsProofView {
   /** The masked number, when the user can get a code by SMS. */
@@ -41,15 +41,7 @@ export async function smsProof(
   if (!parts || !phone) return { phone: null, sent: false };
   const view: SmsProofView = { phone: maskPhone(phone), sent: false };
   if (mode !== 'status') {
-    const outcome = await parts.factor.send({
-      user: state.user,
-      purpose: 'signin',
-      flowKey,
-      phone,
-      resend: mode === 'resend',
-      ip: ctx.ip,
-      locale: localeOf(ctx),
-    });
+    const outcome = await sendSigninCode(ctx, parts.factor, { user: state.user, flowKey, phone }, mode);
     describeSend(ctx, view, outcome, mode === 'resend');
     if (outcome.ok && outcome.sent && !view.notice)
       view.notice = tOf(ctx)('recover.sms_sent', { phone: maskPhone(phone) });

@@ -5,17 +5,22 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountSession } from '../../../account/session.ts';
 import { audit } from '../../../audit.ts';
+import { whoActs } from '../../../core/flow.ts';
 import { readForm } from '../../../http/form.ts';
 import { renderPage } from '../../../http/render.ts';
+import { rateLimitedMessage } from '../../refusal.ts';
 import { maskPhone } from '../phone.ts';
 import { canRemoveSms } from '../remove.ts';
-import { describeSend, tOf } from './common.ts';
+import { describeSend, localeOf, tOf } from './common.ts';
 import type { SmsSettingsScope } from './settings-scope.ts';
 
 /** GET and POST /account/security/sms/disable, and POST …/disable/resend. */
 export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void {
-  const { services, mfa, parts, base, flowKey, who, request, signedIn } = scope;
+  const { deps, parts, base, signedIn } = scope;
+  const { services, mfa } = deps;
   const { sor } = services;
+  const flowKey = (s: AccountSession) => deps.flowOf(s).flowKey;
+  const who = (ctx: Context, s: AccountSession) => whoActs(ctx, deps.flowOf(s));
 
   // M2: disabling SMS needs a code sent to the phone. S6/M3: never the last method of a user for
   // whom MFA is mandatory.
@@ -46,7 +51,8 @@ export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void 
         flowKey: flowKey(s),
         phone,
         resend: ctx.method === 'POST',
-        ...request(ctx),
+        ip: ctx.ip,
+        locale: localeOf(ctx),
       });
       describeSend(ctx, view, outcome, ctx.method === 'POST');
     }
@@ -91,7 +97,7 @@ export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void 
     if (!attempt.allowed)
       return disablePage(ctx, s, false, {
         status: 429,
-        error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
+        error: rateLimitedMessage(t, attempt.retryAfterSeconds),
       });
     const phone = parts.factor.phoneOf(s.state.records);
     const checked = await parts.factor.check({

@@ -2,16 +2,16 @@
 // and disabling SMS (./settings-disable.ts), with what both share: the signed-in account session, the
 // flow key of its codes, and who acts.
 import type Router from '@koa/router';
-import type { PageDeps } from '../../pages.ts';
+import type { SettingsDeps } from '../../pages.ts';
 import { smsParts } from './common.ts';
 import { smsAddRoutes } from './settings-add.ts';
 import { smsDisableRoutes } from './settings-disable.ts';
 import { smsSettingsScope } from './settings-scope.ts';
 
-export function smsSettingsRoutes(router: Router, { provider, services, mfa }: PageDeps): void {
-  const parts = smsParts(services, mfa);
+export function smsSettingsRoutes(router: Router, deps: SettingsDeps): void {
+  const parts = smsParts(deps.services, deps.mfa);
   if (!parts) return;
-  const scope = smsSettingsScope(provider, services, mfa, parts);
+  const scope = smsSettingsScope(deps, parts);
   smsAddRoutes(router, scope);
   smsDisableRoutes(router, scope);
 }
