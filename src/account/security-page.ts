@@ -10,65 +10,67 @@ import type { AccountSession } from './session.ts';
 
 const BASE = '/account/security';
 
+/** I8: third-party clients the user consented to (client name, scopes, date). */
+async function appsWithAccess(services: Services, userId: string) {
+  const clients = await services.clients.list({ maxAgeMs: 3_000 }); // A2: current clients
+  return (await services.sor.listConsents(userId)).map((c) => ({
+    clientId: c.clientId,
+    name: clients.find((k) => k.client_id === c.clientId)?.client_name ?? c.clientId,
+    scopes: c.scopes.join(' '),
+    grantedAt: c.grantedAt.toISOString().slice(0, 10),
+  }));
+}
+
+/** X7: where "Add another method first" leads (null when no other method can be added). */
+function addFirstHref(
+  mfa: MfaService,
+  enrolled: readonly FactorType[],
+): Record<'totp' | 'sms', string | null> {
+  const smsFree = mfa.factors.has('sms') && !enrolled.includes('sms');
+  return { totp: smsFree ? `${BASE}/sms` : null, sms: enrolled.includes('totp') ? null : `${BASE}/totp` };
+}
+
+/** The message after a step that came back here (?done=…). */
+function doneMessage(ctx: Context, services: Services): { error: string | null; notice: string | null } {
+  const t = ctx.state.t;
+  const minutes = Math.ceil(services.config.mail.verificationTtlSeconds / 60);
+  const notices: Record<string, () => string> = {
+    added: () => t('security.added'),
+    removed: () => t('security.removed'),
+    password: () => t('security.password_changed'),
+    verify_sent: () => t('verify.sent', { minutes }),
+  };
+  const done = typeof ctx.query.done === 'string' ? ctx.query.done : '';
+  return {
+    error: done === 'verify_unsent' ? t('verify.unsent') : null,
+    notice: Object.hasOwn(notices, done) ? notices[done]() : null,
+  };
+}
+
+/** M1: the methods as the page shows them. */
+function methods(mfa: MfaService, s: AccountSession) {
+  const { enrolled, records } = s.state;
+  const sms = records.find((r) => r.type === 'sms');
+  return {
+    hasTotp: enrolled.includes('totp'),
+    hasSms: enrolled.includes('sms'),
+    smsAvailable: mfa.factors.has('sms'),
+    phone: typeof sms?.data.phone === 'string' ? maskPhone(sms.data.phone) : null,
+    preferred: s.decision.preferred ?? (enrolled.includes('totp') ? 'totp' : (enrolled[0] ?? null)),
+    backupLeft: mfa.factors.get('backup_code')?.usable(records).length ?? 0,
+    // X7, M3: a method that cannot go shows why and the way forward, not a form that fails.
+    removable: {
+      totp: mfa.decisions.canRemove(s.state, 'totp').ok,
+      sms: mfa.decisions.canRemove(s.state, 'sms').ok,
+    },
+    addFirst: addFirstHref(mfa, enrolled),
+    locked: records.filter((r) => r.lockedAt).map((r) => r.type),
+  };
+}
+
 export type SecurityPage = ReturnType<typeof securityPage>;
 
 export function securityPage(services: Services, mfa: MfaService) {
-  const { sor, config } = services;
-
-  /** I8: third-party clients the user consented to (client name, scopes, date). */
-  async function appsWithAccess(userId: string) {
-    const clients = await services.clients.list({ maxAgeMs: 3_000 }); // A2: current clients
-    return (await sor.listConsents(userId)).map((c) => ({
-      clientId: c.clientId,
-      name: clients.find((k) => k.client_id === c.clientId)?.client_name ?? c.clientId,
-      scopes: c.scopes.join(' '),
-      grantedAt: c.grantedAt.toISOString().slice(0, 10),
-    }));
-  }
-
-  /** X7: where "Add another method first" leads (null when no other method can be added). */
-  function addFirstHref(enrolled: readonly FactorType[]): Record<'totp' | 'sms', string | null> {
-    const smsFree = mfa.factors.has('sms') && !enrolled.includes('sms');
-    return { totp: smsFree ? `${BASE}/sms` : null, sms: enrolled.includes('totp') ? null : `${BASE}/totp` };
-  }
-
-  /** The message after a step that came back here (?done=…). */
-  function doneMessage(ctx: Context): { error: string | null; notice: string | null } {
-    const t = ctx.state.t;
-    const notices: Record<string, () => string> = {
-      added: () => t('security.added'),
-      removed: () => t('security.removed'),
-      password: () => t('security.password_changed'),
-      verify_sent: () => t('verify.sent', { minutes: Math.ceil(config.mail.verificationTtlSeconds / 60) }),
-    };
-    const done = typeof ctx.query.done === 'string' ? ctx.query.done : '';
-    return {
-      error: done === 'verify_unsent' ? t('verify.unsent') : null,
-      notice: Object.hasOwn(notices, done) ? notices[done]() : null,
-    };
-  }
-
-  /** M1: the methods as the page shows them. */
-  function methods(s: AccountSession) {
-    const { enrolled, records } = s.state;
-    const sms = records.find((r) => r.type === 'sms');
-    return {
-      hasTotp: enrolled.includes('totp'),
-      hasSms: enrolled.includes('sms'),
-      smsAvailable: mfa.factors.has('sms'),
-      phone: typeof sms?.data.phone === 'string' ? maskPhone(sms.data.phone) : null,
-      preferred: s.decision.preferred ?? (enrolled.includes('totp') ? 'totp' : (enrolled[0] ?? null)),
-      backupLeft: mfa.factors.get('backup_code')?.usable(records).length ?? 0,
-      // X7, M3: a method that cannot go shows why and the way forward, not a form that fails.
-      removable: {
-        totp: mfa.decisions.canRemove(s.state, 'totp').ok,
-        sms: mfa.decisions.canRemove(s.state, 'sms').ok,
-      },
-      addFirst: addFirstHref(enrolled),
-      locked: records.filter((r) => r.lockedAt).map((r) => r.type),
-    };
-  }
-
   return {
     async show(
       ctx: Context,
@@ -77,7 +79,7 @@ export function securityPage(services: Services, mfa: MfaService) {
       status = 200,
     ) {
       const t = ctx.state.t;
-      const done = doneMessage(ctx);
+      const done = doneMessage(ctx, services);
       await renderPage(
         ctx,
         'account-security',
@@ -88,10 +90,10 @@ export function securityPage(services: Services, mfa: MfaService) {
           emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
           backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
           csrf: s.csrf,
-          ...methods(s),
+          ...methods(mfa, s),
           mandatory: mfa.decisions.mandatory(s.state),
           orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
-          apps: await appsWithAccess(s.state.user.id),
+          apps: await appsWithAccess(services, s.state.user.id),
           error: flash.error ?? done.error,
           notice: flash.notice ?? done.notice,
         },
@@ -103,7 +105,7 @@ export function securityPage(services: Services, mfa: MfaService) {
     kept(ctx: Context, enrolled: readonly FactorType[]) {
       const t = ctx.state.t;
       const message = t('security.only_method');
-      const addHref = addFirstHref(enrolled).totp;
+      const addHref = addFirstHref(mfa, enrolled).totp;
       return renderPage(ctx, 'method-kept', { title: t('security.kept_title'), message, addHref }, 409);
     },
   };

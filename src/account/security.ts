@@ -16,7 +16,7 @@ import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
 import { createBindingGate } from './binding-gate.ts';
-import { securityPage } from './security-page.ts';
+import { type SecurityPage, securityPage } from './security-page.ts';
 import { type AccountSession, checkCsrf, loadAccountSession, settingsFlow } from './session.ts';
 
 const BASE = '/account/security';
@@ -28,15 +28,10 @@ function nextOf(value: unknown): FactorType | undefined {
   return isFactorType(value) && pagesOf(value)?.routes?.settings ? value : undefined;
 }
 
-export function securityRoutes(
-  router: Router,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-): void {
-  const { sor, config } = services;
+/** What every settings route gets (src/mfa/pages.ts SettingsDeps), with the page itself. */
+function settingsDeps(provider: Provider, services: Services, mfa: MfaService) {
   const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
+    const s = await loadAccountSession(ctx, provider, mfa, services.config.cookieKeys[0]);
     if (!s) {
       ctx.status = 303;
       ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
@@ -45,9 +40,7 @@ export function securityRoutes(
   };
   const flowOf = (s: AccountSession) => settingsFlow(provider, mfa, s);
   const binding = createBindingGate(mfa, signedIn); // G5
-  binding.routes(router);
-  const security = securityPage(services, mfa);
-  const page = security.show;
+  const page = securityPage(services, mfa);
   const deps: SettingsDeps = {
     provider,
     services,
@@ -60,13 +53,30 @@ export function securityRoutes(
       (await binding.ensure(ctx, s, next)) &&
       ensureFresh(ctx, mfa, flowOf(s), next === FIRST ? undefined : next, expired),
     showSecurity: async (ctx, s, flash, status) =>
-      page(ctx, (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s, flash, status),
-    showKept: security.kept,
+      page.show(
+        ctx,
+        (await loadAccountSession(ctx, provider, mfa, services.config.cookieKeys[0])) ?? s,
+        flash,
+        status,
+      ),
+    showKept: page.kept,
   };
+  return { deps, page };
+}
+
+export function securityRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+): void {
+  const { deps, page } = settingsDeps(provider, services, mfa);
+  const { signedIn, flowOf } = deps;
+  deps.binding.routes(router);
 
   router.get(BASE, async (ctx) => {
     const s = await signedIn(ctx);
-    if (s) await page(ctx, s);
+    if (s) await page.show(ctx, s);
   });
 
   // T1: adding a method starts with the password; fresh for REAUTH_WINDOW_SECONDS.
@@ -86,19 +96,25 @@ export function securityRoutes(
   });
 
   for (const factor of FACTOR_PAGES) factor.routes?.settings?.(router, deps);
+  accessRoutes(router, deps, page);
+}
 
+/** I8: revoking an app's access; ending the other sessions. */
+function accessRoutes(router: Router, deps: SettingsDeps, page: SecurityPage): void {
+  const { services, mfa, signedIn } = deps;
   // I8: revoking an app's access removes the consent and that client's grants and tokens.
   router.post(`${BASE}/apps/revoke`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
     const form = readForm(ctx, { csrf: { maxLength: 100 }, client_id: { maxLength: 128 } });
     checkCsrf(s, form.csrf);
+    const { sor } = services;
     const { removed } = await revokeConsent(sor, services.eph, s.state.user.id, form.client_id);
     if (removed) {
-      const who = whoActs(ctx, flowOf(s));
+      const who = whoActs(ctx, deps.flowOf(s));
       await audit(sor, who, 'consent.revoked', { userId: s.state.user.id }, { clientId: form.client_id });
     }
-    await page(ctx, s, { notice: ctx.state.t('security.app_revoked') });
+    await page.show(ctx, s, { notice: ctx.state.t('security.app_revoked') });
   });
 
   router.post(`${BASE}/sessions/end-others`, async (ctx) => {
@@ -107,6 +123,6 @@ export function securityRoutes(
     checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
     const { sessionsEnded } = await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
     const notice = ctx.state.t('security.sessions_ended', { count: sessionsEnded });
-    await page(ctx, s, { notice });
+    await page.show(ctx, s, { notice });
   });
 }

@@ -18,4 +18,6 @@ export interface FactorModule {
    * last method go (M3).
    */
   readonly companionOf?: FactorType;
+  /** i18n key of "use this method instead" on the challenge page (default `mfa.use_<type>`; gets `count`). */
+  readonly useKey?: string;
 }

@@ -5,9 +5,9 @@ import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
 import { pagesOf } from '../../mfa/page-registry.ts';
-import type { ChallengeMode, PageDeps, ResendLink } from '../../mfa/pages.ts';
+import type { ChallengeMode, ChallengePart, PageDeps } from '../../mfa/pages.ts';
 import { attemptsLeftNotice, refusalError } from '../../mfa/refusal.ts';
-import { isFactorType } from '../../mfa/registry.ts';
+import { isFactorType, isMethod, moduleOf } from '../../mfa/registry.ts';
 import type { FactorType } from '../../store/records.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
 import { showLocked } from './locked.ts';
@@ -28,6 +28,27 @@ export function pickMethod(step: MfaStep, requested: unknown): FactorType | unde
   return step.decision.preferred ?? undefined;
 }
 
+/** The method's own part of the page (SMS: the code sent, the resend), else its intro. */
+function ownPart(ctx: Context, deps: PageDeps, step: MfaStep, view: ChallengeView): Promise<ChallengePart> {
+  const { method } = view;
+  const own = deps.mfa.factors.get(method) ? pagesOf(method)?.challenge : undefined;
+  // L2/S3: a code is sent when the step opens; a re-rendered page after a POST only describes.
+  if (own) return own(ctx, deps, step, view.mode ?? (ctx.method === 'GET' ? 'open' : 'status'));
+  const intro = ctx.state.t(`mfa.intro.${method}`, { issuer: ctx.state.issuerName ?? 'Deadbolt' });
+  return Promise.resolve({ intro, resend: null });
+}
+
+/** L2: the other methods this step allows — fallbacks (backup codes) first — with what is left. */
+function alternativesOf(ctx: Context, deps: PageDeps, step: MfaStep, method: FactorType) {
+  const others = step.decision.allowedFactors.filter((type) => type !== method);
+  return [...others.filter((type) => !isMethod(type)), ...others.filter(isMethod)].flatMap((type) => {
+    const left = deps.mfa.factors.get(type)?.usable(step.state.records).length ?? 0;
+    if (left === 0) return [];
+    const label = ctx.state.t(moduleOf(type).useKey ?? `mfa.use_${type}`, { count: left });
+    return [{ href: `/interaction/${step.details.uid}?method=${type}`, label }];
+  });
+}
+
 export async function showChallenge(
   ctx: Context,
   deps: PageDeps,
@@ -36,49 +57,22 @@ export async function showChallenge(
 ): Promise<void> {
   const t = ctx.state.t;
   const { method } = view;
-  const { mfa } = deps;
-  const base = `/interaction/${step.details.uid}`;
-  const backupLeft = mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
-  const factor = mfa.factors.get(method);
-  let challengeError: string | undefined;
-  let challengeNotice: string | undefined;
-  let challengeStatus: number | undefined;
-  let resend: ResendLink | null = null;
-  let intro = t(`mfa.intro.${method}`, { issuer: ctx.state.issuerName ?? 'Deadbolt' });
-  const own = factor ? pagesOf(method)?.challenge : undefined;
-  if (own) {
-    // L2/S3: a code is sent when the step opens; a re-rendered page after a POST only describes.
-    const part = await own(ctx, deps, step, view.mode ?? (ctx.method === 'GET' ? 'open' : 'status'));
-    ({ intro, resend } = part);
-    challengeError = part.error;
-    challengeNotice = part.notice;
-    challengeStatus = part.status;
-  }
-  const alternatives: Array<{ href: string; label: string }> = [];
+  const part = await ownPart(ctx, deps, step, view);
+  const backupLeft = deps.mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
   const allowed = step.decision.allowedFactors;
-  if (method !== 'backup_code' && allowed.includes('backup_code') && backupLeft > 0) {
-    alternatives.push({
-      href: `${base}?method=backup_code`,
-      label: t('mfa.use_backup', { count: backupLeft }),
-    });
-  }
-  if (method !== 'totp' && allowed.includes('totp'))
-    alternatives.push({ href: `${base}?method=totp`, label: t('mfa.use_totp') });
-  if (method !== 'sms' && allowed.includes('sms'))
-    alternatives.push({ href: `${base}?method=sms`, label: t('mfa.use_sms') });
   await renderPage(
     ctx,
     'mfa-challenge',
     {
       title: t('mfa.title'),
-      intro,
+      intro: part.intro,
       method,
-      action: `${base}/mfa/verify`,
-      error: view.error ?? challengeError ?? null,
-      notice: [view.notice, challengeNotice].filter(Boolean).join(' ') || null,
+      action: `/interaction/${step.details.uid}/mfa/verify`,
+      error: view.error ?? part.error ?? null,
+      notice: [view.notice, part.notice].filter(Boolean).join(' ') || null,
       canSubmit: view.canSubmit ?? true,
-      resend,
-      alternatives,
+      resend: part.resend,
+      alternatives: alternativesOf(ctx, deps, step, method),
       noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
       // G6: one backup code left (or none): say so, with the T3 path to new codes.
       backupLow:
@@ -86,7 +80,7 @@ export async function showChallenge(
           ? t(backupLeft === 0 ? 'mfa.backup_none' : 'mfa.backup_low', { count: backupLeft })
           : null,
     },
-    view.status ?? challengeStatus,
+    view.status ?? part.status,
   );
 }
 
