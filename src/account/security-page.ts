@@ -6,6 +6,7 @@ import type { MfaService } from '../mfa/service.ts';
 import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
+import { devicesSection } from './remembered-devices.ts';
 import type { AccountSession } from './session.ts';
 
 const BASE = '/account/security';
@@ -94,6 +95,7 @@ export function securityPage(services: Services, mfa: MfaService) {
           mandatory: mfa.decisions.mandatory(s.state),
           orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
           apps: await appsWithAccess(services, s.state.user.id),
+          devices: await devicesSection(ctx, mfa, s.state.user.id), // G4
           error: flash.error ?? done.error,
           notice: flash.notice ?? done.notice,
         },

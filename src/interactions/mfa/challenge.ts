@@ -74,6 +74,8 @@ export async function showChallenge(
       resend: part.resend,
       alternatives: alternativesOf(ctx, deps, step, method),
       noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
+      // G4: "don't ask again on this device", only where the decision offers it (off by default).
+      rememberDays: step.decision.rememberDays ?? 0,
       // G6: one backup code left (or none): say so, with the T3 path to new codes.
       backupLow:
         allowed.includes('totp') && backupLeft <= 1
@@ -87,7 +89,11 @@ export async function showChallenge(
 export async function submitChallenge(ctx: Context, deps: PageDeps, step: MfaStep): Promise<void> {
   const { provider, mfa } = deps;
   const t = ctx.state.t;
-  const form = readForm(ctx, { method: { maxLength: 16 }, code: { maxLength: 64 } });
+  const form = readForm(ctx, {
+    method: { maxLength: 16 },
+    code: { maxLength: 64 },
+    remember: { maxLength: 3, optional: true },
+  });
   if (step.decision.locked) return showLocked(ctx, step); // V1
   const method = pickMethod(step, form.method);
   if (!method || method !== form.method) throw new HttpError(400, 'error.bad_request');
@@ -100,6 +106,10 @@ export async function submitChallenge(ctx: Context, deps: PageDeps, step: MfaSte
   });
   if (outcome.ok) {
     const redirectTo = await step.flow.finish(outcome.amr);
+    const days = step.decision.rememberDays ?? 0;
+    // G4: after the step is recorded, best effort (a device not remembered means a code next time).
+    if (form.remember === 'yes' && days > 0)
+      await mfa.rememberedDevices.remember(ctx, step.state.user.id, days);
     ctx.status = 303;
     ctx.redirect(redirectTo);
     return;
