@@ -8,6 +8,7 @@ import { pagesOf } from '../../mfa/page-registry.ts';
 import type { ChallengeMode, ChallengePart, PageDeps } from '../../mfa/pages.ts';
 import { attemptsLeftNotice, refusalError } from '../../mfa/refusal.ts';
 import { isFactorType, isMethod, moduleOf } from '../../mfa/registry.ts';
+import type { MfaVerifyOutcome } from '../../mfa/service.ts';
 import type { FactorType } from '../../store/records.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
 import { showLocked } from './locked.ts';
@@ -87,8 +88,7 @@ export async function showChallenge(
 }
 
 export async function submitChallenge(ctx: Context, deps: PageDeps, step: MfaStep): Promise<void> {
-  const { provider, mfa } = deps;
-  const t = ctx.state.t;
+  const { mfa } = deps;
   const form = readForm(ctx, {
     method: { maxLength: 16 },
     code: { maxLength: 64 },
@@ -114,6 +114,19 @@ export async function submitChallenge(ctx: Context, deps: PageDeps, step: MfaSte
     ctx.redirect(redirectTo);
     return;
   }
+  return showRefusal(ctx, deps, step, method, outcome);
+}
+
+/** A refused code (L3, V1, V2): the challenge again with what happened, or the locked page. */
+async function showRefusal(
+  ctx: Context,
+  deps: PageDeps,
+  step: MfaStep,
+  method: FactorType,
+  outcome: Extract<MfaVerifyOutcome, { ok: false }>,
+): Promise<void> {
+  const { provider, mfa } = deps;
+  const t = ctx.state.t;
   switch (outcome.error) {
     case 'incorrect':
       // X6: what happened (used code, reused step, clock off) and, from the third try, attempts left.
