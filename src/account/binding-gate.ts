@@ -9,11 +9,13 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
 import { refusalMessage } from '../mfa/refusal.ts';
+import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
+import type { FactorType } from '../store/records.ts';
 import { type AccountSession, checkCsrf } from './session.ts';
 
 const BASE = '/account/security';
-type Next = 'totp' | 'sms' | 'passkeys';
+type Next = FactorType;
 
 export type BindingGate = ReturnType<typeof createBindingGate>;
 
@@ -39,8 +41,7 @@ export function createBindingGate(
 
     routes(router: Router): void {
       router.post(`${BASE}/confirm-method`, async (ctx) => {
-        const next: Next =
-          ctx.query.next === 'sms' || ctx.query.next === 'passkeys' ? ctx.query.next : 'totp';
+        const next: Next = isFactorType(ctx.query.next) ? ctx.query.next : 'totp';
         const s = await signedIn(ctx);
         if (!s) return;
         const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });

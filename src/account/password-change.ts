@@ -11,11 +11,11 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { refusalError } from '../mfa/refusal.ts';
 import type { MfaService } from '../mfa/service.ts';
+import { proofMethod, type SmsProofView, smsOnly, smsProof } from '../mfa/sms/pages/proof.ts';
 import type { Services } from '../services.ts';
 import { checkPassword } from './credentials.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
 import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
-import { proofMethod, type SmsProofView, smsOnly, smsProof } from './sms-proof.ts';
 
 const PATH = '/account/security/password';
 

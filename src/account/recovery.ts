@@ -16,12 +16,12 @@ import { renderPage } from '../http/render.ts';
 import { renderMail } from '../mail/render.ts';
 import { refusalError } from '../mfa/refusal.ts';
 import type { MfaService, UserMfaState } from '../mfa/service.ts';
+import { proofMethod, type SmsProofView, smsOnly, smsProof } from '../mfa/sms/pages/proof.ts';
 import type { Services } from '../services.ts';
 import { beginAttempt } from '../store/attempt.ts';
 import { normalizeEmail } from './credentials.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
 import type { RecoveryTokens } from './recovery-tokens.ts';
-import { proofMethod, type SmsProofView, smsOnly, smsProof } from './sms-proof.ts';
 
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 

@@ -1,7 +1,6 @@
 // /account/* — the security settings and organization pages, behind the IdP's own sign-in.
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
-import { passkeyAccountRoutes } from '../mfa/passkey/settings.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { accountNavRoutes } from './account-nav.ts';
@@ -15,7 +14,6 @@ import { organizationRoutes } from './organizations.ts';
 import { passwordChangeRoutes } from './password-change.ts';
 import { rememberedDeviceRoutes } from './remembered-devices.ts';
 import { securityRoutes } from './security.ts';
-import { smsSettingsRoutes } from './sms.ts';
 
 export function accountRouters(provider: Provider, services: Services, mfa: MfaService): Router[] {
   const pages = new Router();
@@ -29,8 +27,6 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   orgRolloutRoutes(pages, provider, services, mfa); // G1, G7
   orgInvitationRoutes(pages, provider, services, mfa); // U2
   inviteAcceptRoutes(pages, provider, services, mfa); // U2, P5: /invite
-  smsSettingsRoutes(pages, provider, services, mfa);
-  passkeyAccountRoutes(pages, provider, services, mfa); // W1, W4
   orgBrandingRoutes(pages, provider, services, mfa); // X9
   return [accountLoginRouter(services.config.issuer), pages];
 }

@@ -1,26 +1,71 @@
-// /account/security (M1–M4, T1): the user's methods, which one sign-in uses, backup codes left;
-// add the authenticator app (password first), disable a method with proof, end other sessions.
+// /account/security (M1–M4, T1, I8): the page (./security-page.ts), the password re-entry before a
+// method is added, each factor's own settings routes (src/mfa/<factor>/pages/, listed in
+// src/mfa/page-registry.ts), revoking an app's access and ending the other sessions.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
-import { afterCommit } from '../core/after-commit.ts';
 import { revokeConsent } from '../core/consents.ts';
+import { whoActs } from '../core/flow.ts';
+import { ensureFresh, reenterPassword } from '../core/flow-steps.ts';
 import { readForm } from '../http/form.ts';
-import { renderPage } from '../http/render.ts';
-import { enrollmentViews } from '../interactions/mfa/enroll-steps.ts';
-import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
-import { attemptsLeftNotice, refusalError } from '../mfa/refusal.ts';
+import { FACTOR_PAGES, pagesOf } from '../mfa/page-registry.ts';
+import type { SettingsDeps } from '../mfa/pages.ts';
+import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
-import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
 import { createBindingGate } from './binding-gate.ts';
-import { checkPassword } from './credentials.ts';
-import { devicesSection } from './remembered-devices.ts';
-import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from './session.ts';
+import { type SecurityPage, securityPage } from './security-page.ts';
+import { type AccountSession, checkCsrf, loadAccountSession, settingsFlow } from './session.ts';
 
 const BASE = '/account/security';
+/**
+ * The strongest code method with settings pages and an enrollment (the app): the password page
+ * leads back to it unless told (T1, ?next=<type>).
+ */
+const FIRST = FACTOR_PAGES.find((p) => p.routes?.settings && p.enroll)!.type;
+
+/** T1: the method whose settings page the password page leads back to (?next=…). */
+function nextOf(value: unknown): FactorType | undefined {
+  return isFactorType(value) && pagesOf(value)?.routes?.settings ? value : undefined;
+}
+
+/** What every settings route gets (src/mfa/pages.ts SettingsDeps), with the page itself. */
+function settingsDeps(provider: Provider, services: Services, mfa: MfaService) {
+  const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
+    const s = await loadAccountSession(ctx, provider, mfa, services.config.cookieKeys[0]);
+    if (!s) {
+      ctx.status = 303;
+      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
+    }
+    return s;
+  };
+  const flowOf = (s: AccountSession) => settingsFlow(provider, mfa, s);
+  const binding = createBindingGate(mfa, signedIn); // G5
+  const page = securityPage(services, mfa);
+  const deps: SettingsDeps = {
+    provider,
+    services,
+    mfa,
+    signedIn,
+    binding,
+    flowOf,
+    // G5 first (a recent second factor when a method is enrolled), then T1's password.
+    ensureFresh: async (ctx, s, next, expired) =>
+      (await binding.ensure(ctx, s, next)) &&
+      ensureFresh(ctx, mfa, flowOf(s), next === FIRST ? undefined : next, expired),
+    showSecurity: async (ctx, s, flash, status) =>
+      page.show(
+        ctx,
+        (await loadAccountSession(ctx, provider, mfa, services.config.cookieKeys[0])) ?? s,
+        flash,
+        status,
+      ),
+    showKept: page.kept,
+  };
+  return { deps, page };
+}
 
 export function securityRoutes(
   router: Router,
@@ -28,280 +73,51 @@ export function securityRoutes(
   services: Services,
   mfa: MfaService,
 ): void {
-  const { sor, config } = services;
-  const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
-    }
-    return s;
-  };
-  const flowKey = (s: AccountSession) => `acct:${s.sessionUid}`;
-  const binding = createBindingGate(mfa, signedIn); // G5
-  binding.routes(router);
-  const who = (ctx: Context, s: AccountSession) => ({
-    actorUserId: s.state.user.id,
-    ip: ctx.ip,
-    userAgent: ctx.get('user-agent'),
-  });
-  const mandatory = (s: AccountSession) => mfa.decisions.mandatory(s.state);
-
-  /** I8: third-party clients the user consented to (client name, scopes, date). */
-  async function appsWithAccess(userId: string) {
-    const clients = await services.clients.list({ maxAgeMs: 3_000 }); // A2: current clients
-    return (await sor.listConsents(userId)).map((c) => ({
-      clientId: c.clientId,
-      name: clients.find((k) => k.client_id === c.clientId)?.client_name ?? c.clientId,
-      scopes: c.scopes.join(' '),
-      grantedAt: c.grantedAt.toISOString().slice(0, 10),
-    }));
-  }
-
-  /** X7: where "Add another method first" leads (null when no other method can be added). */
-  function addFirstHref(enrolled: FactorType[]): Record<'totp' | 'sms', string | null> {
-    const smsFree = mfa.factors.has('sms') && !enrolled.includes('sms');
-    return { totp: smsFree ? `${BASE}/sms` : null, sms: enrolled.includes('totp') ? null : `${BASE}/totp` };
-  }
-
-  /** M3, X7: the refusal to remove the last method, with the way forward. */
-  function keptPage(ctx: Context, enrolled: FactorType[]) {
-    const t = ctx.state.t;
-    const message = t('security.only_method');
-    const addHref = addFirstHref(enrolled).totp;
-    return renderPage(ctx, 'method-kept', { title: t('security.kept_title'), message, addHref }, 409);
-  }
-
-  async function page(
-    ctx: Context,
-    s: AccountSession,
-    flash: { error?: string; notice?: string } = {},
-    status = 200,
-  ) {
-    const t = ctx.state.t;
-    const backupLeft = mfa.factors.get('backup_code')?.usable(s.state.records).length ?? 0;
-    const sms = s.state.records.find((r) => r.type === 'sms');
-    const phone = typeof sms?.data.phone === 'string' ? maskPhone(sms.data.phone) : null;
-    await renderPage(
-      ctx,
-      'account-security',
-      {
-        title: t('security.title'),
-        wide: true,
-        email: s.state.user.email,
-        emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
-        backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
-        csrf: s.csrf,
-        passkeys: s.state.records.filter((r) => r.type === 'passkey').length, // W4 (src/mfa/passkey/)
-        hasTotp: s.state.enrolled.includes('totp'),
-        hasSms: s.state.enrolled.includes('sms'),
-        smsAvailable: mfa.factors.has('sms'),
-        phone,
-        preferred:
-          s.decision.preferred ??
-          (s.state.enrolled.includes('totp') ? 'totp' : (s.state.enrolled[0] ?? null)),
-        backupLeft,
-        // X7, M3: a method that cannot go shows why and the way forward, not a form that fails.
-        removable: {
-          totp: mfa.decisions.canRemove(s.state, 'totp').ok,
-          sms: mfa.decisions.canRemove(s.state, 'sms').ok,
-        },
-        addFirst: addFirstHref(s.state.enrolled),
-        mandatory: mandatory(s),
-        locked: s.state.records.filter((r) => r.lockedAt).map((r) => r.type),
-        orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
-        apps: await appsWithAccess(s.state.user.id),
-        devices: await devicesSection(ctx, mfa, s.state.user.id), // G4
-        error: flash.error ?? (ctx.query.done === 'verify_unsent' ? t('verify.unsent') : null),
-        notice:
-          flash.notice ??
-          (ctx.query.done === 'added'
-            ? t('security.added')
-            : ctx.query.done === 'removed'
-              ? t('security.removed')
-              : ctx.query.done === 'password'
-                ? t('security.password_changed')
-                : ctx.query.done === 'verify_sent'
-                  ? t('verify.sent', { minutes: Math.ceil(config.mail.verificationTtlSeconds / 60) })
-                  : null),
-      },
-      status,
-    );
-  }
+  const { deps, page } = settingsDeps(provider, services, mfa);
+  const { signedIn, flowOf } = deps;
+  deps.binding.routes(router);
 
   router.get(BASE, async (ctx) => {
     const s = await signedIn(ctx);
-    if (s) await page(ctx, s);
+    if (s) await page.show(ctx, s);
   });
 
   // T1: adding a method starts with the password; fresh for REAUTH_WINDOW_SECONDS.
   router.post(`${BASE}/reauth`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
-    const t = ctx.state.t;
     const form = readForm(ctx, {
       csrf: { maxLength: 100 },
       password: { maxLength: 1024 },
       username: { maxLength: 254, optional: true },
     });
     checkCsrf(s, form.csrf);
-    // Where the re-authentication leads: the app (default), SMS, or passkeys (W1).
-    const next = ctx.query.next === 'sms' || ctx.query.next === 'passkeys' ? ctx.query.next : 'totp';
-    // V2: the attempt counts before the password is checked; a right password gives it back.
-    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip);
-    if (!attempt.allowed || !(await checkPassword(sor, s.state.user.email, form.password))) {
-      if (attempt.allowed) await attempt.fail(undefined, who(ctx, s));
-      return enrollmentViews(ctx, services, mfa).reauth(
-        next === 'totp' ? `${BASE}/reauth` : `${BASE}/reauth?next=${next}`,
-        s.state.user.email,
-        {
-          csrf: s.csrf,
-          error: attempt.allowed
-            ? t('reauth.invalid')
-            : t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-          status: attempt.allowed ? 401 : 429,
-        },
-      );
-    }
-    await attempt.cancel();
-    await mfa.reauth.mark(flowKey(s), s.state.user.id);
+    const next = nextOf(ctx.query.next);
+    if (!(await reenterPassword(ctx, deps, flowOf(s), form.password, next))) return;
     ctx.status = 303;
-    ctx.redirect(`${BASE}/${next}`);
+    ctx.redirect(`${BASE}/${next ?? FIRST}`);
   });
 
-  router.get(`${BASE}/totp`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
-    if (!(await binding.ensure(ctx, s, 'totp'))) return;
-    const views = enrollmentViews(ctx, services, mfa);
-    if (!(await mfa.reauth.isFresh(flowKey(s), s.state.user.id))) {
-      return views.reauth(`${BASE}/reauth`, s.state.user.email, { csrf: s.csrf });
-    }
-    await views.totp({
-      userFlow: { user: s.state.user, flowKey: flowKey(s) },
-      base: BASE,
-      required: false,
-      csrf: s.csrf,
-    });
-  });
+  for (const factor of FACTOR_PAGES) factor.routes?.settings?.(router, deps);
+  accessRoutes(router, deps, page);
+}
 
-  router.post(`${BASE}/enroll/totp/restart`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
-    if (!(await binding.ensure(ctx, s, 'totp'))) return;
-    if (await mfa.reauth.isFresh(flowKey(s), s.state.user.id))
-      await mfa.totpEnrollment.start(s.state.user, flowKey(s), true);
-    ctx.status = 303;
-    ctx.redirect(`${BASE}/totp`);
-  });
-
-  router.post(`${BASE}/enroll/totp/confirm`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    const t = ctx.state.t;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
-    checkCsrf(s, form.csrf);
-    if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
-    if (!(await binding.ensure(ctx, s, 'totp'))) return;
-    const views = enrollmentViews(ctx, services, mfa);
-    if (!(await mfa.reauth.isFresh(flowKey(s), s.state.user.id))) {
-      return views.reauth(`${BASE}/reauth`, s.state.user.email, { expired: true, csrf: s.csrf });
-    }
-    const userFlow = { user: s.state.user, flowKey: flowKey(s) };
-    const attempt = await mfa.guard.begin(s.state.user.id, ctx.ip); // V2: counted first
-    if (!attempt.allowed) {
-      return views.totp({
-        userFlow,
-        base: BASE,
-        required: false,
-        csrf: s.csrf,
-        status: 429,
-        error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-      });
-    }
-    const result = await mfa.totpEnrollment.confirm(
-      s.state.user,
-      flowKey(s),
-      form.code.normalize('NFKC'),
-      who(ctx, s),
-    );
-    if (!result.ok) {
-      if (result.reason === 'incorrect') await attempt.fail(undefined, who(ctx, s));
-      else await attempt.cancel();
-      const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
-      return views.totp({ userFlow, base: BASE, required: false, csrf: s.csrf, status: 400, error });
-    }
-    // V6: the app is active from here on, so the codes are shown whatever fails next.
-    await afterCommit(services.logger, 'attempts', () => attempt.succeed());
-    await afterCommit(services.logger, 'reauth', () => mfa.reauth.clear(flowKey(s)));
-    await afterCommit(services.logger, 'session', () => upgradeSession(provider, s.sessionId, ['otp']));
-    await afterCommit(services.logger, 'binding', () => mfa.binding.record(s.sessionUid)); // G5
-    await views.backupCodes(result.backupCodes, s.state.user.email, `${BASE}?done=added`);
-  });
-
-  // M2–M4: disabling the app needs a current code or an unused backup code; the last method of a
-  // user for whom MFA is mandatory can never go.
-  router.post(`${BASE}/totp/disable`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    const t = ctx.state.t;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
-    checkCsrf(s, form.csrf);
-    if (!s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
-    if (!mfa.decisions.canRemove(s.state, 'totp').ok) return keptPage(ctx, s.state.enrolled);
-    const code = form.code.normalize('NFKC');
-    const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
-    const outcome = await mfa.verify(s.state, type, code, flowKey(s), who(ctx, s));
-    if (!outcome.ok) {
-      // X6: what happened, and from the third wrong try how many are left.
-      const message = [
-        refusalError(t, type, outcome),
-        attemptsLeftNotice(t, outcome, mfa.maxFailuresPerWindow),
-      ]
-        .filter(Boolean)
-        .join(' ');
-      return page(
-        ctx,
-        (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s,
-        { error: message },
-        outcome.error === 'rate_limited' ? 429 : 401,
-      );
-    }
-    await mfa.binding.record(s.sessionUid); // G5: the proof is a second factor just completed
-    await sor.transaction(async (tx) => {
-      const removed = await mfa.factors.get('totp')!.disable(s.state.user.id, tx);
-      await audit(
-        tx,
-        who(ctx, s),
-        'factor.disabled',
-        { userId: s.state.user.id },
-        { type: 'totp', removed, proof: type },
-      );
-    });
-    // Weaker protection: every other session of this user ends.
-    await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
-    ctx.status = 303;
-    ctx.redirect(`${BASE}?done=removed`);
-  });
-
+/** I8: revoking an app's access; ending the other sessions. */
+function accessRoutes(router: Router, deps: SettingsDeps, page: SecurityPage): void {
+  const { services, mfa, signedIn } = deps;
   // I8: revoking an app's access removes the consent and that client's grants and tokens.
   router.post(`${BASE}/apps/revoke`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
     const form = readForm(ctx, { csrf: { maxLength: 100 }, client_id: { maxLength: 128 } });
     checkCsrf(s, form.csrf);
+    const { sor } = services;
     const { removed } = await revokeConsent(sor, services.eph, s.state.user.id, form.client_id);
-    if (removed)
-      await audit(
-        sor,
-        who(ctx, s),
-        'consent.revoked',
-        { userId: s.state.user.id },
-        { clientId: form.client_id },
-      );
-    await page(ctx, s, { notice: ctx.state.t('security.app_revoked') });
+    if (removed) {
+      const who = whoActs(ctx, deps.flowOf(s));
+      await audit(sor, who, 'consent.revoked', { userId: s.state.user.id }, { clientId: form.client_id });
+    }
+    await page.show(ctx, s, { notice: ctx.state.t('security.app_revoked') });
   });
 
   router.post(`${BASE}/sessions/end-others`, async (ctx) => {
@@ -310,6 +126,6 @@ export function securityRoutes(
     checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
     const { sessionsEnded } = await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
     const notice = ctx.state.t('security.sessions_ended', { count: sessionsEnded });
-    await page(ctx, s, { notice });
+    await page.show(ctx, s, { notice });
   });
 }

@@ -4,6 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { type Flow, withSecondFactor } from '../core/flow.ts';
 import { isVoid } from '../core/sessions.ts';
 import { HttpError } from '../http/errors.ts';
 import type { MfaDecision } from '../mfa/policy.ts';
@@ -76,12 +77,31 @@ export function checkCsrf(session: AccountSession, submitted: string | undefined
 export async function upgradeSession(
   provider: Provider,
   sessionId: string,
-  factorAmr: string[],
+  factorAmr: readonly string[],
 ): Promise<void> {
   const session = await provider.Session.find(sessionId);
   if (!session?.accountId) return;
-  session.amr = [...new Set([...(session.amr ?? []).filter((v) => v !== 'mfa'), ...factorAmr, 'mfa'])];
+  session.amr = withSecondFactor(session.amr ?? [], factorAmr);
   session.acr = ACR_MFA;
   const remaining = session.exp - Math.floor(Date.now() / 1000);
   if (remaining > 0) await session.save(remaining);
+}
+
+/**
+ * The settings pages as a Flow (src/core/flow.ts): keyed by the account session; a method proved
+ * here upgrades the session (L4) and records the binding (G5), then the security page says so.
+ */
+export function settingsFlow(provider: Provider, mfa: MfaService, s: AccountSession): Flow {
+  return {
+    kind: 'settings',
+    user: s.state.user,
+    flowKey: `acct:${s.sessionUid}`,
+    csrf: s.csrf,
+    reauthAction: (next) => `/account/security/reauth${next ? `?next=${next}` : ''}`,
+    async finish(factorAmr) {
+      await upgradeSession(provider, s.sessionId, factorAmr);
+      await mfa.binding.record(s.sessionUid);
+      return '/account/security?done=added';
+    },
+  };
 }

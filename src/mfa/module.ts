@@ -23,4 +23,6 @@ export interface FactorModule {
    * a factor meets a request for the `phr` acr.
    */
   readonly phishingResistant?: boolean;
+  /** i18n key of "use this method instead" on the challenge page (default `mfa.use_<type>`; gets `count`). */
+  readonly useKey?: string;
 }

@@ -10,11 +10,14 @@ export const WARN_FROM_FAILURE = 3;
 
 type Refused = Extract<MfaVerifyOutcome, { ok: false }>;
 
+/** The refusal for too many attempts (V2), in whole minutes. */
+export function rateLimitedMessage(t: Translate, retryAfterSeconds: number): string {
+  return t('mfa.rate_limited', { minutes: Math.max(1, Math.ceil(retryAfterSeconds / 60)) });
+}
+
 /** The error line for a refused code of `method`. */
 export function refusalError(t: Translate, method: FactorType, outcome: Refused): string {
-  if (outcome.error === 'rate_limited') {
-    return t('mfa.rate_limited', { minutes: Math.max(1, Math.ceil((outcome.retryAfterSeconds ?? 60) / 60)) });
-  }
+  if (outcome.error === 'rate_limited') return rateLimitedMessage(t, outcome.retryAfterSeconds ?? 60);
   if (outcome.error === 'locked') return t('mfa.locked');
   if (outcome.reason === 'replay') {
     if (method === 'backup_code') return t('mfa.backup_used');
@@ -31,7 +34,7 @@ export function attemptsLeftNotice(t: Translate, outcome: Refused, maxPerWindow:
   return failures >= WARN_FROM_FAILURE ? t('mfa.attempts_left', { count: outcome.remaining }) : null;
 }
 
-/** The refusal and, from the third wrong try, the attempts left, as one line (settings pages). */
+/** The settings pages' one line: the error and, from the third wrong try, the attempts left. */
 export function refusalMessage(
   t: Translate,
   method: FactorType,

@@ -149,7 +149,7 @@ async function collectPages(server: SmsTestServer, locale: Locale): Promise<Map<
     'account-organization',
     await b.follow(hrefOf(account, /<a href="(\/account\/organizations\/[^"]+)"/)),
   );
-  keep('passkey-settings-none', await b.follow(new URL('/account/security/passkeys', server.issuer)));
+  keep('passkey-settings-none', await b.follow(new URL('/account/security/passkey', server.issuer)));
 
   // W2, W4, W6: the passkey at sign-in and the passkey settings with one listed (script running).
   const pkUser = `passkey-${n}@example.test`;
@@ -163,7 +163,7 @@ async function collectPages(server: SmsTestServer, locale: Locale): Promise<Map<
   account = await b.follow(new URL('/account/login', server.issuer));
   account = await b.submit(account, { email: pkUser, password: PASSWORD }, /\/login$/);
   await ceremony(b, account, /\/mfa\/passkey$/, authenticator);
-  keep('passkey-settings', await b.follow(new URL('/account/security/passkeys', server.issuer)));
+  keep('passkey-settings', await b.follow(new URL('/account/security/passkey', server.issuer)));
   b = fresh();
   const recover = keep('recover', await b.follow(new URL('/recover', server.issuer)));
   keep('recover-sent', await b.submit(recover, { email: plain }, /\/recover$/));

@@ -106,7 +106,7 @@ for (const mode of STORE_MODES) {
       await page.goto(url('/account/login'));
       await signInWithPasswordAndApp(0);
       await page.waitForURL(/\/account\/security/);
-      await page.goto(url('/account/security/passkeys'));
+      await page.goto(url('/account/security/passkey'));
       assert.equal(
         await page.locator('[data-passkey-none]').isVisible(),
         false,
@@ -166,7 +166,7 @@ for (const mode of STORE_MODES) {
     });
 
     it('W4, M2: on the security page a wrong app code removes nothing; the passkey as proof removes it', async () => {
-      await page.goto(url('/account/security/passkeys'));
+      await page.goto(url('/account/security/passkey'));
       // A typed code is the other proof: with script on, it is posted as typed (no ceremony).
       await page.locator('input[name="code"]').fill('000000');
       await page.getByRole('button', { name: 'Remove this passkey' }).click();
@@ -177,7 +177,7 @@ for (const mode of STORE_MODES) {
         1,
         'a wrong code removes nothing',
       );
-      await page.goto(url('/account/security/passkeys'));
+      await page.goto(url('/account/security/passkey'));
       await page.getByRole('button', { name: 'Remove this passkey' }).click();
       await page.waitForURL(/done=removed/);
       assert.deepEqual(await server.services.sor.listPasskeys(userId), []);

@@ -37,15 +37,11 @@ for (const mode of STORE_MODES) {
       const u = await user();
       const browser = new Browser();
       await accountSignIn(browser, server, u.email, PASSWORD);
-      let page = await browser.follow(url('/account/security/passkeys'));
+      let page = await browser.follow(url('/account/security/passkey'));
       assert.match(page.text, /href="\/account\/security\/passkeys\/add"/, 'adding starts with the password');
       assert.match(textOf(page.text), /Passkeys need JavaScript/, 'W6: said plainly where script is missing');
-      page = await browser.follow(url('/account/security/passkeys/add'));
-      assert.match(
-        page.text,
-        /action="\/account\/security\/reauth\?next=passkeys"/,
-        'T1: the password first',
-      );
+      page = await browser.follow(url('/account/security/passkey/add'));
+      assert.match(page.text, /action="\/account\/security\/reauth\?next=passkey"/, 'T1: the password first');
       page = await browser.submit(page, { password: PASSWORD }, /reauth/);
       const authenticator = new SoftAuthenticator({ origin: server.issuer });
       page = await ceremony(browser, page, /passkeys\/register$/, authenticator);
@@ -72,7 +68,7 @@ for (const mode of STORE_MODES) {
       const u = await user();
       const browser = new Browser();
       await accountSignIn(browser, server, u.email, PASSWORD);
-      let page = await browser.follow(url('/account/security/passkeys/add'));
+      let page = await browser.follow(url('/account/security/passkey/add'));
       page = await browser.submit(page, { password: PASSWORD }, /reauth/);
       const phish = new SoftAuthenticator({ origin: 'https://deadbolt-login.example' });
       const refused = await ceremony(browser, page, /passkeys\/register$/, phish, {
@@ -80,7 +76,7 @@ for (const mode of STORE_MODES) {
       });
       assert.equal(refused.status, 400);
       assert.deepEqual(await server.services.sor.listPasskeys(u.id), []);
-      const bad = await browser.request(url('/account/security/passkeys/register'), {
+      const bad = await browser.request(url('/account/security/passkey/register'), {
         form: { csrf: csrfOf(refused), response: '{"id":' },
       });
       assert.equal(bad.status, 400, 'X1: a malformed response is a clear 4xx');
@@ -94,15 +90,15 @@ for (const mode of STORE_MODES) {
       page = await browser.submit(page, { email: u.email, password: PASSWORD }, /\/login$/);
       assert.ok(isPasskeyPage(page), 'W2: the passkey is asked for');
       page = await ceremony(browser, page, /\/mfa\/passkey$/, authenticator);
-      page = await browser.follow(url('/account/security/passkeys'));
+      page = await browser.follow(url('/account/security/passkey'));
       assert.doesNotMatch(page.text, /passkeys\/remove/, 'no remove form for the last method');
       const [only] = await server.services.sor.listPasskeys(u.id);
-      const kept = await browser.request(url('/account/security/passkeys/remove'), {
+      const kept = await browser.request(url('/account/security/passkey/remove'), {
         form: { csrf: csrfOf(page), id: only.factorId, code: '123456' },
       });
       assert.equal(kept.status, 409);
       const secret = await giveTotp(server, u.id);
-      page = await browser.follow(url('/account/security/passkeys'));
+      page = await browser.follow(url('/account/security/passkey'));
       page = await browser.submit(page, { code: await appCode(secret) }, /passkeys\/remove$/);
       assert.match(textOf(page.text), /The method was disabled/);
       assert.deepEqual(await server.services.sor.listPasskeys(u.id), []);

@@ -1,18 +1,17 @@
 // The MFA challenge at sign-in (L2, L3): the preferred factor first (app over SMS), a backup code
 // as fallback, a clear message for a wrong code, and limits on attempts.
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
+import { pagesOf } from '../../mfa/page-registry.ts';
+import type { ChallengeMode, ChallengePart, PageDeps } from '../../mfa/pages.ts';
 import { attemptsLeftNotice, refusalError } from '../../mfa/refusal.ts';
-import { isFactorType } from '../../mfa/registry.ts';
-import type { MfaService } from '../../mfa/service.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
+import { isFactorType, isMethod, moduleOf } from '../../mfa/registry.ts';
+import type { MfaVerifyOutcome } from '../../mfa/service.ts';
 import type { FactorType } from '../../store/records.ts';
-import { completeMfa, loadMfaStep, type MfaStep } from './context.ts';
+import { loadMfaStep, type MfaStep } from './context.ts';
 import { showLocked } from './locked.ts';
-import { type SmsChallengeMode, smsChallengeView } from './sms.ts';
 
 export interface ChallengeView {
   method: FactorType;
@@ -20,8 +19,8 @@ export interface ChallengeView {
   notice?: string | null;
   status?: number;
   canSubmit?: boolean;
-  /** SMS only: send when the page opens (GET default), resend on request, or only describe (POST default). */
-  smsMode?: SmsChallengeMode;
+  /** For a factor with a part of its own (SMS: send when the page opens — the GET default —, resend on request, or only describe — the POST default). */
+  mode?: ChallengeMode;
 }
 
 export function pickMethod(step: MfaStep, requested: unknown): FactorType | undefined {
@@ -30,69 +29,70 @@ export function pickMethod(step: MfaStep, requested: unknown): FactorType | unde
   return step.decision.preferred ?? undefined;
 }
 
+/** The method's own part of the page (SMS: the code sent, the resend), else its intro. */
+function ownPart(ctx: Context, deps: PageDeps, step: MfaStep, view: ChallengeView): Promise<ChallengePart> {
+  const { method } = view;
+  const own = deps.mfa.factors.get(method) ? pagesOf(method)?.challenge : undefined;
+  // L2/S3: a code is sent when the step opens; a re-rendered page after a POST only describes.
+  if (own) return own(ctx, deps, step, view.mode ?? (ctx.method === 'GET' ? 'open' : 'status'));
+  const intro = ctx.state.t(`mfa.intro.${method}`, { issuer: ctx.state.issuerName ?? 'Deadbolt' });
+  return Promise.resolve({ intro, resend: null });
+}
+
+/**
+ * L2: the other methods this step allows, with what is left — a ceremony factor (a passkey, the
+ * strongest) first, then fallbacks (backup codes), then the other code methods.
+ */
+function alternativesOf(ctx: Context, deps: PageDeps, step: MfaStep, method: FactorType) {
+  const others = step.decision.allowedFactors.filter((type) => type !== method);
+  const ceremony = (type: FactorType) => Boolean(deps.mfa.factors.get(type)?.challengePage);
+  const codes = others.filter((type) => !ceremony(type));
+  const ordered = [
+    ...others.filter(ceremony),
+    ...codes.filter((type) => !isMethod(type)),
+    ...codes.filter(isMethod),
+  ];
+  return ordered.flatMap((type) => {
+    const left = deps.mfa.factors.get(type)?.usable(step.state.records).length ?? 0;
+    if (left === 0) return [];
+    const label = ctx.state.t(moduleOf(type).useKey ?? `mfa.use_${type}`, { count: left });
+    return [{ href: `/interaction/${step.details.uid}?method=${type}`, label }];
+  });
+}
+
 export async function showChallenge(
   ctx: Context,
-  mfa: MfaService,
+  deps: PageDeps,
   step: MfaStep,
   view: ChallengeView,
 ): Promise<void> {
   const t = ctx.state.t;
   const { method } = view;
-  const base = `/interaction/${step.details.uid}`;
-  const backupLeft = mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
-  const factor = mfa.factors.get(method);
-  let challengeError: string | undefined;
-  let challengeNotice: string | undefined;
-  let challengeStatus: number | undefined;
-  let resend: { action: string; label: string; waitSeconds: number; waitText: string } | null = null;
-  let intro = t(`mfa.intro.${method}`, { issuer: ctx.state.issuerName ?? 'Deadbolt' });
-  if (factor && method === 'sms') {
-    // L2/S3: a code is sent when the step opens; a re-rendered page after a POST only describes.
-    const sms = await smsChallengeView(
-      ctx,
-      mfa,
-      step,
-      view.smsMode ?? (ctx.method === 'GET' ? 'open' : 'status'),
-    );
-    ({ intro, resend } = sms);
-    challengeError = sms.error;
-    challengeNotice = sms.notice;
-    challengeStatus = sms.status;
-  }
-  const alternatives: Array<{ href: string; label: string }> = [];
-  const allowed = step.decision.allowedFactors;
-  if (method !== 'backup_code' && allowed.includes('backup_code') && backupLeft > 0) {
-    alternatives.push({
-      href: `${base}?method=backup_code`,
-      label: t('mfa.use_backup', { count: backupLeft }),
-    });
-  }
-  if (method !== 'totp' && allowed.includes('totp'))
-    alternatives.push({ href: `${base}?method=totp`, label: t('mfa.use_totp') });
-  if (method !== 'sms' && allowed.includes('sms'))
-    alternatives.push({ href: `${base}?method=sms`, label: t('mfa.use_sms') });
-  // A ceremony factor (a passkey, W2) offered next to the code methods, and its own page.
-  for (const other of allowed.filter((f) => f !== method && mfa.factors.get(f)?.challengePage))
-    alternatives.unshift({ href: `${base}?method=${other}`, label: t(`mfa.use_${other}`) });
+  const alternatives = alternativesOf(ctx, deps, step, method);
+  const factor = deps.mfa.factors.get(method);
   if (factor?.challengePage) {
+    // A ceremony factor (a passkey, W2) has a page of its own, with the code methods as alternatives.
     const { user, records } = step.state;
-    const error = view.error ?? null;
-    const notice = view.notice ?? null;
+    const base = `/interaction/${step.details.uid}`;
+    const [error, notice] = [view.error ?? null, view.notice ?? null];
     const page = { user, records, flowKey: step.details.uid, base, alternatives, error, notice };
     return factor.challengePage(ctx, { ...page, canSubmit: view.canSubmit ?? true, status: view.status });
   }
+  const part = await ownPart(ctx, deps, step, view);
+  const backupLeft = deps.mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
+  const allowed = step.decision.allowedFactors;
   await renderPage(
     ctx,
     'mfa-challenge',
     {
       title: t('mfa.title'),
-      intro,
+      intro: part.intro,
       method,
-      action: `${base}/mfa/verify`,
-      error: view.error ?? challengeError ?? null,
-      notice: [view.notice, challengeNotice].filter(Boolean).join(' ') || null,
+      action: `/interaction/${step.details.uid}/mfa/verify`,
+      error: view.error ?? part.error ?? null,
+      notice: [view.notice, part.notice].filter(Boolean).join(' ') || null,
       canSubmit: view.canSubmit ?? true,
-      resend,
+      resend: part.resend,
       alternatives,
       noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
       // G4: "don't ask again on this device", only where the decision offers it (off by default).
@@ -103,17 +103,12 @@ export async function showChallenge(
           ? t(backupLeft === 0 ? 'mfa.backup_none' : 'mfa.backup_low', { count: backupLeft })
           : null,
     },
-    view.status ?? challengeStatus,
+    view.status ?? part.status,
   );
 }
 
-export async function submitChallenge(
-  ctx: Context,
-  provider: Provider,
-  mfa: MfaService,
-  step: MfaStep,
-): Promise<void> {
-  const t = ctx.state.t;
+export async function submitChallenge(ctx: Context, deps: PageDeps, step: MfaStep): Promise<void> {
+  const { mfa } = deps;
   const form = readForm(ctx, {
     method: { maxLength: 16 },
     code: { maxLength: 64 },
@@ -130,7 +125,7 @@ export async function submitChallenge(
     userAgent: ctx.get('user-agent'),
   });
   if (outcome.ok) {
-    const redirectTo = await completeMfa(ctx, provider, step, outcome.amr, ACR_MFA);
+    const redirectTo = await step.flow.finish(outcome.amr);
     const days = step.decision.rememberDays ?? 0;
     // G4: after the step is recorded, best effort (a device not remembered means a code next time).
     if (form.remember === 'yes' && days > 0)
@@ -139,12 +134,25 @@ export async function submitChallenge(
     ctx.redirect(redirectTo);
     return;
   }
+  return showRefusal(ctx, deps, step, method, outcome);
+}
+
+/** A refused code (L3, V1, V2): the challenge again with what happened, or the locked page. */
+async function showRefusal(
+  ctx: Context,
+  deps: PageDeps,
+  step: MfaStep,
+  method: FactorType,
+  outcome: Extract<MfaVerifyOutcome, { ok: false }>,
+): Promise<void> {
+  const { provider, mfa } = deps;
+  const t = ctx.state.t;
   switch (outcome.error) {
     case 'incorrect':
       // X6: what happened (used code, reused step, clock off) and, from the third try, attempts left.
       return showChallenge(
         ctx,
-        mfa,
+        deps,
         { ...step, state: (await mfa.load(step.state.user.id)) ?? step.state },
         {
           method,
@@ -155,7 +163,7 @@ export async function submitChallenge(
       );
     case 'rate_limited':
       ctx.set('retry-after', String(outcome.retryAfterSeconds ?? 60));
-      return showChallenge(ctx, mfa, step, {
+      return showChallenge(ctx, deps, step, {
         method,
         status: 429,
         error: refusalError(t, method, outcome),
@@ -166,7 +174,7 @@ export async function submitChallenge(
       // methods still usable (backup codes, SMS) are offered next to the message.
       const now = await loadMfaStep(ctx, provider, mfa, step.details);
       if (now.decision.locked) return showLocked(ctx, now);
-      return showChallenge(ctx, mfa, now, { method, status: 423, error: t('mfa.locked'), canSubmit: false });
+      return showChallenge(ctx, deps, now, { method, status: 423, error: t('mfa.locked'), canSubmit: false });
     }
     default:
       throw new HttpError(400, 'error.bad_request');

@@ -4,11 +4,13 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { isGraceReminder, reauthenticationAsked } from '../../core/decision.ts';
+import { type Flow, withSecondFactor } from '../../core/flow.ts';
 import { authTimeFor } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
 import type { Binding } from '../../mfa/binding.ts';
 import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
+import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
 import { checkInteractionSession, findInteraction } from '../load.ts';
 
@@ -28,6 +30,8 @@ export interface MfaStep {
   /** G5: the session whose completed second factor is recorded, and where. */
   sessionUid: string | undefined;
   binding: Binding;
+  /** This sign-in as a Flow (src/core/flow.ts): keyed by the interaction, finished by completeMfa. */
+  flow: Flow;
 }
 
 /**
@@ -78,7 +82,7 @@ export async function loadMfaStep(
   const grace = isGraceReminder(decision);
   const setup = grace && (await mfa.graceSetup.chosen(details.uid, accountId));
   const enrolls = decision.mustEnroll || setup;
-  return {
+  const step = {
     details,
     state,
     decision,
@@ -89,6 +93,19 @@ export async function loadMfaStep(
     reminder: grace && !setup,
     sessionUid: session?.uid,
     binding: mfa.binding,
+  };
+  return { ...step, flow: signInFlow(ctx, provider, step) };
+}
+
+function signInFlow(ctx: Context, provider: Provider, step: Omit<MfaStep, 'flow'>): Flow {
+  const uid = step.details.uid;
+  return {
+    kind: 'signin',
+    user: step.state.user,
+    flowKey: uid,
+    passwordAt: step.passwordAt,
+    reauthAction: (next) => `/interaction/${uid}/mfa/reauth${next ? `?enroll=${next}` : ''}`,
+    finish: (factorAmr) => completeMfa(ctx, provider, step, [...factorAmr], ACR_MFA),
   };
 }
 
@@ -106,11 +123,11 @@ export function accepts(step: MfaStep, type: FactorType): boolean {
 export async function completeMfa(
   _ctx: Context,
   _provider: Provider,
-  step: MfaStep,
+  step: Omit<MfaStep, 'flow'>,
   factorAmr: string[],
   acr: string,
 ): Promise<string> {
-  const amr = [...new Set([...step.amr.filter((v) => v !== 'mfa'), ...factorAmr, 'mfa'])];
+  const amr = withSecondFactor(step.amr, factorAmr);
   const { details } = step;
   // V3: the auth time is when this request read the factors it checked, so a code that raced a
   // reset yields a session that is void from the start.

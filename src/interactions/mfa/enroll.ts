@@ -1,88 +1,94 @@
-// Enrollment inside the sign-in (P5) for a user who must use MFA and has no method yet: password
-// re-authentication (T1), the authenticator app with its QR code (T2), then the backup codes (T3).
+// Enrollment inside the sign-in (P5) for a user who must use MFA and has no method yet: the
+// re-authentication (T1: the password, or the organization's SSO, F2), then the enrollment of a
+// method the decision accepts (its pages live in its folder, src/mfa/<factor>/pages/, listed in
+// src/mfa/page-registry.ts).
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import { checkPassword } from '../../account/credentials.ts';
-import { afterCommit } from '../../core/after-commit.ts';
+import { isFresh, reenterPassword, showReauth } from '../../core/flow-steps.ts';
 import { readForm } from '../../http/form.ts';
-import { renderPage } from '../../http/render.ts';
+import { FACTOR_PAGES, pagesOf } from '../../mfa/page-registry.ts';
+import type { PageDeps, SignInDeps } from '../../mfa/pages.ts';
 import { isFactorType } from '../../mfa/registry.ts';
-import type { MfaService } from '../../mfa/service.ts';
-import { ACR_MFA } from '../../oidc/acr.ts';
-import type { Services } from '../../services.ts';
-import { accepts, completeMfa, type MfaStep } from './context.ts';
-import { enrollmentViews, ssoReauth } from './enroll-steps.ts';
-import { enrollChoices, showSmsEnrollment } from './sms-enroll.ts';
+import { startSsoReauth } from '../../sso/reauth.ts';
+import type { FactorType } from '../../store/records.ts';
+import { accepts, type MfaStep } from './context.ts';
 
-/** The ceremony factors (a passkey) the person may set up instead (W1). */
-function ceremonyChoices(ctx: Context, mfa: MfaService, step: MfaStep) {
-  return [...mfa.factors.values()]
-    .filter((f) => f.enrollPage && accepts(step, f.type))
-    .map((f) => ({
-      href: `/interaction/${step.details.uid}?enroll=${f.type}`,
-      label: ctx.state.t(`enroll.${f.type}.choose`),
-    }));
+/** S1, W1: the method asked for with ?enroll=<type>, when it has an enrollment of its own. */
+function requestedEnrollment(ctx: Context, { mfa }: PageDeps): FactorType | undefined {
+  const type = ctx.query.enroll;
+  if (!isFactorType(type)) return undefined;
+  return pagesOf(type)?.enroll || mfa.factors.get(type)?.enrollPage ? type : undefined;
 }
 
-async function isFresh(mfa: MfaService, step: MfaStep): Promise<boolean> {
-  return mfa.reauth.isFresh(step.details.uid, step.state.user.id, step.passwordAt);
+/** The ceremony factors (a passkey) this step accepts, with an enrollment page of their own (W1). */
+const ceremonies = ({ mfa }: PageDeps, step: MfaStep) =>
+  [...mfa.factors.values()].filter((f) => f.enrollPage && accepts(step, f.type));
+
+/** The other methods' enrollments offered next to the one shown (a passkey first, W1). */
+export function enrollLinks(ctx: Context, deps: PageDeps, step: MfaStep) {
+  const ceremony = ceremonies(deps, step).map((f) => ({
+    href: `/interaction/${step.details.uid}?enroll=${f.type}`,
+    label: ctx.state.t(`enroll.${f.type}.choose`),
+  }));
+  return [...ceremony, ...FACTOR_PAGES.flatMap((p) => p.enroll?.link?.(ctx, deps, step) ?? [])];
 }
 
-export async function showEnrollment(
+/**
+ * W1, W5: a ceremony factor's enrollment (a passkey) when it was asked for, or when it is all the
+ * decision accepts (a `phr` request); false when a code method's enrollment applies.
+ */
+async function ceremonyEnrollment(
   ctx: Context,
-  services: Services,
-  mfa: MfaService,
+  deps: PageDeps,
   step: MfaStep,
-  opts: { expired?: boolean } = {},
-) {
-  const base = `/interaction/${step.details.uid}/mfa`;
-  const views = enrollmentViews(ctx, services, mfa);
-  // S1: SMS (?enroll=sms) starts with the same re-authentication, and comes back to SMS after it
-  // (as does a chosen passkey, W1).
-  const sms = ctx.method === 'GET' && ctx.query.enroll === 'sms';
-  const chosen = ctx.method === 'GET' && isFactorType(ctx.query.enroll) ? `?enroll=${ctx.query.enroll}` : '';
-  if (opts.expired || !(await isFresh(mfa, step))) {
-    if (await ssoReauth(ctx, services, mfa, step)) return;
-    return views.reauth(`${base}/reauth${chosen}`, step.state.user.email, {
-      expired: opts.expired,
-    });
-  }
-  // A ceremony factor (a passkey, W1) when chosen, or when it is all the decision accepts (W5).
-  const own = [...mfa.factors.values()].find(
-    (f) =>
-      f.enrollPage &&
-      accepts(step, f.type) &&
-      (ctx.query.enroll === f.type || (!accepts(step, 'totp') && !accepts(step, 'sms'))),
-  );
-  const choices = () => [...ceremonyChoices(ctx, mfa, step), ...enrollChoices(ctx, services, mfa, step)];
-  if (own?.enrollPage) {
-    const view = {
-      user: step.state.user,
-      flowKey: step.details.uid,
-      base: `/interaction/${step.details.uid}`,
-    };
-    return own.enrollPage(ctx, {
-      ...view,
-      choices: choices().filter((c) => !c.href.endsWith(`=${own.type}`)),
-    });
-  }
-  // G3: an organization that accepts only SMS leads straight to it.
-  if (sms || !accepts(step, 'totp')) return showSmsEnrollment(ctx, services, mfa, step);
-  return views.totp({
-    userFlow: { user: step.state.user, flowKey: step.details.uid },
-    base,
-    required: true,
-    choices: choices(),
-  });
+  requested: FactorType | undefined,
+): Promise<boolean> {
+  const codeMethods = FACTOR_PAGES.some((p) => p.enroll && accepts(step, p.type));
+  const own = ceremonies(deps, step).find((f) => requested === f.type || (!requested && !codeMethods));
+  if (!own?.enrollPage) return false;
+  const base = `/interaction/${step.details.uid}`;
+  const choices = enrollLinks(ctx, deps, step).filter((c) => !c.href.endsWith(`=${own.type}`));
+  await own.enrollPage(ctx, { user: step.state.user, flowKey: step.details.uid, base, choices });
+  return true;
 }
 
-export async function submitReauth(
+/**
+ * T1 for someone who signs in through SSO (F2): the re-authentication goes through their
+ * organization's SSO (prompt=login), never a password; false when SSO does not apply.
+ */
+function ssoReauth(ctx: Context, { services, mfa }: PageDeps, step: MfaStep): Promise<boolean> {
+  const session = step.details.session as { uid?: string } | undefined;
+  const who = { accountId: step.state.user.id, sessionUid: session?.uid, amr: step.amr };
+  return startSsoReauth(ctx, services, mfa.ssoMarks, step.details, who, { promptLogin: true });
+}
+
+/** T1 before an enrollment step: true when fresh; otherwise SSO (F2) or the password page took over. */
+export async function ensureFresh(
   ctx: Context,
-  services: Services,
-  mfa: MfaService,
+  deps: PageDeps,
   step: MfaStep,
-): Promise<void> {
-  const t = ctx.state.t;
+  next?: FactorType,
+  expired = false,
+): Promise<boolean> {
+  if (await isFresh(deps.mfa, step.flow)) return true;
+  if (await ssoReauth(ctx, deps, step)) return false;
+  await showReauth(ctx, step.flow, next, { expired });
+  return false;
+}
+
+export async function showEnrollment(ctx: Context, deps: SignInDeps, step: MfaStep) {
+  // S1: another method (?enroll=sms) starts with the same re-authentication, and comes back to it.
+  const requested = ctx.method === 'GET' ? requestedEnrollment(ctx, deps) : undefined;
+  if (!(await ensureFresh(ctx, deps, step, requested))) return;
+  if (await ceremonyEnrollment(ctx, deps, step, requested)) return;
+  // G3: the strongest method the decision accepts, unless another one was asked for.
+  const chosen =
+    (requested && pagesOf(requested)) ??
+    FACTOR_PAGES.find((p) => p.enroll && accepts(step, p.type)) ??
+    FACTOR_PAGES.find((p) => p.enroll)!;
+  return chosen.enroll!.show(ctx, deps, step);
+}
+
+export async function submitReauth(ctx: Context, deps: PageDeps, step: MfaStep): Promise<void> {
   const { password } = readForm(ctx, {
     password: { maxLength: 1024 },
     username: { maxLength: 254, optional: true },
@@ -93,105 +99,9 @@ export async function submitReauth(
     ctx.redirect(`/interaction/${step.details.uid}`);
     return;
   }
-  if (await ssoReauth(ctx, services, mfa, step)) return; // F2: SSO users re-authenticate there
-  // V2: the attempt counts before the password is checked; a right password gives it back.
-  const attempt = await mfa.guard.begin(step.state.user.id, ctx.ip);
-  const ok = attempt.allowed && (await checkPassword(services.sor, step.state.user.email, password));
-  if (!ok) {
-    if (attempt.allowed) await attempt.fail(undefined, { actorUserId: step.state.user.id, ip: ctx.ip });
-    return renderPage(
-      ctx,
-      'reauth',
-      {
-        title: t('reauth.title'),
-        action: ctx.path,
-        email: step.state.user.email,
-        error: attempt.allowed
-          ? t('reauth.invalid')
-          : t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-      },
-      attempt.allowed ? 401 : 429,
-    );
-  }
-  await attempt.cancel();
-  await mfa.reauth.mark(step.details.uid, step.state.user.id);
+  if (await ssoReauth(ctx, deps, step)) return; // F2: SSO users re-authenticate there
+  const next = requestedEnrollment(ctx, deps);
+  if (!(await reenterPassword(ctx, deps, step.flow, password, next))) return;
   ctx.status = 303;
-  ctx.redirect(
-    `/interaction/${step.details.uid}${isFactorType(ctx.query.enroll) ? `?enroll=${ctx.query.enroll}` : ''}`,
-  );
-}
-
-export async function restartTotp(ctx: Context, mfa: MfaService, step: MfaStep): Promise<void> {
-  readForm(ctx, {});
-  if (step.enrolls && accepts(step, 'totp') && (await isFresh(mfa, step)))
-    await mfa.totpEnrollment.start(step.state.user, step.details.uid, true);
-  ctx.status = 303;
-  ctx.redirect(`/interaction/${step.details.uid}`);
-}
-
-export async function confirmTotp(
-  ctx: Context,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-  step: MfaStep,
-): Promise<void> {
-  const t = ctx.state.t;
-  const { code } = readForm(ctx, { code: { maxLength: 64 } });
-  if (!step.enrolls || !accepts(step, 'totp')) {
-    // Already enrolled (e.g. the form was posted twice): the codes are never shown again.
-    ctx.status = 303;
-    ctx.redirect(`/interaction/${step.details.uid}`);
-    return;
-  }
-  if (!(await isFresh(mfa, step))) return showEnrollment(ctx, services, mfa, step, { expired: true });
-  const who = { actorUserId: step.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
-  const views = enrollmentViews(ctx, services, mfa);
-  const userFlow = { user: step.state.user, flowKey: step.details.uid };
-  const base = `/interaction/${step.details.uid}/mfa`;
-  const attempt = await mfa.guard.begin(step.state.user.id, ctx.ip); // V2: counted first
-  if (!attempt.allowed) {
-    ctx.set('retry-after', String(attempt.retryAfterSeconds));
-    return views.totp({
-      userFlow,
-      base,
-      required: true,
-      status: 429,
-      error: t('mfa.rate_limited', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }),
-      choices: enrollChoices(ctx, services, mfa, step),
-    });
-  }
-  const result = await mfa.totpEnrollment.confirm(
-    step.state.user,
-    step.details.uid,
-    code.normalize('NFKC'),
-    who,
-  );
-  if (!result.ok) {
-    if (result.reason === 'incorrect') await attempt.fail(undefined, who);
-    else await attempt.cancel();
-    const error = result.reason === 'expired' ? t('enroll.expired') : t('mfa.incorrect');
-    return views.totp({
-      userFlow,
-      base,
-      required: true,
-      status: 400,
-      error,
-      choices: enrollChoices(ctx, services, mfa, step),
-    });
-  }
-  // V6: the app is active from here on, so the codes are shown whatever fails next. Without the
-  // recorded step, "Done" leads back to this sign-in, which then asks for the app's next code.
-  const { logger } = services;
-  await afterCommit(logger, 'attempts', () => attempt.succeed());
-  await afterCommit(logger, 'reauth', () => mfa.reauth.clear(step.details.uid));
-  // The person just proved the app works: this sign-in has its second factor.
-  const redirectTo = await afterCommit(logger, 'complete', () =>
-    completeMfa(ctx, provider, step, ['otp'], ACR_MFA),
-  );
-  await views.backupCodes(
-    result.backupCodes,
-    step.state.user.email,
-    redirectTo ?? `/interaction/${step.details.uid}`,
-  );
+  ctx.redirect(`/interaction/${step.details.uid}${next ? `?enroll=${next}` : ''}`);
 }

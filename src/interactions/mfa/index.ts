@@ -3,16 +3,17 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import { renderPage } from '../../http/render.ts';
+import { FACTOR_PAGES } from '../../mfa/page-registry.ts';
+import type { SignInDeps } from '../../mfa/pages.ts';
 import type { MfaService } from '../../mfa/service.ts';
 import { ACR_MFA, ACR_PHR, essentialAcrOf } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import type { InteractionExtension } from '../router.ts';
 import { pickMethod, showChallenge, submitChallenge } from './challenge.ts';
 import { loadMfaStep, type MfaStep } from './context.ts';
-import { confirmTotp, restartTotp, showEnrollment, submitReauth } from './enroll.ts';
+import { enrollLinks, ensureFresh, showEnrollment, submitReauth } from './enroll.ts';
 import { chooseSetup, remindLater, showGraceReminder } from './grace.ts';
 import { showLocked } from './locked.ts';
-import { smsRoutes } from './sms.ts';
 
 /** An essential acr that this step cannot provide ends the request (OIDC Core §5.5.1.1). */
 async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promise<boolean> {
@@ -31,19 +32,28 @@ async function unmetAcr(ctx: Context, provider: Provider, step: MfaStep): Promis
 
 export function mfaExtension(provider: Provider, services: Services, mfa: MfaService): InteractionExtension {
   const step = (ctx: Context, details?: Interaction) => loadMfaStep(ctx, provider, mfa, details);
+  const deps: SignInDeps = {
+    provider,
+    services,
+    mfa,
+    load: (ctx) => step(ctx),
+    showChallenge: (ctx, s, method, mode) => showChallenge(ctx, deps, s, { method, mode }),
+    ensureFresh: (ctx, s, next, expired) => ensureFresh(ctx, deps, s, next, expired),
+    enrollLinks: (ctx, s) => enrollLinks(ctx, deps, s),
+  };
   const show = async (ctx: Context, details: Interaction) => {
     ctx.state.issuerName = services.config.mfa.issuerName;
     const s = await step(ctx, details);
     if (await unmetAcr(ctx, provider, s)) return;
     if (s.decision.locked) return showLocked(ctx, s); // V1: no code, no enrollment
     if (s.reminder) return showGraceReminder(ctx, s); // G2
-    if (s.enrolls) return showEnrollment(ctx, services, mfa, s);
+    if (s.enrolls) return showEnrollment(ctx, deps, s);
     const method = pickMethod(s, ctx.query.method);
     if (!method) {
       const t = ctx.state.t;
       return renderPage(ctx, 'error', { title: t('error.title'), message: t('mfa.locked'), code: null }, 423);
     }
-    return showChallenge(ctx, mfa, s, { method });
+    return showChallenge(ctx, deps, s, { method });
   };
   return {
     prompt: 'mfa',
@@ -51,7 +61,7 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     routes(router) {
       router.post('/mfa/verify', async (ctx) => {
         ctx.state.issuerName = services.config.mfa.issuerName;
-        return submitChallenge(ctx, provider, mfa, await loadMfaStep(ctx, provider, mfa));
+        return submitChallenge(ctx, deps, await loadMfaStep(ctx, provider, mfa));
       });
       router.post('/mfa/grace/setup', async (ctx) => {
         const s = await step(ctx);
@@ -62,14 +72,9 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
         const s = await step(ctx);
         return remindLater(ctx, s, s.reminder);
       });
-      router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, services, mfa, await step(ctx)));
-      router.post('/mfa/enroll/totp/restart', async (ctx) => restartTotp(ctx, mfa, await step(ctx)));
-      router.post('/mfa/enroll/totp/confirm', async (ctx) =>
-        confirmTotp(ctx, provider, services, mfa, await step(ctx)),
-      );
-      smsRoutes(router, provider, services, mfa, step, (ctx, s) =>
-        showChallenge(ctx, mfa, s, { method: 'sms', smsMode: 'resend' }),
-      );
+      router.post('/mfa/reauth', async (ctx) => submitReauth(ctx, deps, await step(ctx)));
+      // Each factor's own steps (src/mfa/<factor>/pages/), e.g. /mfa/enroll/totp/confirm.
+      for (const pages of FACTOR_PAGES) pages.routes?.signIn?.(router, deps);
     },
   };
 }

@@ -7,4 +7,5 @@ export const backupCodesModule: FactorModule = {
   strength: 10,
   amr: ['backup'],
   companionOf: 'totp',
+  useKey: 'mfa.use_backup',
 };

@@ -1,4 +1,4 @@
-// /account/security/passkeys (W1, W4, M2–M4, T1, G5, R3): the user's passkeys with their names,
+// /account/security/passkey (W1, W4, M2–M4, T1, G5, R3): the user's passkeys with their names,
 // created and last-used times and transports; add one (after the password, T1, and a recent second
 // factor, G5), rename one, remove one with proof — a passkey assertion or a code from the app or a
 // backup code — where the last-method rule allows (M3). Every change is audited.
@@ -6,12 +6,18 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { createBindingGate } from '../../account/binding-gate.ts';
-import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from '../../account/session.ts';
+import {
+  type AccountSession,
+  checkCsrf,
+  loadAccountSession,
+  settingsFlow,
+  upgradeSession,
+} from '../../account/session.ts';
 import { audit } from '../../audit.ts';
 import { afterCommit } from '../../core/after-commit.ts';
+import { showReauth } from '../../core/flow-steps.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
-import { enrollmentViews } from '../../interactions/mfa/enroll-steps.ts';
 import type { Services } from '../../services.ts';
 import { normalizeBackupCode } from '../backup-codes/codes.ts';
 import { refusalMessage } from '../refusal.ts';
@@ -20,7 +26,7 @@ import { passkeyAmr } from './amr.ts';
 import { isPasskeyFactor, type PasskeyFactor } from './factor.ts';
 import { cleanPasskeyName, MAX_NAME_LENGTH } from './names.ts';
 
-const BASE = '/account/security/passkeys';
+const BASE = '/account/security/passkey';
 /** A posted ceremony result (JSON): well above a real one (~1–2 KB), bounded (X1). */
 export const RESPONSE_MAX = 16_384;
 
@@ -106,15 +112,9 @@ export function passkeySettingsRoutes(
   // ceremony, whose response is posted here.
   router.get(`${BASE}/add`, async (ctx) => {
     const s = await signedIn(ctx);
-    if (!s || !(await binding.ensure(ctx, s, 'passkeys'))) return;
+    if (!s || !(await binding.ensure(ctx, s, 'passkey'))) return;
     if (await fresh(s)) return ctx.redirect(BASE);
-    return enrollmentViews(ctx, services, mfa).reauth(
-      '/account/security/reauth?next=passkeys',
-      s.state.user.email,
-      {
-        csrf: s.csrf,
-      },
-    );
+    return showReauth(ctx, settingsFlow(provider, mfa, s), 'passkey');
   });
 
   router.post(`${BASE}/register`, async (ctx) => {
@@ -122,16 +122,9 @@ export function passkeySettingsRoutes(
     if (!s) return;
     const form = readForm(ctx, { csrf: { maxLength: 100 }, response: { maxLength: RESPONSE_MAX } });
     checkCsrf(s, form.csrf);
-    if (!(await binding.ensure(ctx, s, 'passkeys'))) return;
+    if (!(await binding.ensure(ctx, s, 'passkey'))) return;
     if (!(await fresh(s))) {
-      return enrollmentViews(ctx, services, mfa).reauth(
-        '/account/security/reauth?next=passkeys',
-        s.state.user.email,
-        {
-          expired: true,
-          csrf: s.csrf,
-        },
-      );
+      return showReauth(ctx, settingsFlow(provider, mfa, s), 'passkey', { expired: true });
     }
     const result = await registration.finish(s.state.user, flowKey(s), form.response, who(ctx, s));
     const t = ctx.state.t;

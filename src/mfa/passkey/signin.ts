@@ -18,12 +18,13 @@ import { loadInteraction } from '../../interactions/load.ts';
 import { type LoginHooks, showLogin } from '../../interactions/login.ts';
 import { pickMethod, showChallenge } from '../../interactions/mfa/challenge.ts';
 import { accepts, completeMfa, loadMfaStep } from '../../interactions/mfa/context.ts';
-import { showEnrollment } from '../../interactions/mfa/enroll.ts';
+import { ensureFresh } from '../../interactions/mfa/enroll.ts';
 import { showLocked } from '../../interactions/mfa/locked.ts';
 import type { InteractionExtension } from '../../interactions/router.ts';
 import { ACR_PHR } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import type { RateLimiter } from '../../store/ports.ts';
+import type { PageDeps } from '../pages.ts';
 import { attemptsLeftNotice, refusalError } from '../refusal.ts';
 import type { MfaService } from '../service.ts';
 import { passkeyAmr } from './amr.ts';
@@ -36,7 +37,8 @@ const who = (ctx: Context, userId: string) => ({
   userAgent: ctx.get('user-agent'),
 });
 
-async function secondFactor(ctx: Context, provider: Provider, mfa: MfaService): Promise<void> {
+async function secondFactor(ctx: Context, deps: PageDeps): Promise<void> {
+  const { provider, mfa } = deps;
   const step = await loadMfaStep(ctx, provider, mfa);
   const { response } = readForm(ctx, { response: { maxLength: RESPONSE_MAX } });
   if (step.decision.locked) return showLocked(ctx, step); // V1
@@ -60,7 +62,7 @@ async function secondFactor(ctx: Context, provider: Provider, mfa: MfaService): 
   if (now.decision.locked) return showLocked(ctx, now);
   if (outcome.error === 'rate_limited') ctx.set('retry-after', String(outcome.retryAfterSeconds ?? 60));
   const status = { incorrect: 401, rate_limited: 429, locked: 423, not_enrolled: 400 }[outcome.error];
-  return showChallenge(ctx, mfa, now, {
+  return showChallenge(ctx, deps, now, {
     method: 'passkey',
     status,
     error: refusalError(t, 'passkey', outcome),
@@ -147,7 +149,8 @@ async function enrollAtSignIn(
     return;
   }
   if (!(await mfa.reauth.isFresh(step.details.uid, user.id, step.passwordAt))) {
-    return showEnrollment(ctx, services, mfa, step, { expired: true });
+    await ensureFresh(ctx, { provider, services, mfa }, step, 'passkey', true); // T1 again
+    return;
   }
   const t = ctx.state.t;
   const again = (error: string, status: number) =>
@@ -187,7 +190,7 @@ export function passkeyExtension(
   });
   return {
     routes(router, hooks) {
-      router.post('/mfa/passkey', (ctx) => secondFactor(ctx, provider, mfa));
+      router.post('/mfa/passkey', (ctx) => secondFactor(ctx, { provider, services, mfa }));
       router.post('/mfa/enroll/passkey', (ctx) => enrollAtSignIn(ctx, provider, services, mfa, factor));
       router.post('/passkey', (ctx) => passkeySignIn(ctx, provider, services, mfa, factor, hooks, perIp));
     },

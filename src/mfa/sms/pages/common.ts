@@ -8,12 +8,13 @@ import {
   getCountryCallingCode,
   isSupportedCountry,
 } from 'libphonenumber-js/max';
-import type { Locale } from '../../i18n/index.ts';
-import type { MfaService } from '../../mfa/service.ts';
-import { createSmsEnrollment, type SmsEnrollment } from '../../mfa/sms/enroll.ts';
-import { isSmsFactor, type SmsFactor, type SmsSendOutcome } from '../../mfa/sms/factor.ts';
-import { countryName, examplePhone, maskPhone } from '../../mfa/sms/phone.ts';
-import type { Services } from '../../services.ts';
+import type { Locale } from '../../../i18n/index.ts';
+import type { Services } from '../../../services.ts';
+import type { User } from '../../../store/records.ts';
+import type { MfaService } from '../../service.ts';
+import { createSmsEnrollment, type SmsEnrollment } from '../enroll.ts';
+import { isSmsFactor, type SmsFactor, type SmsSendOutcome } from '../factor.ts';
+import { countryName, examplePhone, maskPhone } from '../phone.ts';
 
 export const tOf = (ctx: Context) => ctx.state.t;
 export const localeOf = (ctx: Context): Locale => (ctx.state.locale === 'ja' ? 'ja' : 'en');
@@ -35,6 +36,25 @@ export function smsParts(services: Services, mfa: MfaService): SmsParts | undefi
     partsOf.set(mfa, parts);
   }
   return parts ?? undefined;
+}
+
+/**
+ * Texts a sign-in code for this flow (S3), on the challenge page and on the pages that ask a second
+ * factor outside sign-in: 'open' sends unless the flow has a code, 'resend' is the person asking.
+ */
+export function sendSigninCode(
+  ctx: Context,
+  factor: SmsFactor,
+  to: { user: User; flowKey: string; phone: string },
+  mode: 'open' | 'resend',
+): Promise<SmsSendOutcome> {
+  return factor.send({
+    ...to,
+    purpose: 'signin',
+    resend: mode === 'resend',
+    ip: ctx.ip,
+    locale: localeOf(ctx),
+  });
 }
 
 /** Error, notice and status for the outcome of a send, on any SMS page. */

@@ -1,42 +1,27 @@
 // The SMS step of the mfa prompt at sign-in (S3–S5, L2): the code sent when the step opens and
 // its resend (POST /interaction/:uid/mfa/resend), with the number shown masked. `smsRoutes` also
-// registers the enrollment steps of ./sms-enroll.ts.
+// registers the enrollment steps of ./enroll.ts.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import { HttpError } from '../../http/errors.ts';
-import { readForm } from '../../http/form.ts';
-import type { MfaService } from '../../mfa/service.ts';
-import { isSmsFactor } from '../../mfa/sms/factor.ts';
-import { maskPhone } from '../../mfa/sms/phone.ts';
-import type { Services } from '../../services.ts';
-import type { MfaStep } from './context.ts';
-import { describeSend, localeOf, type SmsParts, smsParts, tOf } from './sms-common.ts';
-import { smsEnrollRoutes } from './sms-enroll.ts';
-
-export { type SmsParts, smsParts };
+import { HttpError } from '../../../http/errors.ts';
+import { readForm } from '../../../http/form.ts';
+import type { MfaStep } from '../../../interactions/mfa/context.ts';
+import type { ChallengeMode, ChallengePart, ResendLink, SignInDeps } from '../../pages.ts';
+import type { MfaService } from '../../service.ts';
+import { isSmsFactor } from '../factor.ts';
+import { maskPhone } from '../phone.ts';
+import { describeSend, sendSigninCode, tOf } from './common.ts';
+import { smsEnrollRoutes } from './enroll.ts';
 
 const interactionPath = (step: MfaStep) => `/interaction/${step.details.uid}`;
 
-export interface SmsChallengeView {
-  intro: string;
-  error?: string;
-  notice?: string;
-  status?: number;
-  resend: { action: string; label: string; waitSeconds: number; waitText: string };
-}
-
-/**
- * open: the page opened, send a code unless this interaction already has one; resend: the person
- * asked for a new message; status: only describe (a re-rendered page after a wrong code).
- */
-export type SmsChallengeMode = 'open' | 'resend' | 'status';
+type SmsChallengeView = ChallengePart & { resend: ResendLink };
 
 export async function smsChallengeView(
   ctx: Context,
   mfa: MfaService,
   step: MfaStep,
-  mode: SmsChallengeMode,
+  mode: ChallengeMode,
 ): Promise<SmsChallengeView> {
   const t = tOf(ctx);
   const factor = mfa.factors.get('sms');
@@ -60,15 +45,7 @@ export async function smsChallengeView(
   };
 
   if (mode !== 'status') {
-    const outcome = await factor.send({
-      user,
-      purpose: 'signin',
-      flowKey,
-      phone,
-      resend: mode === 'resend',
-      ip: ctx.ip,
-      locale: localeOf(ctx),
-    });
+    const outcome = await sendSigninCode(ctx, factor, { user, flowKey, phone }, mode);
     describeSend(ctx, view, outcome, mode === 'resend');
     if (outcome.ok || outcome.error === 'too_soon') wait(outcome.retryAfterSeconds);
     if (!outcome.ok && outcome.error !== 'too_soon') {
@@ -89,20 +66,13 @@ export async function smsChallengeView(
 }
 
 /** POST /interaction/:uid/mfa/resend and the enrollment steps. */
-export function smsRoutes(
-  router: Router,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-  load: (ctx: Context) => Promise<MfaStep>,
-  showChallenge: (ctx: Context, step: MfaStep) => Promise<void>,
-) {
+export function smsRoutes(router: Router, deps: SignInDeps) {
   router.post('/mfa/resend', async (ctx) => {
-    ctx.state.issuerName = services.config.mfa.issuerName;
-    const step = await load(ctx);
+    ctx.state.issuerName = deps.services.config.mfa.issuerName;
+    const step = await deps.load(ctx);
     readForm(ctx, {});
     if (!step.decision.allowedFactors.includes('sms')) throw new HttpError(400, 'error.bad_request');
-    return showChallenge(ctx, step);
+    return deps.showChallenge(ctx, step, 'sms', 'resend');
   });
-  smsEnrollRoutes(router, provider, services, mfa, load);
+  smsEnrollRoutes(router, deps);
 }

@@ -1,15 +1,15 @@
 // The SMS path of the pages that ask a second factor outside sign-in (U4 recovery, U3 password
 // change): a code sent to the user's phone through the SMS factor (same resend wait, budgets and
-// messages as the sign-in challenge, src/interactions/mfa/sms-common.ts), checked afterwards with
+// messages as the sign-in challenge, ./common.ts), checked afterwards with
 // mfa.verify(…, 'sms', code, flowKey) — the flow key names the page's flow so a code sent here
 // works only here.
 import type { Context } from 'koa';
-import { describeSend, localeOf, smsParts, tOf } from '../interactions/mfa/sms-common.ts';
-import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
-import type { MfaService, UserMfaState } from '../mfa/service.ts';
-import { maskPhone } from '../mfa/sms/phone.ts';
-import type { Services } from '../services.ts';
-import type { FactorType } from '../store/records.ts';
+import type { Services } from '../../../services.ts';
+import type { FactorType } from '../../../store/records.ts';
+import { normalizeBackupCode } from '../../backup-codes/codes.ts';
+import type { MfaService, UserMfaState } from '../../service.ts';
+import { maskPhone } from '../phone.ts';
+import { describeSend, sendSigninCode, smsParts, tOf } from './common.ts';
 
 export interface SmsProofView {
   /** The masked number, when the user can get a code by SMS. */
@@ -41,15 +41,7 @@ export async function smsProof(
   if (!parts || !phone) return { phone: null, sent: false };
   const view: SmsProofView = { phone: maskPhone(phone), sent: false };
   if (mode !== 'status') {
-    const outcome = await parts.factor.send({
-      user: state.user,
-      purpose: 'signin',
-      flowKey,
-      phone,
-      resend: mode === 'resend',
-      ip: ctx.ip,
-      locale: localeOf(ctx),
-    });
+    const outcome = await sendSigninCode(ctx, parts.factor, { user: state.user, flowKey, phone }, mode);
     describeSend(ctx, view, outcome, mode === 'resend');
     if (outcome.ok && outcome.sent && !view.notice)
       view.notice = tOf(ctx)('recover.sms_sent', { phone: maskPhone(phone) });

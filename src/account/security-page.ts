@@ -1,0 +1,115 @@
+// The page /account/security (M1–M4, I8, U5, U7): the user's methods, which one sign-in uses,
+// backup codes left, the apps with access; and the refusal to remove the last method (M3, X7).
+import type { Context } from 'koa';
+import { renderPage } from '../http/render.ts';
+import type { MfaService } from '../mfa/service.ts';
+import { maskPhone } from '../mfa/sms/phone.ts';
+import type { Services } from '../services.ts';
+import type { FactorType } from '../store/records.ts';
+import { devicesSection } from './remembered-devices.ts';
+import type { AccountSession } from './session.ts';
+
+const BASE = '/account/security';
+
+/** I8: third-party clients the user consented to (client name, scopes, date). */
+async function appsWithAccess(services: Services, userId: string) {
+  const clients = await services.clients.list({ maxAgeMs: 3_000 }); // A2: current clients
+  return (await services.sor.listConsents(userId)).map((c) => ({
+    clientId: c.clientId,
+    name: clients.find((k) => k.client_id === c.clientId)?.client_name ?? c.clientId,
+    scopes: c.scopes.join(' '),
+    grantedAt: c.grantedAt.toISOString().slice(0, 10),
+  }));
+}
+
+/** X7: where "Add another method first" leads (null when no other method can be added). */
+function addFirstHref(
+  mfa: MfaService,
+  enrolled: readonly FactorType[],
+): Record<'totp' | 'sms', string | null> {
+  const smsFree = mfa.factors.has('sms') && !enrolled.includes('sms');
+  return { totp: smsFree ? `${BASE}/sms` : null, sms: enrolled.includes('totp') ? null : `${BASE}/totp` };
+}
+
+/** The message after a step that came back here (?done=…). */
+function doneMessage(ctx: Context, services: Services): { error: string | null; notice: string | null } {
+  const t = ctx.state.t;
+  const minutes = Math.ceil(services.config.mail.verificationTtlSeconds / 60);
+  const notices: Record<string, () => string> = {
+    added: () => t('security.added'),
+    removed: () => t('security.removed'),
+    password: () => t('security.password_changed'),
+    verify_sent: () => t('verify.sent', { minutes }),
+  };
+  const done = typeof ctx.query.done === 'string' ? ctx.query.done : '';
+  return {
+    error: done === 'verify_unsent' ? t('verify.unsent') : null,
+    notice: Object.hasOwn(notices, done) ? notices[done]() : null,
+  };
+}
+
+/** M1: the methods as the page shows them. */
+function methods(mfa: MfaService, s: AccountSession) {
+  const { enrolled, records } = s.state;
+  const sms = records.find((r) => r.type === 'sms');
+  return {
+    passkeys: records.filter((r) => r.type === 'passkey').length, // W4 (src/mfa/passkey/)
+    hasTotp: enrolled.includes('totp'),
+    hasSms: enrolled.includes('sms'),
+    smsAvailable: mfa.factors.has('sms'),
+    phone: typeof sms?.data.phone === 'string' ? maskPhone(sms.data.phone) : null,
+    preferred: s.decision.preferred ?? (enrolled.includes('totp') ? 'totp' : (enrolled[0] ?? null)),
+    backupLeft: mfa.factors.get('backup_code')?.usable(records).length ?? 0,
+    // X7, M3: a method that cannot go shows why and the way forward, not a form that fails.
+    removable: {
+      totp: mfa.decisions.canRemove(s.state, 'totp').ok,
+      sms: mfa.decisions.canRemove(s.state, 'sms').ok,
+    },
+    addFirst: addFirstHref(mfa, enrolled),
+    locked: records.filter((r) => r.lockedAt).map((r) => r.type),
+  };
+}
+
+export type SecurityPage = ReturnType<typeof securityPage>;
+
+export function securityPage(services: Services, mfa: MfaService) {
+  return {
+    async show(
+      ctx: Context,
+      s: AccountSession,
+      flash: { error?: string; notice?: string } = {},
+      status = 200,
+    ) {
+      const t = ctx.state.t;
+      const done = doneMessage(ctx, services);
+      await renderPage(
+        ctx,
+        'account-security',
+        {
+          title: t('security.title'),
+          wide: true,
+          email: s.state.user.email,
+          emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
+          backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
+          csrf: s.csrf,
+          ...methods(mfa, s),
+          mandatory: mfa.decisions.mandatory(s.state),
+          orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
+          apps: await appsWithAccess(services, s.state.user.id),
+          devices: await devicesSection(ctx, mfa, s.state.user.id), // G4
+          error: flash.error ?? done.error,
+          notice: flash.notice ?? done.notice,
+        },
+        status,
+      );
+    },
+
+    /** M3, X7: the refusal to remove the last method, with the way forward. */
+    kept(ctx: Context, enrolled: readonly FactorType[]) {
+      const t = ctx.state.t;
+      const message = t('security.only_method');
+      const addHref = addFirstHref(mfa, enrolled).totp;
+      return renderPage(ctx, 'method-kept', { title: t('security.kept_title'), message, addHref }, 409);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// What a factor adds to the pages (issue 10), as ./module.ts is what it adds to the policy: its
+// part of the MFA step of the sign-in and of the security settings page. ./page-registry.ts lists
+// them; the MFA step (src/interactions/mfa/index.ts) and the account pages (src/account/router.ts)
+// mount whatever is listed there.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { BindingGate } from '../account/binding-gate.ts';
+import type { AccountSession } from '../account/session.ts';
+import type { Flow } from '../core/flow.ts';
+import type { MfaStep } from '../interactions/mfa/context.ts';
+import type { Services } from '../services.ts';
+import type { FactorType } from '../store/records.ts';
+import type { MfaService } from './service.ts';
+
+export interface PageDeps {
+  provider: Provider;
+  services: Services;
+  mfa: MfaService;
+}
+
+/**
+ * What the factor's part of the challenge page does. open: the page opened (e.g. send a code unless
+ * this interaction has one); resend: the person asked for a new one; status: only describe.
+ */
+export type ChallengeMode = 'open' | 'resend' | 'status';
+
+export interface SignInDeps extends PageDeps {
+  /** The MFA step of this request's interaction. */
+  load(ctx: Context): Promise<MfaStep>;
+  /** Shows the challenge page with this method. */
+  showChallenge(ctx: Context, step: MfaStep, method: FactorType, mode: ChallengeMode): Promise<void>;
+  /**
+   * T1 before an enrollment step: true when the re-authentication is fresh; otherwise the SSO
+   * re-authentication (F2) or the password page took over, coming back to `next`'s enrollment.
+   */
+  ensureFresh(ctx: Context, step: MfaStep, next?: FactorType, expired?: boolean): Promise<boolean>;
+  /** The other methods' enrollments, offered next to one (G3: only those the decision accepts). */
+  enrollLinks(ctx: Context, step: MfaStep): EnrollLink[];
+}
+
+export interface SettingsDeps extends PageDeps {
+  /** The signed-in account session; undefined once the response leads to the sign-in. */
+  signedIn(ctx: Context): Promise<AccountSession | undefined>;
+  /** G5: a second factor completed recently, before a method is added. */
+  binding: BindingGate;
+  /** The settings pages as a Flow (src/core/flow.ts) for this session. */
+  flowOf(s: AccountSession): Flow;
+  /**
+   * Before adding `next`: true when G5 (a recent second factor, with a method enrolled) and T1
+   * (the password, fresh) are met; otherwise the page asking for the missing one was shown.
+   */
+  ensureFresh(ctx: Context, s: AccountSession, next: FactorType, expired?: boolean): Promise<boolean>;
+  /** The security page, read again (a refused proof may have locked a method), with a message. */
+  showSecurity(
+    ctx: Context,
+    s: AccountSession,
+    flash: { error?: string; notice?: string },
+    status?: number,
+  ): Promise<void>;
+  /** M3, X7: the refusal to remove the last method, with the way forward. */
+  showKept(ctx: Context, enrolled: readonly FactorType[]): Promise<void>;
+}
+
+export interface EnrollLink {
+  href: string;
+  label: string;
+}
+
+export interface ResendLink {
+  action: string;
+  label: string;
+  waitSeconds: number;
+  waitText: string;
+}
+
+/** The factor's own part of the challenge page: its intro, and what happened when it opened. */
+export interface ChallengePart {
+  intro: string;
+  error?: string;
+  notice?: string;
+  status?: number;
+  resend: ResendLink | null;
+}
+
+export interface FactorPages {
+  readonly type: FactorType;
+  /** Only when the factor has more to say on the challenge page than `mfa.intro.<type>`. */
+  challenge?(ctx: Context, deps: PageDeps, step: MfaStep, mode: ChallengeMode): Promise<ChallengePart>;
+  /** Enrollment inside the sign-in (P5), after the re-authentication (T1). */
+  enroll?: {
+    /** The link to it offered on another method's enrollment page; undefined when not offered (G3). */
+    link?(ctx: Context, deps: PageDeps, step: MfaStep): EnrollLink | undefined;
+    show(ctx: Context, deps: SignInDeps, step: MfaStep): Promise<void>;
+  };
+  routes?: {
+    /** POST routes under /interaction/:uid (the router is the interaction's). */
+    signIn?(router: Router, deps: SignInDeps): void;
+    /** Routes under /account/security. */
+    settings?(router: Router, deps: SettingsDeps): void;
+  };
+}
