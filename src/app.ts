@@ -24,15 +24,13 @@ import { formActionSources, securityHeaders } from './http/security-headers.ts';
 import { serveStatic } from './http/static.ts';
 import { mfaExtension } from './interactions/mfa/index.ts';
 import { interactionRouter } from './interactions/router.ts';
+import { createMfa } from './mfa/assemble.ts';
 import type { MfaPolicy } from './mfa/policy.ts';
-import { createMfaService, type MfaService } from './mfa/service.ts';
-import { createSmsFactor } from './mfa/sms/factor.ts';
+import type { MfaService } from './mfa/service.ts';
 import { createBackchannelNotifier, logBackchannelEvents } from './oidc/backchannel.ts';
 import { createMfaGate } from './oidc/mfa-gate.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
-import { createSmsSender } from './sms/index.ts';
-import { meteredSender } from './sms/metered.ts';
 import { ssoCallbackRouter, ssoExtension } from './sso/routes.ts';
 import { withReadMemo } from './store/read-memo.ts';
 
@@ -52,14 +50,7 @@ export interface AppOptions {
 
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
   const { config, logger, sor, eph, metrics } = services;
-  // SMS (S3–S5): MessageBird in production, the outbox file or the log elsewhere.
-  const sender = meteredSender(services.sms ?? createSmsSender(config.sms, logger), services.metrics);
-  const sms = createSmsFactor(services, sender);
-  const mfa = createMfaService(services, {
-    policy: options.mfaPolicy,
-    extraFactors: [sms],
-    now: options.clock,
-  });
+  const mfa = createMfa(services, { policy: options.mfaPolicy, now: options.clock });
   const provider = createProvider(services, mfa, createMfaGate(mfa));
   // I4: every session endEverything destroys is logged out at its relying parties.
   mfa.sessions.setNotifier(createBackchannelNotifier(provider, logger));

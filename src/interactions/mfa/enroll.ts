@@ -64,7 +64,11 @@ export async function submitReauth(
   if (await ssoReauth(ctx, services, mfa, step)) return; // F2: SSO users re-authenticate there
   // V2: the attempt counts before the password is checked; a right password gives it back.
   const attempt = await mfa.guard.begin(step.state.user.id, ctx.ip);
-  const ok = attempt.allowed && (await checkPassword(services.sor, step.state.user.email, password));
+  // E2: a host's accounts port checks its own users' passwords.
+  const check = services.verifyPassword
+    ? services.verifyPassword(step.state.user.id, password)
+    : checkPassword(services.sor, step.state.user.email, password);
+  const ok = attempt.allowed && Boolean(await check);
   if (!ok) {
     if (attempt.allowed) await attempt.fail(undefined, { actorUserId: step.state.user.id, ip: ctx.ip });
     return renderPage(
