@@ -31,9 +31,15 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
   return destination ? pino(options, destination) : pino(options);
 }
 
-export async function openServices(config: Config, logger = createLogger(config)): Promise<Services> {
+export async function openServices(
+  config: Config,
+  logger = createLogger(config),
+  /** E2: a host's provider has its own clients: no CLIENTS_FILE import. */
+  options: { importClients?: boolean } = {},
+): Promise<Services> {
   // A2: CLIENTS_FILE is an optional import at start (upsert by client_id); clients live in the SoR.
-  const imported = await readClientsFile(config.clientsFile, { missingOk: true });
+  const imported =
+    options.importClients === false ? [] : await readClientsFile(config.clientsFile, { missingOk: true });
   const builtIn = builtInClients(config);
   const { poolSize: max, connectTimeoutMs, queryTimeoutMs } = config.database;
   const sor = await openSystemOfRecord({

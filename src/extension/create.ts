@@ -162,7 +162,7 @@ export async function createDeadbolt(options: DeadboltOptions): Promise<Deadbolt
   }
   const config = await loadConfig(environment(options));
   const logger = options.logger ?? createLogger(config);
-  const services = await openServices(config, logger);
+  const services = await openServices(config, logger, { importClients: false });
   const { services: _s, mfa: _m, ...deadbolt } = deadboltOn(services, options);
   return deadbolt;
 }
