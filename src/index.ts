@@ -16,14 +16,17 @@ export { ConfigError } from './config/index.ts';
 export type { AccountsPort, HostAccount, HostOrganization } from './extension/accounts.ts';
 export type { ConfigureOptions } from './extension/configure.ts';
 export { DeadboltConfigurationError } from './extension/configure.ts';
-export type { Deadbolt, DeadboltOptions, DeadboltStores } from './extension/create.ts';
-export { createDeadbolt } from './extension/create.ts';
+export type { Deadbolt, DeadboltCore, DeadboltOptions, DeadboltStores } from './extension/create.ts';
+// `deadboltOnServices` and `DeadboltCore` (both @internal, not part of the public API): the
+// reference server's composition (E4) — Deadbolt over the stores the server opened itself, so its
+// provider configuration and MFA pages come through configure() and routes() like a host's.
+export { createDeadbolt, deadboltOn as deadboltOnServices } from './extension/create.ts';
 export type { PagesOptions } from './extension/pages.ts';
 export type { Locale } from './i18n/index.ts';
 export type { MfaDecision, MfaPolicy, MfaReason, MfaRequirement, PolicyContext } from './mfa/policy.ts';
 export { defaultMfaPolicy } from './mfa/policy.ts';
 export type { Amr } from './oidc/acr.ts';
 export { ACR_FEDERATED, ACR_MFA, ACR_PASSWORD } from './oidc/acr.ts';
-export type { SmsMessage, SmsSender, SmsSendResult } from './sms/sender.ts';
+export type { SmsMessage, SmsProviderName, SmsSender, SmsSendResult } from './sms/sender.ts';
 export { StoreUnavailableError } from './store/ports.ts';
-export type { FactorType, Plan, Role } from './store/records.ts';
+export type { FactorType, Organization, Plan, Role, SsoSettings } from './store/records.ts';

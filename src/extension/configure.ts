@@ -63,15 +63,16 @@ function refuseUnsupported(host: Configuration, deps: ConfigureDeps): void {
   }
 }
 
-/** The host's findAccount, asked only once the token endpoint's MFA re-check has passed (V3, P3). */
+/** The host's findAccount; at the token endpoint its account is given only once the MFA re-check passed (V3, P3). */
 function guardedFindAccount(findAccount: FindAccount, deps: ConfigureDeps): FindAccount {
   return async (ctx, sub, token) => {
-    if (token && ctx.oidc?.route === 'token') {
+    const account = await findAccount(ctx, sub, token);
+    if (account && token && ctx.oidc?.route === 'token') {
       const user = await deps.sor.findUserById(sub);
       if (!user) throw new errors.InvalidGrant('the account no longer exists');
       await checkAtTokenEndpoint(user, deps.mfa, sub, token);
     }
-    return findAccount(ctx, sub, token);
+    return account;
   };
 }
 

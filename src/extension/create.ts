@@ -11,7 +11,7 @@ import { createMfa } from '../mfa/assemble.ts';
 import type { MfaDecision, MfaPolicy } from '../mfa/policy.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { createBackchannelNotifier } from '../oidc/backchannel.ts';
-import { createLogger, openServices } from '../server.ts';
+import { createLogger, openServices } from '../open-services.ts';
 import type { Services } from '../services.ts';
 import type { SmsSender } from '../sms/sender.ts';
 import type { AccountsPort } from './accounts.ts';
@@ -66,7 +66,10 @@ export interface Deadbolt {
   close(): Promise<void>;
 }
 
-/** The parts the reference server shares with `createDeadbolt` (internal). */
+/**
+ * The parts the reference server shares with `createDeadbolt`.
+ * @internal
+ */
 export interface DeadboltCore extends Deadbolt {
   services: Services;
   mfa: MfaService;
@@ -96,7 +99,10 @@ function environment(options: DeadboltOptions): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** Deadbolt over services already opened (the reference server's, or createDeadbolt's). */
+/**
+ * Deadbolt over services already opened (the reference server's, or createDeadbolt's).
+ * @internal
+ */
 export function deadboltOn(
   services: Services,
   options: Omit<DeadboltOptions, 'issuer' | 'stores'>,

@@ -62,7 +62,7 @@ export function mfaRoutes(provider: Provider, deps: RoutesDeps): Middleware {
   const chain: Middleware = compose<Context>([
     errorHandler(services.logger),
     async (ctx: Context, next: Next) => {
-      ctx.state.formAction = deps.formAction();
+      ctx.state.formAction ??= deps.formAction(); // the reference server's own (A2) when set
       await next();
       ctx.set('x-content-type-options', 'nosniff');
       ctx.set('x-frame-options', 'DENY');

@@ -46,12 +46,12 @@ export async function checkAtTokenEndpoint(
   }
 }
 
-export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
-  return async (ctx, sub, token): Promise<Account | undefined> => {
+/** The reference server's accounts: claims from the system of record (the MFA re-check: configure()). */
+export function findAccount(sor: SystemOfRecord): FindAccount {
+  return async (_ctx, sub): Promise<Account | undefined> => {
     if (!isUserId(sub)) return undefined;
     const user = await sor.findUserById(sub);
     if (!user) return undefined;
-    if (token && ctx.oidc?.route === 'token') await checkAtTokenEndpoint(user, mfa, sub, token);
     return {
       accountId: user.id,
       // U5: the truth — verified by an invitation or a verification link, else false.

@@ -18,6 +18,8 @@ const PUBLIC_VALUES = [
   'createDeadbolt',
   'defaultMfaPolicy',
 ];
+/** Exported for the reference server's composition only (E4), @internal: not in the reference docs. */
+const INTERNAL_VALUES = ['deadboltOnServices'];
 
 const CONSUMER = `
 import { createDeadbolt, defaultMfaPolicy, type AccountsPort, type Deadbolt, type MfaPolicy } from 'deadbolt';
@@ -86,7 +88,7 @@ describe('E1: the packed package installs and imports on plain Node 24, with typ
       '-e',
       "const d = await import('deadbolt'); console.log(JSON.stringify(Object.keys(d).sort()));",
     ]);
-    assert.deepEqual(JSON.parse(stdout), PUBLIC_VALUES);
+    assert.deepEqual(JSON.parse(stdout), [...PUBLIC_VALUES, ...INTERNAL_VALUES].sort());
     // Only the root entry is public: internals are not importable.
     await assert.rejects(
       plainNode(dir, ['--input-type=module', '-e', "await import('deadbolt/dist/server.js')"]),

@@ -23,7 +23,12 @@ describe('E3: configure() augments the host configuration', () => {
       issuer: 'http://localhost:9',
       stores: { dataDir: ':memory:' },
       settings: { LOG_LEVEL: 'silent' },
-      accounts: { findAccount: async () => undefined },
+      accounts: {
+        findAccount: async (id) =>
+          id === 'u-paid'
+            ? { accountId: id, email: 'paid@example.test', organizations: [{ id: 'acme', plan: 'paid' }] }
+            : undefined,
+      },
     });
   });
   after(() => deadbolt?.close());
@@ -78,6 +83,14 @@ describe('E3: configure() augments the host configuration', () => {
       );
     });
   }
+
+  it("P1, E2: decide() answers from the host's directory through the port", async () => {
+    const decision = await deadbolt.decide('u-paid');
+    assert.equal(decision?.requirement, 'required');
+    assert.equal(decision?.reason, 'org_paid_plan');
+    assert.equal(decision?.mustEnroll, true, 'no method yet: enrollment at sign-in (P5)');
+    assert.equal(await deadbolt.decide('u-gone'), undefined);
+  });
 
   it('E3: refuses a policy that already has an mfa prompt', () => {
     const policy = interactionPolicy.base();
