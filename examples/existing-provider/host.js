@@ -23,7 +23,7 @@ export function hostConfiguration(clients, cookieKeys) {
   };
 }
 
-export async function createHost({ issuer, clients, cookieKeys, stores, policy, settings }) {
+export async function createHost({ issuer, clients, cookieKeys, stores, policy, settings, pages }) {
   const configuration = hostConfiguration(clients, cookieKeys);
 
   // Deadbolt: our users through its accounts port, then the provider and the pages.
@@ -32,6 +32,7 @@ export async function createHost({ issuer, clients, cookieKeys, stores, policy, 
     stores,
     policy,
     settings,
+    pages,
     accounts: {
       async findAccount(id) {
         const user = findUser(id);

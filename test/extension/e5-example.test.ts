@@ -59,6 +59,42 @@ function hostPassword(browser: Browser, page: Page, who: { email: string; passwo
   return browser.submit(page, who, /\/login$/, isCallback);
 }
 
+const CLIENTS = [
+  {
+    client_id: 'first-party-app',
+    redirect_uris: [RP_REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: 'none',
+  },
+];
+
+/** The example host on a free port, with these options of createHost() (stores, policy, pages…). */
+async function startHost(
+  host: HostModule,
+  options: { stores: object; policy?: MfaPolicy; settings?: object; pages?: object },
+) {
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  const running = await host.createHost({
+    issuer,
+    cookieKeys: [randomBytes(32).toString('hex')],
+    clients: CLIENTS,
+    ...options,
+    settings: {
+      LOG_LEVEL: 'silent',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      DATABASE_QUERY_TIMEOUT_MS: '2000',
+      ...options.settings,
+    },
+  });
+  const server = createServer(running.app.callback());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, issuer, running };
+}
+
+const JA_INVALID = (
+  JSON.parse(await readFile(join(REPO, 'src/i18n/ja.json'), 'utf8')) as Record<string, string>
+)['reauth.invalid'];
 const amrOf = (tokens: { id_token?: string }) => decodeJwt(tokens.id_token ?? '').amr;
 
 describe('E5: the example host mounts Deadbolt from the packed tarball', function () {
@@ -103,8 +139,6 @@ describe('E5: the example host mounts Deadbolt from the packed tarball', functio
         defaultMfaPolicy(demand.has(context.user.id) ? { ...context, requestedAcr: [ACR_MFA] } : context);
 
       before(async () => {
-        const port = await freePort();
-        issuer = `http://localhost:${port}`;
         let stores: object = { dataDir: ':memory:' };
         if (mode === 'real') {
           db = await createTestDatabase();
@@ -114,27 +148,7 @@ describe('E5: the example host mounts Deadbolt from the packed tarball', functio
           const redisKeyPrefix = `deadbolt-test:${randomBytes(6).toString('hex')}:`;
           stores = { databaseUrl: url.href, redisUrl: REDIS_URL, redisKeyPrefix, dataDir: ':memory:' };
         }
-        running = await host.createHost({
-          issuer,
-          cookieKeys: [randomBytes(32).toString('hex')],
-          clients: [
-            {
-              client_id: 'first-party-app',
-              redirect_uris: [RP_REDIRECT],
-              grant_types: ['authorization_code', 'refresh_token'],
-              token_endpoint_auth_method: 'none',
-            },
-          ],
-          stores,
-          policy,
-          settings: {
-            LOG_LEVEL: 'silent',
-            DATABASE_CONNECT_TIMEOUT_MS: '1000',
-            DATABASE_QUERY_TIMEOUT_MS: '2000',
-          },
-        });
-        server = createServer((running as unknown as { app: Koa }).app.callback());
-        await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+        ({ server, issuer, running } = await startHost(host, { stores, policy }));
         rp = await RelyingParty.discover(issuer);
       });
       after(async () => {
@@ -228,4 +242,50 @@ describe('E5: the example host mounts Deadbolt from the packed tarball', functio
       }
     });
   }
+
+  describe("T1, E2: re-authentication through the port and the pages in the host's look (embedded stores)", () => {
+    let started: Awaited<ReturnType<typeof startHost>>;
+    let rp: RelyingParty;
+    const policy: MfaPolicy = (context) => defaultMfaPolicy({ ...context, requestedAcr: [ACR_MFA] });
+    before(async () => {
+      started = await startHost(host, {
+        stores: { dataDir: ':memory:' },
+        policy, // MFA for everyone here, so Bob enrolls
+        settings: { REAUTH_WINDOW_SECONDS: '1' },
+        pages: {
+          brand: { name: 'Example Inc.', stylesheetUrl: '/example.css' },
+          strings: { en: { 'reauth.invalid': 'That is not your Example password.' } },
+        },
+      });
+      rp = await RelyingParty.discover(started.issuer);
+    });
+    after(async () => {
+      await new Promise((resolve) => started?.server.close(resolve));
+      await started?.running.close();
+    });
+
+    it("T1, E2: once the host's password is no longer fresh, adding the app asks for it again and the port checks it; the host's brand and strings show", async () => {
+      const browser = new Browser();
+      const first = await hostPassword(browser, await open(browser, await rp.authorize()), BOB);
+      assert.ok(isEnrollment(first), "fresh from the host's password: straight to the app");
+      assert.match(first.text, /<span>Example Inc\.<\/span>/, "the host's brand in the header");
+      assert.match(first.text, /<link rel="stylesheet" href="\/example.css">/, "the host's stylesheet");
+      await new Promise((resolve) => setTimeout(resolve, 2100)); // REAUTH_WINDOW_SECONDS=1 has passed
+      const reauth = await browser.request(first.url);
+      assert.match(textOf(reauth.text), /Confirm your password/);
+      const wrong = await browser.submit(reauth, { password: 'not bob password' }, /\/mfa\/reauth/);
+      assert.equal(wrong.status, 401);
+      assert.match(textOf(wrong.text), /That is not your Example password\./, "the host's string (en)");
+      browser.acceptLanguage = 'ja';
+      const ja = await browser.submit(wrong, { password: 'still not it' }, /\/mfa\/reauth/);
+      assert.equal(ja.status, 401);
+      assert.ok(textOf(ja.text).includes(JA_INVALID), 'Japanese keeps its own string');
+      browser.acceptLanguage = 'en';
+      const again = await browser.submit(ja, { password: BOB.password }, /\/mfa\/reauth/);
+      assert.ok(
+        isEnrollment(again),
+        `the app's enrollment after the port said yes: ${textOf(again.text).slice(0, 200)}`,
+      );
+    });
+  });
 });
