@@ -1,7 +1,7 @@
 // E2: the accounts port — how Deadbolt reads a host's own user directory. The host keeps its users
 // and its sign-in; Deadbolt asks it, by account id, for what the MFA policy needs (P1, P2) and,
 // optionally, checks a password again for re-authentication (T1).
-import type { Plan, Role } from '../store/records.ts';
+import type { FactorType, Plan, Role } from '../store/records.ts';
 
 /** One organization an account belongs to, as the policy sees it (P1, P2). */
 export interface HostOrganization {
@@ -17,6 +17,10 @@ export interface HostOrganization {
   ssoEnforced?: boolean;
   /** The account's role in it. Default `member`. */
   role?: Role;
+  /** G2: the organization's mandate applies from this date on (a reminder until then). */
+  mfaEnforcedFrom?: Date | null;
+  /** G3: the only methods that satisfy MFA for its members (e.g. `['totp']`); absent: all. */
+  allowedMethods?: FactorType[] | null;
 }
 
 /** An account of the host's directory. */

@@ -51,6 +51,8 @@ function membershipsOf(account: HostAccount): MembershipWithOrg[] {
       requireMfaForAllUsers: o.requireMfaForAllUsers === true,
       ssoEnforced: o.ssoEnforced === true,
       sso: null,
+      mfaEnforcedFrom: o.mfaEnforcedFrom ?? null,
+      allowedMethods: o.allowedMethods ?? null,
       createdAt,
     },
   }));

@@ -3,7 +3,12 @@
 // Provider built from it (its discovery document and interaction URLs).
 import assert from 'node:assert/strict';
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { createDeadbolt, type Deadbolt, DeadboltConfigurationError } from '../../src/index.ts';
+import {
+  createDeadbolt,
+  type Deadbolt,
+  DeadboltConfigurationError,
+  type HostOrganization,
+} from '../../src/index.ts';
 
 const host = (extra: Partial<Configuration> = {}): Configuration => ({
   clients: [{ client_id: 'app', redirect_uris: ['http://rp.test/cb'], token_endpoint_auth_method: 'none' }],
@@ -16,6 +21,17 @@ const host = (extra: Partial<Configuration> = {}): Configuration => ({
   ...extra,
 });
 
+const ORGS: Record<string, HostOrganization> = {
+  'u-paid': { id: 'acme', plan: 'paid' },
+  'u-sms-only': { id: 'acme-sms', plan: 'paid', allowedMethods: ['sms'] },
+  'u-grace': {
+    id: 'later-inc',
+    plan: 'free',
+    requireMfaForAllUsers: true,
+    mfaEnforcedFrom: new Date(Date.now() + 86_400_000),
+  },
+};
+
 describe('E3: configure() augments the host configuration', () => {
   let deadbolt: Deadbolt;
   before(async () => {
@@ -24,10 +40,10 @@ describe('E3: configure() augments the host configuration', () => {
       stores: { dataDir: ':memory:' },
       settings: { LOG_LEVEL: 'silent' },
       accounts: {
-        findAccount: async (id) =>
-          id === 'u-paid'
-            ? { accountId: id, email: 'paid@example.test', organizations: [{ id: 'acme', plan: 'paid' }] }
-            : undefined,
+        findAccount: async (id) => {
+          const org = ORGS[id];
+          return org && { accountId: id, email: `${id}@example.test`, organizations: [org] };
+        },
       },
     });
   });
@@ -90,6 +106,14 @@ describe('E3: configure() augments the host configuration', () => {
     assert.equal(decision?.reason, 'org_paid_plan');
     assert.equal(decision?.mustEnroll, true, 'no method yet: enrollment at sign-in (P5)');
     assert.equal(await deadbolt.decide('u-gone'), undefined);
+  });
+
+  it("G2, G3, E2: the port's enforcement date and accepted methods reach the policy", async () => {
+    assert.deepEqual((await deadbolt.decide('u-sms-only'))?.acceptedMethods, ['sms']);
+    const grace = await deadbolt.decide('u-grace');
+    assert.equal(grace?.requirement, 'optional');
+    assert.equal(grace?.reason, 'grace_period');
+    assert.ok(grace?.graceUntil instanceof Date);
   });
 
   it('E3: refuses a policy that already has an mfa prompt', () => {

@@ -264,6 +264,20 @@ describe('E5: the example host mounts Deadbolt from the packed tarball', functio
       await started?.running.close();
     });
 
+    it("X1, E3: bad input to Deadbolt's routes on the host gets a clear 4xx page, never a 500", async () => {
+      const browser = new Browser();
+      const url = new URL('/interaction/not-an-interaction/mfa/verify', started.issuer);
+      const forged = await browser.request(url, { form: { code: '123456' } });
+      assert.equal(forged.status, 400);
+      assert.doesNotMatch(forged.text, /at .*\.js:\d+/, 'no stack trace');
+      const huge = await browser.request(url, { form: { code: 'x'.repeat(200_000) } });
+      assert.ok(huge.status === 413 || huge.status === 400, `${huge.status}`);
+      const other = await browser.request(new URL('/interaction/x/mfa/nothing-here', started.issuer), {
+        form: {},
+      });
+      assert.ok(other.status >= 400 && other.status < 500, `${other.status}`);
+    });
+
     it("T1, E2: once the host's password is no longer fresh, adding the app asks for it again and the port checks it; the host's brand and strings show", async () => {
       const browser = new Browser();
       const first = await hostPassword(browser, await open(browser, await rp.authorize()), BOB);
