@@ -2,6 +2,7 @@
 // stores, builds the MFA service (factors, the one decision point, the policy hook) over the host's
 // accounts port, and hands back `configure()` for the provider configuration and `routes()` for the
 // host's koa app.
+import type { Cluster, Redis } from 'ioredis';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Configuration, FindAccount } from 'oidc-provider';
@@ -30,6 +31,11 @@ export interface DeadboltStores {
   redisUrl?: string;
   /** Prefix of every Redis key (default `deadbolt:`). */
   redisKeyPrefix?: string;
+  /**
+   * Ephemeral store: your own ioredis client (Redis or Cluster) instead of `redisUrl`; you close
+   * it. For X2, give it `enableOfflineQueue: false` and short timeouts, as Deadbolt's own are.
+   */
+  redis?: Redis | Cluster;
 }
 
 export interface DeadboltOptions {
@@ -166,7 +172,9 @@ export async function createDeadbolt(options: DeadboltOptions): Promise<Deadbolt
   if (!options || typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) {
     throw new ConfigError('Invalid configuration — createDeadbolt({ issuer }) needs the issuer URL');
   }
-  const config = await loadConfig(environment(options));
+  const loaded = await loadConfig(environment(options));
+  const client = options.stores?.redis;
+  const config = client ? { ...loaded, redis: { kind: 'client' as const, client } } : loaded;
   const logger = options.logger ?? createLogger(config);
   const services = await openServices(config, logger, { importClients: false });
   const { services: _s, mfa: _m, ...deadbolt } = deadboltOn(services, options);

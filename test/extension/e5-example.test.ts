@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import type Koa from 'koa';
 import type * as oidc from 'openid-client';
@@ -133,6 +134,8 @@ describe('E5: the example host mounts Deadbolt from the packed tarball', functio
       let running: { close(): Promise<void> };
       let db: TestDatabase | undefined;
       let pgProxy: TcpProxy | undefined;
+      let redis: Redis | undefined;
+      let keyPrefix = '';
       /** The host's own policy hook: demands MFA for the accounts listed here (P3). */
       const demand = new Set<string>();
       const policy: MfaPolicy = (context) =>
@@ -146,7 +149,14 @@ describe('E5: the example host mounts Deadbolt from the packed tarball', functio
           pgProxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
           url.port = String(pgProxy.port);
           const redisKeyPrefix = `deadbolt-test:${randomBytes(6).toString('hex')}:`;
-          stores = { databaseUrl: url.href, redisUrl: REDIS_URL, redisKeyPrefix, dataDir: ':memory:' };
+          // E2: the host hands Deadbolt its own ioredis client (the reference server's tests cover REDIS_URL).
+          redis = new Redis(REDIS_URL, {
+            enableOfflineQueue: false,
+            commandTimeout: 1000,
+            maxRetriesPerRequest: 1,
+          });
+          keyPrefix = redisKeyPrefix;
+          stores = { databaseUrl: url.href, redis, redisKeyPrefix, dataDir: ':memory:' };
         }
         ({ server, issuer, running } = await startHost(host, { stores, policy }));
         rp = await RelyingParty.discover(issuer);
@@ -154,6 +164,14 @@ describe('E5: the example host mounts Deadbolt from the packed tarball', functio
       after(async () => {
         await new Promise((resolve) => server?.close(resolve));
         await running?.close();
+        if (redis) {
+          // The host's client stays open after deadbolt.close(), and held Deadbolt's state.
+          assert.equal(redis.status, 'ready');
+          const keys = await redis.keys(`${keyPrefix}*`);
+          assert.ok(keys.length > 0, "Deadbolt's sessions and marks went through the host's client");
+          if (keys.length > 0) await redis.del(...keys);
+          redis.disconnect();
+        }
         await pgProxy?.close();
         await db?.drop();
       });

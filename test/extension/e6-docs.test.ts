@@ -40,6 +40,7 @@ describe('E6: the public API is documented', () => {
       'stores.dataDir',
       'stores.redisUrl',
       'stores.redisKeyPrefix',
+      'stores.redis',
       'policy',
       'sms',
       'pages.brand',
