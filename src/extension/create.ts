@@ -18,6 +18,7 @@ import type { SmsSender } from '../sms/sender.ts';
 import type { AccountsPort } from './accounts.ts';
 import { type ConfigureOptions, configureProvider } from './configure.ts';
 import { hostDirectory } from './host-directory.ts';
+import { type NodeHandler, nodeHandler } from './node-handler.ts';
 import type { PagesOptions } from './pages.ts';
 import { mfaRoutes } from './routes.ts';
 
@@ -66,6 +67,8 @@ export interface Deadbolt {
   configure(configuration: Configuration, options?: ConfigureOptions): Configuration;
   /** Koa middleware serving only Deadbolt's pages (the mfa prompt); mount it before the provider. */
   routes(provider: Provider): Koa.Middleware;
+  /** The same as `(req, res, next)` middleware for Express or a Node http server; mount it before body parsers. */
+  handler(provider: Provider): NodeHandler;
   /** The policy hook's decision for an account right now (e.g. for the host's own settings page). */
   decide(accountId: string): Promise<MfaDecision | undefined>;
   /** Closes the stores (after the host's server stopped). */
@@ -124,11 +127,13 @@ export function deadboltOn(
   if (options.sms) s.sms = options.sms;
   const mfa = createMfa(s, { policy: options.policy, now: options.clock });
   let clients: NonNullable<Configuration['clients']> = [];
+  let keys: Koa['keys'] = s.config.cookieKeys;
   return {
     services: s,
     mfa,
     configure(configuration, configureOptions) {
       clients = configuration.clients ?? [];
+      keys = (configuration.cookies?.keys as Koa['keys'] | undefined) ?? keys;
       return configureProvider(
         configuration,
         {
@@ -152,6 +157,9 @@ export function deadboltOn(
         return ["'self'", ...new Set(origins.filter((o) => o !== new URL(s.config.issuer).origin))];
       };
       return mfaRoutes(provider, { services: s, mfa, pages: options.pages, formAction });
+    },
+    handler(provider) {
+      return nodeHandler(this.routes(provider), keys, s.config.trustProxy);
     },
     async decide(accountId) {
       const state = await mfa.load(accountId);

@@ -57,7 +57,7 @@ describe('E6: the public API is documented', () => {
       'HostOrganization',
     ])
       assert.ok(section.includes(`\`${m}\``), `port member ${m}`);
-    for (const f of ['configure(', 'routes(', 'decide(', 'close()'])
+    for (const f of ['configure(', 'routes(', 'handler(', 'decide(', 'close()'])
       assert.ok(section.includes(`**\`${f}`), f);
     const { values, types } = await publicNames();
     assert.ok(
