@@ -1,5 +1,7 @@
 // U7: the account pages' way out. "Sign out" (POST with CSRF) ends this browser's session — the
-// provider session behind the account pages — and shows the signed-out page. "Back to <app>":
+// provider session behind the account pages — as the provider's own logout does (its grants
+// without offline access revoked, its relying parties logged out by back-channel, I4), and shows
+// the signed-out page. "Back to <app>":
 // opening an account page with ?client_id=<registered client> remembers that app (signed cookie),
 // and the pages link back to the origin of its first registered redirect URI only (V4: never an
 // address taken from the request).
@@ -44,8 +46,7 @@ export function accountNavRoutes(router: Router, provider: Provider, services: S
     const s = await loadAccountSession(ctx, provider, mfa, services.config.cookieKeys[0]);
     if (s) {
       checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
-      const session = await provider.Session.find(s.sessionId);
-      await session?.destroy();
+      await mfa.sessions.endSession(s.sessionId);
     }
     const name = provider.cookieName('session');
     ctx.cookies.set(name, null);

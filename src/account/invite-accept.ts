@@ -12,13 +12,13 @@ import { hashPassword } from '../crypto/password.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { createInvitations } from '../invitations/service.ts';
+import { INVITE_COOKIE, invitationOf } from '../invitations/use.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import type { Invitation, Organization } from '../store/records.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
 import { loadAccountSession } from './session.ts';
 
-const COOKIE = 'deadbolt_invite';
 const COMPLETE = '/account/invite/complete';
 
 export function inviteAcceptRoutes(router: Router, provider: Provider, services: Services, mfa: MfaService) {
@@ -78,7 +78,7 @@ export function inviteAcceptRoutes(router: Router, provider: Provider, services:
     const existing = await sor.findUserByEmail(found.invitation.email);
     if (existing || found.org.ssoEnforced) {
       // Kept across the sign-in; the token itself stays out of URLs from here on.
-      ctx.cookies.set(COOKIE, token, {
+      ctx.cookies.set(INVITE_COOKIE, token, {
         signed: true,
         httpOnly: true,
         sameSite: 'lax',
@@ -107,15 +107,30 @@ export function inviteAcceptRoutes(router: Router, provider: Provider, services:
     ctx.redirect(signIn(`/account/organizations/${found.org.id}`));
   });
 
+  /** The organization of an invitation this user already accepted and is a member of. */
+  const joinedAtSignIn = async (token: unknown, userId: string, email: string) => {
+    const i = await invitationOf(sor, token);
+    if (!i?.acceptedAt || i.email.toLowerCase() !== email.toLowerCase()) return undefined;
+    const member = (await sor.listMembershipsOfUser(userId)).some((m) => m.orgId === i.orgId);
+    return member ? i.orgId : undefined;
+  };
+
   router.get(COMPLETE, async (ctx) => {
     const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
     if (!s) {
       ctx.status = 303;
       return ctx.redirect(signIn(COMPLETE));
     }
-    const found = await invitations.lookup(ctx.cookies.get(COOKIE, { signed: true }));
-    ctx.cookies.set(COOKIE, null);
-    if (!found) return invalid(ctx);
+    const token = ctx.cookies.get(INVITE_COOKIE, { signed: true });
+    ctx.cookies.set(INVITE_COOKIE, null);
+    const found = await invitations.lookup(token);
+    if (!found) {
+      // Used up by the SSO sign-in that just ran for it (src/sso/link.ts): on to the organization.
+      const joined = await joinedAtSignIn(token, s.state.user.id, s.state.user.email);
+      if (!joined) return invalid(ctx);
+      ctx.status = 303;
+      return ctx.redirect(`/account/organizations/${joined}`);
+    }
     if (
       !(await invitations.accept(found.invitation, s.state.user, {
         actorUserId: s.state.user.id,

@@ -2,7 +2,7 @@
 // cursor for older pages, the viewer's time zone (?tz=, remembered in a cookie; default UTC), and
 // CSV / JSON-lines export of the same selection (/audit.csv, /audit.jsonl).
 import type { Context } from 'koa';
-import type { AuditAction } from '../audit.ts';
+import { AUDIT_ACTIONS } from '../audit.ts';
 import type { Translate } from '../i18n/index.ts';
 import type { OrgAuditEntry, OrgAuditQuery, SystemOfRecord } from '../store/ports.ts';
 import type { MembershipWithUser } from '../store/records.ts';
@@ -10,22 +10,8 @@ import { auditRows, cursorOf, dayStart, parseCursor, TZ_COOKIE, validTimeZone } 
 
 const PAGE_SIZE = 50;
 const EXPORT_LIMIT = 50_000;
-export const AUDIT_ACTIONS: readonly AuditAction[] = [
-  'factor.enrolled',
-  'factor.disabled',
-  'factor.locked',
-  'mfa.reset',
-  'mfa.rate_limited',
-  'sms.rate_limited',
-  'org.updated',
-  'org.policy_changed',
-  'sso.configured',
-  'sso.removed',
-  'sso.linked',
-  'sso.user_created',
-  'consent.revoked',
-  'user.imported',
-];
+
+export { AUDIT_ACTIONS };
 
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 

@@ -1,10 +1,17 @@
-// G2, G3: the owner's rollout settings on the organization page — the enforcement date (with its
-// countdown and how many members still have no method) and the allowed methods (checkboxes from
-// the factor registry). Both are audited as org.policy_changed; the preview (G1) shows the effect.
+// G2, G3, G4: the owner's rollout settings on the organization page — the enforcement date (with
+// its countdown and how many members still have no method), the allowed methods (checkboxes from
+// the factor registry) and how many days a device may be remembered. Each is audited as
+// org.policy_changed; the preview (G1) shows the effect.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { audit } from '../audit.ts';
-import { allowableMethods, checkAllowedMethods, checkEnforcementDate } from '../core/rollout-settings.ts';
+import type { Config } from '../config/index.ts';
+import {
+  allowableMethods,
+  checkAllowedMethods,
+  checkEnforcementDate,
+  checkRememberDays,
+} from '../core/rollout-settings.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import type { Services } from '../services.ts';
@@ -20,12 +27,14 @@ type OrgContext = (
 export function rolloutSection(
   org: Organization,
   withoutMfa: number,
-  maxGraceDays: number,
+  limits: Pick<Config['mfa'], 'maxGraceDays' | 'rememberDeviceMaxDays'>,
   now = Date.now(),
 ) {
   const until = org.mfaEnforcedFrom && org.mfaEnforcedFrom.getTime() > now ? org.mfaEnforcedFrom : null;
   return {
-    maxGraceDays,
+    maxGraceDays: limits.maxGraceDays,
+    // G4: the allowance in days (0: off) and the server's maximum.
+    remember: { days: org.rememberDeviceDays ?? 0, max: limits.rememberDeviceMaxDays },
     date: org.mfaEnforcedFrom?.toISOString().slice(0, 10) ?? '',
     countdown: until
       ? {
@@ -94,5 +103,19 @@ export function orgRolloutSettingsRoutes(router: Router, services: Services, con
     const checked = checkAllowedMethods(chosen);
     if (!checked.ok) throw new HttpError(400, checked.error.key);
     await save(ctx, c, { allowedMethods: checked.value }, { allowedMethods: checked.value });
+  });
+
+  // G4: 0 turns it off; the page's number field is bounded by REMEMBER_DEVICE_MAX_DAYS.
+  router.post('/account/organizations/:id/remember-devices', async (ctx) => {
+    const c = await context(ctx);
+    if (!c) return;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, days: { maxLength: 3 } });
+    checkCsrf(c.s, form.csrf);
+    if (c.role !== 'owner') throw forbidden();
+    if (!/^\d{1,3}$/.test(form.days)) throw new HttpError(400, 'error.bad_request');
+    const days = Number(form.days);
+    const refused = checkRememberDays(days, config.mfa.rememberDeviceMaxDays);
+    if (refused) throw new HttpError(400, refused.key, { days: refused.days ?? 0 });
+    await save(ctx, c, { rememberDeviceDays: days }, { rememberDeviceDays: days });
   });
 }

@@ -6,6 +6,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { type Proposal, previewCsv, previewOrg } from '../core/preview.ts';
+import { allowableMethods, checkAllowedMethods } from '../core/rollout-settings.ts';
+import { HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { MfaService } from '../mfa/service.ts';
@@ -13,13 +15,55 @@ import type { Services } from '../services.ts';
 import { orgMember } from './org-member.ts';
 import { checkCsrf } from './session.ts';
 
-/** The proposal of the query (`?requireMfa=true&plan=paid`); absent or unknown values: as today. */
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A YYYY-MM-DD day as a date (midnight UTC), null for "no date", undefined when malformed. */
+function dayOf(value: unknown): Date | null | undefined {
+  if (value === 'none') return null;
+  if (typeof value !== 'string' || !DATE.test(value)) return undefined;
+  const date = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * The proposal of the query (`?requireMfa=true&plan=paid&enforcedFrom=2027-01-31&methods=totp,sms`);
+ * absent or unknown values: as today.
+ */
 function proposalOf(query: Record<string, unknown>): Proposal {
   const p: Proposal = {};
   if (query.requireMfa === 'true' || query.requireMfa === 'false')
     p.requireMfaForAllUsers = query.requireMfa === 'true';
   if (query.plan === 'free' || query.plan === 'paid') p.plan = query.plan;
+  const from = dayOf(query.enforcedFrom);
+  if (from !== undefined) p.mfaEnforcedFrom = from;
+  if (typeof query.methods === 'string') {
+    const checked = checkAllowedMethods(query.methods.split(','));
+    if (checked.ok) p.allowedMethods = checked.value;
+  }
   return p;
+}
+
+/** The query that stands for a proposal (the CSV link; the settings forms' preview). */
+function queryOf(p: Proposal): URLSearchParams {
+  const q = new URLSearchParams();
+  if (p.requireMfaForAllUsers !== undefined) q.set('requireMfa', String(p.requireMfaForAllUsers));
+  if (p.plan) q.set('plan', p.plan);
+  if (p.mfaEnforcedFrom !== undefined)
+    q.set('enforcedFrom', p.mfaEnforcedFrom ? p.mfaEnforcedFrom.toISOString().slice(0, 10) : 'none');
+  if (p.allowedMethods !== undefined) q.set('methods', (p.allowedMethods ?? allowableMethods()).join(','));
+  return q;
+}
+
+/** G1: what the rollout settings forms propose (their own fields), before anything is saved. */
+function proposalOfForm(form: Record<string, string | undefined>): Proposal {
+  if (form.preview === 'date') {
+    const from = form.clear || !form.date ? null : dayOf(form.date);
+    if (from === undefined) throw new HttpError(400, 'error.bad_request');
+    return { mfaEnforcedFrom: from };
+  }
+  const checked = checkAllowedMethods(allowableMethods().filter((f) => form[`method_${f}`]));
+  if (!checked.ok) throw new HttpError(400, checked.error.key);
+  return { allowedMethods: checked.value };
 }
 
 export function orgRolloutRoutes(
@@ -46,11 +90,7 @@ export function orgRolloutRoutes(
     const rows = await rowsOf(c.org, proposal);
     const t = ctx.state.t;
     const self = rows.find((r) => r.userId === c.s.state.user.id);
-    const query = new URLSearchParams(
-      Object.entries({ requireMfa: proposal.requireMfaForAllUsers, plan: proposal.plan }).flatMap(([k, v]) =>
-        v === undefined ? [] : [[k, String(v)] as [string, string]],
-      ),
-    );
+    const query = queryOf(proposal);
     await renderPage(ctx, 'org-preview', {
       title: t('preview.title', { org: c.org.name }),
       wide: true,
@@ -86,6 +126,23 @@ export function orgRolloutRoutes(
     ctx.set('content-disposition', `attachment; filename="enforcement-preview-${c.org.id}.csv"`);
     ctx.type = 'text/csv; charset=utf-8';
     ctx.body = previewCsv(rows);
+  });
+
+  // G1: "Preview" on the enforcement-date and allowed-methods forms posts their fields here.
+  const formFields = {
+    csrf: { maxLength: 100 },
+    preview: { maxLength: 10 },
+    date: { maxLength: 10, optional: true },
+    clear: { maxLength: 3, optional: true },
+    ...Object.fromEntries(allowableMethods().map((f) => [`method_${f}`, { maxLength: 3, optional: true }])),
+  };
+  router.post('/account/organizations/:id/enforcement-preview', async (ctx) => {
+    const c = await owner(ctx);
+    if (!c) return;
+    const form = readForm(ctx, formFields) as Record<string, string | undefined>;
+    checkCsrf(c.s, form.csrf!);
+    if (form.preview !== 'date' && form.preview !== 'methods') throw new HttpError(400, 'error.bad_request');
+    await view(ctx, proposalOfForm(form), false);
   });
 
   // G7: the confirmation step before switching the requirement on (the form posts to require-mfa).

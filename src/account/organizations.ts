@@ -128,10 +128,10 @@ export function organizationRoutes(
         audit: role === 'owner' ? await auditSection(ctx, sor, orgId, members) : null,
         // F1: the owner sees the SSO connection and whether it works.
         sso: role === 'owner' ? await ssoOverview(config, org) : null,
-        // G2, G3: the enforcement date with its countdown, and the allowed methods.
+        // G2, G3, G4: the enforcement date with its countdown, the allowed methods, remembered devices.
         rollout:
           role === 'owner'
-            ? rolloutSection(org, rows.filter((r) => r.methods.length === 0).length, config.mfa.maxGraceDays)
+            ? rolloutSection(org, rows.filter((r) => r.methods.length === 0).length, config.mfa)
             : null,
         error: flash.error ?? null,
         notice: flash.notice ?? null,

@@ -9,6 +9,7 @@ import { audit } from '../audit.ts';
 import { hashPassword } from '../crypto/password.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
+import { refusalError } from '../mfa/refusal.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { checkPassword } from './credentials.ts';
@@ -119,12 +120,7 @@ export function passwordChangeRoutes(
       const type = proofMethod(s.state, code, form.method);
       const outcome = await mfa.verify(s.state, type, code, smsFlow(s), who(ctx, s));
       if (!outcome.ok) {
-        const message =
-          outcome.error === 'rate_limited'
-            ? t('mfa.rate_limited', { minutes: Math.ceil((outcome.retryAfterSeconds ?? 60) / 60) })
-            : outcome.error === 'locked'
-              ? t('mfa.locked')
-              : t('mfa.incorrect');
+        const message = refusalError(t, type, outcome);
         return again(ctx, s, message, outcome.error === 'rate_limited' ? 429 : 401);
       }
     }

@@ -14,6 +14,7 @@ import { HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { renderMail } from '../mail/render.ts';
+import { refusalError } from '../mfa/refusal.ts';
 import type { MfaService, UserMfaState } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { beginAttempt } from '../store/attempt.ts';
@@ -187,12 +188,7 @@ export function recoveryRouter(services: Services, mfa: MfaService, tokens: Reco
       const type = proofMethod(state, code, f.method);
       const outcome = await mfa.verify(state, type, code, smsFlow(found.hash), who);
       if (!outcome.ok) {
-        const message =
-          outcome.error === 'rate_limited'
-            ? t('mfa.rate_limited', { minutes: Math.ceil((outcome.retryAfterSeconds ?? 60) / 60) })
-            : outcome.error === 'locked'
-              ? t('recover.locked')
-              : t('mfa.incorrect');
+        const message = outcome.error === 'locked' ? t('recover.locked') : refusalError(t, type, outcome);
         const fresh = await reload(state);
         const sms = await smsProof(ctx, services, mfa, fresh, smsFlow(found.hash), 'status');
         return resetPage(ctx, f.token, fresh, message, outcome.error === 'rate_limited' ? 429 : 401, {

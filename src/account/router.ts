@@ -12,6 +12,7 @@ import { orgInvitationRoutes } from './org-invitations.ts';
 import { orgRolloutRoutes } from './org-rollout.ts';
 import { organizationRoutes } from './organizations.ts';
 import { passwordChangeRoutes } from './password-change.ts';
+import { rememberedDeviceRoutes } from './remembered-devices.ts';
 import { securityRoutes } from './security.ts';
 import { smsSettingsRoutes } from './sms.ts';
 
@@ -20,6 +21,7 @@ export function accountRouters(provider: Provider, services: Services, mfa: MfaS
   pages.get('/account', (ctx) => ctx.redirect('/account/security'));
   accountNavRoutes(pages, provider, services, mfa); // U7: sign out, back to the app
   securityRoutes(pages, provider, services, mfa);
+  rememberedDeviceRoutes(pages, provider, services, mfa); // G4
   passwordChangeRoutes(pages, provider, services, mfa); // U3
   emailVerifyRoutes(pages, provider, services, mfa); // U5
   organizationRoutes(pages, provider, services, mfa);

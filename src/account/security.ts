@@ -17,6 +17,7 @@ import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
 import { createBindingGate } from './binding-gate.ts';
 import { checkPassword } from './credentials.ts';
+import { devicesSection } from './remembered-devices.ts';
 import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from './session.ts';
 
 const BASE = '/account/security';
@@ -109,6 +110,7 @@ export function securityRoutes(
         locked: s.state.records.filter((r) => r.lockedAt).map((r) => r.type),
         orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
         apps: await appsWithAccess(s.state.user.id),
+        devices: await devicesSection(ctx, mfa, s.state.user.id), // G4
         error: flash.error ?? (ctx.query.done === 'verify_unsent' ? t('verify.unsent') : null),
         notice:
           flash.notice ??

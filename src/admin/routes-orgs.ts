@@ -1,6 +1,6 @@
 // A1: organizations and memberships.
 import type { z } from 'zod';
-import { checkAllowedMethods, checkEnforcementDate } from '../core/rollout-settings.ts';
+import { checkAllowedMethods, checkEnforcementDate, checkRememberDays } from '../core/rollout-settings.ts';
 import { requireOrg, requireUnlimited } from './auth.ts';
 import { invalid, notFound } from './problem.ts';
 import { route } from './route.ts';
@@ -73,7 +73,8 @@ export const orgRoutes = [
     method: 'patch',
     path: '/organizations/{orgId}',
     operationId: 'updateOrganization',
-    summary: 'Change the name, plan, require-MFA switch or SSO enforcement',
+    summary:
+      'Change the name, plan, require-MFA switch, SSO enforcement or rollout settings (G2 date, G3 methods, G4 remembered devices)',
     tag: TAG,
     scope: 'admin:write',
     params: orgIdParams,
@@ -81,7 +82,7 @@ export const orgRoutes = [
     responses: { 200: { description: 'The updated organization', schema: organizationSchema } },
     async handler({ services }, { caller, params, body }) {
       requireOrg(caller, params.orgId);
-      const { mfaEnforcedFrom, allowedMethods, ...rest } = body;
+      const { mfaEnforcedFrom, allowedMethods, rememberDeviceDays, ...rest } = body;
       const patch: Parameters<typeof services.sor.updateOrg>[1] = { ...rest };
       if (mfaEnforcedFrom !== undefined) {
         // G2: bounded by MFA_MAX_GRACE_DAYS.
@@ -96,6 +97,12 @@ export const orgRoutes = [
           allowedMethods === null ? { ok: true as const, value: null } : checkAllowedMethods(allowedMethods);
         if (!checked.ok) throw invalid('allowedMethods: unknown or no method');
         patch.allowedMethods = checked.value;
+      }
+      if (rememberDeviceDays !== undefined) {
+        // G4: bounded by REMEMBER_DEVICE_MAX_DAYS; 0 turns it off.
+        const refused = checkRememberDays(rememberDeviceDays, services.config.mfa.rememberDeviceMaxDays);
+        if (refused) throw invalid(`rememberDeviceDays: ${refused.key}`);
+        patch.rememberDeviceDays = rememberDeviceDays;
       }
       const org = await services.sor.updateOrg(params.orgId, patch);
       if (!org) throw notFound(`organization ${params.orgId}`);

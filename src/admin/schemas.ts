@@ -27,6 +27,7 @@ export const organizationSchema = named(
     ssoEnforced: z.boolean(),
     mfaEnforcedFrom: z.string().nullable(),
     allowedMethods: z.array(z.string()).nullable(),
+    rememberDeviceDays: z.number().int(),
     createdAt: time,
   }),
 );
@@ -182,6 +183,8 @@ export const orgPatchBody = z.strictObject({
   mfaEnforcedFrom: z.iso.datetime({ offset: true }).nullable().optional(),
   /** G3: the methods that satisfy MFA for the members; null: every method. */
   allowedMethods: z.array(z.string().max(32)).min(1).max(16).nullable().optional(),
+  /** G4: days a member's device may be remembered after MFA (0: never). Bounded by REMEMBER_DEVICE_MAX_DAYS. */
+  rememberDeviceDays: z.number().int().min(0).max(365).optional(),
 });
 const password = z.string().min(12).max(1024);
 export const userCreateBody = z.strictObject({

@@ -13,6 +13,7 @@ export const orgView = (o: Organization) => ({
   ssoEnforced: o.ssoEnforced,
   mfaEnforcedFrom: o.mfaEnforcedFrom?.toISOString() ?? null,
   allowedMethods: o.allowedMethods ?? null,
+  rememberDeviceDays: o.rememberDeviceDays ?? 0,
   createdAt: o.createdAt.toISOString(),
 });
 

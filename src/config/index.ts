@@ -69,6 +69,8 @@ export interface Config {
     bindingWindowSeconds: number;
     /** G2: the longest grace period an owner may set, in days (0: none). */
     maxGraceDays: number;
+    /** G4: the most days an owner may let a device be remembered (0: never). */
+    rememberDeviceMaxDays: number;
     maxFailuresPerWindow: number;
     maxFailuresPerIp: number;
     failureWindowSeconds: number;
@@ -198,6 +200,7 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       reauthWindowSeconds: env.REAUTH_WINDOW_SECONDS,
       bindingWindowSeconds: env.MFA_BINDING_WINDOW_SECONDS,
       maxGraceDays: env.MFA_MAX_GRACE_DAYS,
+      rememberDeviceMaxDays: env.REMEMBER_DEVICE_MAX_DAYS,
       maxFailuresPerWindow: env.MFA_MAX_FAILURES_PER_WINDOW,
       maxFailuresPerIp: env.MFA_MAX_FAILURES_PER_IP,
       failureWindowSeconds: env.MFA_FAILURE_WINDOW_SECONDS,

@@ -95,6 +95,8 @@ export const envSchema = z.object({
   MFA_BINDING_WINDOW_SECONDS: int(1, 86_400).default(1200), // G5
   // G2: how far ahead an owner may set the enforcement date (0: no grace period, P5 at once).
   MFA_MAX_GRACE_DAYS: int(0, 365).default(0),
+  // G4: the most days an owner may let members' devices be remembered (0: never offered).
+  REMEMBER_DEVICE_MAX_DAYS: int(0, 365).default(30),
   MFA_MAX_FAILURES_PER_WINDOW: int(1, 1000).default(10),
   MFA_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
   MFA_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),

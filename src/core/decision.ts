@@ -3,7 +3,8 @@
 // step, the account pages, the token endpoint. It builds the policy hook's context once — the user,
 // their organizations, every enrolled factor with its state, how the session or token authenticated
 // (amr and the SSO mark of P2), the acr the relying party asked for through `acr_values` *and* the
-// claims parameter, the client — and asks the hook (src/mfa/policy.ts). Nothing else derives a rule.
+// claims parameter, whether it demands a fresh authentication, the client, the remembered device
+// of G4 — and asks the hook (src/mfa/policy.ts). Nothing else derives a rule.
 import type { MfaDecision, MfaPolicy, PolicyContext } from '../mfa/policy.ts';
 import { isMethod } from '../mfa/registry.ts';
 import { ACR_MFA, essentialAcrOf, requestsMfa } from '../oidc/acr.ts';
@@ -33,12 +34,29 @@ export interface Asked {
   acrValues?: string;
   /** The claims parameter, parsed or as sent: an essential acr counts like acr_values (P6). */
   claims?: unknown;
+  /** max_age or prompt=login: a fresh authentication is demanded (see reauthenticationAsked). */
+  reauthentication?: boolean;
 }
+
+/** G4: the remembered device of a session (src/mfa/remembered-device.ts), as the policy sees it. */
+export interface RememberedDeviceInput {
+  rememberedAt: Date;
+  expiresAt: Date;
+}
+
+/** How a session authenticated, with its marks: the SSO mark (P2) and a remembered device (G4). */
+export type Authentication = { amr?: string[]; rememberedDevice?: RememberedDeviceInput } & SsoAuthentication;
 
 export interface DecisionPointDeps<S extends DecisionState> {
   policy: MfaPolicy;
   load(userId: string): Promise<S | undefined>;
   ssoMark(authenticated: Authenticated & { accountId: string }): Promise<SsoAuthentication>;
+  /** G4: the session's remembered device, if it has one (absent: no device is ever remembered). */
+  rememberedDevice?(
+    authenticated: Authenticated & { accountId: string },
+  ): Promise<RememberedDeviceInput | undefined>;
+  /** G4: REMEMBER_DEVICE_MAX_DAYS; an organization's allowance never counts for more (default 0). */
+  maxRememberDays?: number;
   /** The decision's clock (G2 enforcement dates), ms; default Date.now. Tests pass their own. */
   now?: () => number;
 }
@@ -51,6 +69,13 @@ export function requestedAcrOf(asked: Asked): string[] {
   return [...values, ...essentialAcrOf(asked.claims)];
 }
 
+/** max_age (a client's default_max_age included) or prompt=login in an authorization request's parameters. */
+export function reauthenticationAsked(params: { max_age?: unknown; prompt?: unknown } | undefined): boolean {
+  if (!params) return false;
+  const prompt = typeof params.prompt === 'string' ? params.prompt.split(' ') : [];
+  return (params.max_age !== undefined && params.max_age !== null) || prompt.includes('login');
+}
+
 /** G2: the decision is a reminder with a deadline (no method yet, the enforcement date ahead). */
 export function isGraceReminder(decision: MfaDecision): boolean {
   return decision.requirement === 'optional' && decision.graceUntil !== undefined;
@@ -60,16 +85,22 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
   const { policy } = deps;
   const clock = deps.now ?? Date.now;
 
+  const maxRememberDays = deps.maxRememberDays ?? 0;
+
   function contextOf(
     state: DecisionState,
-    authentication: { amr: string[] } & SsoAuthentication,
+    authentication: Authentication & { amr: string[] },
     asked: Asked,
   ): PolicyContext {
     return {
       user: { id: state.user.id, email: state.user.email },
       memberships: state.memberships.map((m) => ({
         role: m.role,
-        org: { ...m.org, trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true },
+        org: {
+          ...m.org,
+          trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true,
+          rememberDeviceDays: Math.min(m.org.rememberDeviceDays ?? 0, maxRememberDays),
+        },
       })),
       enrolled: state.enrolled,
       usable: state.usable,
@@ -77,25 +108,35 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
         amr: authentication.amr,
         ssoOrgId: authentication.ssoOrgId,
         upstreamMfa: authentication.upstreamMfa,
+        ...(authentication.rememberedDevice ? { rememberedDevice: authentication.rememberedDevice } : {}),
       },
       client: asked.clientId ? { clientId: asked.clientId } : undefined,
       requestedAcr: requestedAcrOf(asked),
+      reauthentication: asked.reauthentication === true,
       now: new Date(clock()),
     };
   }
 
   /** The hook's decision for this user, session and request. */
-  function decide(
-    state: DecisionState,
-    authentication: { amr?: string[] } & SsoAuthentication,
-    asked: Asked = {},
-  ): MfaDecision {
+  function decide(state: DecisionState, authentication: Authentication, asked: Asked = {}): MfaDecision {
     return policy(contextOf(state, { ...authentication, amr: authentication.amr ?? [] }, asked));
   }
 
-  /** Does a session or token with this amr meet the decision? ("done" is decided here only.) */
+  /**
+   * Does a session or token with this amr meet the decision? ("done" is decided here only.) A
+   * remembered device meets it where the hook said so (G4); the amr stays what it was.
+   */
   function satisfied(decision: MfaDecision, amr: string[]): boolean {
-    return decision.requirement !== 'required' || amr.includes('mfa');
+    return decision.requirement !== 'required' || amr.includes('mfa') || decision.rememberedDevice === true;
+  }
+
+  /** The session's marks for the decision: SSO (P2) and remembered device (G4), in parallel. */
+  async function marksOf(authenticated: Authenticated & { accountId: string }): Promise<Authentication> {
+    const [mark, rememberedDevice] = await Promise.all([
+      deps.ssoMark(authenticated),
+      deps.rememberedDevice?.(authenticated),
+    ]);
+    return { ...mark, ...(rememberedDevice ? { rememberedDevice } : {}) };
   }
 
   /** Is MFA mandatory for the user whatever the session (M3/M4: may the last method go)? */
@@ -132,12 +173,12 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
   ): Promise<boolean> {
     const requested = requestedAcrOf(asked);
     if (authenticated.amr.includes('mfa') && requested.every((v) => v === ACR_MFA)) return false;
-    const [state, mark] = await Promise.all([
+    const [state, marks] = await Promise.all([
       deps.load(accountId),
-      deps.ssoMark({ ...authenticated, accountId }),
+      marksOf({ ...authenticated, accountId }),
     ]);
     if (!state) return true;
-    return !satisfied(decide(state, { ...mark, amr: authenticated.amr }, asked), authenticated.amr);
+    return !satisfied(decide(state, { ...marks, amr: authenticated.amr }, asked), authenticated.amr);
   }
 
   /**
@@ -153,7 +194,7 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
     return isGraceReminder(decide(state, { ...mark, amr: authenticated.amr }, asked));
   }
 
-  return { decide, satisfied, mandatory, canRemove, needsStep, reminds };
+  return { decide, satisfied, mandatory, canRemove, needsStep, reminds, marksOf };
 }
 
 export type DecisionPoint = ReturnType<typeof createDecisionPoint>;

@@ -1,6 +1,6 @@
 // Security notifications (U6; NIST SP 800-63B §6.1.2.1: a notice over an independent channel when
 // an authenticator is bound or removed). `notify(userId, event, context)` mails the user what
-// happened, when, from where and what to do if it was not them. The audit hook (src/core/
+// happened, when, from where and what to do if it was not them (a remembered device, G4, too). The audit hook (src/core/
 // audit-hook.ts) calls `onAudit` for every committed audit event, so every path that audits a
 // factor, MFA, password or policy change is covered. A send never blocks or undoes the change (it
 // already happened): failures are logged only.
@@ -21,6 +21,7 @@ export type NotifyEvent =
   | 'mfa.reset'
   | 'password.changed'
   | 'password.reset'
+  | 'device.remembered'
   | 'org.policy_changed';
 
 export interface NotifyContext {
@@ -30,7 +31,7 @@ export interface NotifyContext {
   /** Default: the current request's locale, else English (no locale is stored per user). */
   locale?: Locale;
   /** Values for the strings, e.g. `method` (an i18n key), `org`, `change` (an i18n key). */
-  params?: Record<string, string>;
+  params?: Record<string, string | number>;
 }
 
 const KEYED_PARAMS = ['method', 'change', 'by'];
@@ -114,6 +115,9 @@ export function createNotifier(sor: SystemOfRecord, mail: MailService, logger: L
       if ((e.action === 'password.changed' || e.action === 'password.reset') && user) {
         return void notify(user, e.action, context);
       }
+      if (e.action === 'device.remembered' && user && typeof d.days === 'number') {
+        return void notify(user, 'device.remembered', { ...context, params: { days: d.days } });
+      }
       const change = policyChange(d);
       if (
         e.orgId &&
@@ -150,9 +154,11 @@ function policyChange(d: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function translateParams(locale: Locale, params: Record<string, string>) {
+function translateParams(locale: Locale, params: Record<string, string | number>) {
   const t = translator(locale);
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, KEYED_PARAMS.includes(k) ? t(v) : v]));
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' && KEYED_PARAMS.includes(k) ? t(v) : v]),
+  );
 }
 
 export type Notifier = ReturnType<typeof createNotifier>;

@@ -1,11 +1,17 @@
-// G2, G3: the owner's rollout settings, checked the same way on the organization page and in the
-// admin API: an enforcement date no further ahead than MFA_MAX_GRACE_DAYS, and allowed methods
-// from the factor registry (methods only; backup codes come with the app, T3).
+// G2, G3, G4: the owner's rollout settings, checked the same way on the organization page and in
+// the admin API: an enforcement date no further ahead than MFA_MAX_GRACE_DAYS, allowed methods
+// from the factor registry (methods only; backup codes come with the app, T3), and how long a
+// device may be remembered (at most REMEMBER_DEVICE_MAX_DAYS; 0: never).
 import { FACTOR_MODULES, isMethod } from '../mfa/registry.ts';
 import type { FactorType } from '../store/records.ts';
 
 export type SettingError = {
-  key: 'org.grace_too_far' | 'org.grace_disabled' | 'org.methods_none';
+  key:
+    | 'org.grace_too_far'
+    | 'org.grace_disabled'
+    | 'org.methods_none'
+    | 'org.remember_too_long'
+    | 'org.remember_disabled';
   days?: number;
 };
 
@@ -29,4 +35,13 @@ export function checkAllowedMethods(
   if (chosen.length === 0 || values.some((v) => !all.includes(v as FactorType)))
     return { ok: false, error: { key: 'org.methods_none' } };
   return { ok: true, value: chosen.length === all.length ? null : chosen };
+}
+
+/** G4: days a device may be remembered (0 always allowed: off), or why they are refused. */
+export function checkRememberDays(days: number, maxDays: number): SettingError | null {
+  if (!Number.isSafeInteger(days) || days < 0) return { key: 'org.remember_too_long', days: maxDays };
+  if (days === 0) return null;
+  if (maxDays === 0) return { key: 'org.remember_disabled' };
+  if (days > maxDays) return { key: 'org.remember_too_long', days: maxDays };
+  return null;
 }

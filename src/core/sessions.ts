@@ -1,5 +1,6 @@
 // V3: one code path that ends everything a user has — every session, grant, access and refresh
-// token (offline ones included) — used by the pages, the CLI and any future API.
+// token (offline ones included) and every remembered device (G4) — used by the pages, the CLI and
+// any future API.
 //
 // Deleting stored sessions is not enough: a request in flight loads a session at its start and
 // saves it at its end, and a code check racing the reset may finish after it. So the reset first
@@ -33,7 +34,8 @@ export interface EndedEverything {
 export interface StoredSession {
   accountId?: string;
   loginTs?: number;
-  authorizations?: Record<string, { grantId?: string; sid?: string }>;
+  /** persistsLogout: set by oidc-provider for grants with offline access, which outlive a logout. */
+  authorizations?: Record<string, { grantId?: string; sid?: string; persistsLogout?: boolean }>;
 }
 
 /**
@@ -72,12 +74,32 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
       notifier = fn;
     },
     /**
+     * U7, I4: ends one session as the provider's RP-initiated logout does — the session goes, the
+     * grants made under it go with their tokens unless they outlive a logout (offline access), and
+     * its relying parties get a back-channel logout. False when there was no such session.
+     */
+    async endSession(sessionId: string): Promise<boolean> {
+      const session = (await sessions.find(sessionId)) as StoredSession | undefined;
+      if (!session) return false;
+      await sessions.destroy(sessionId);
+      const ending = Object.values(session.authorizations ?? {}).filter(
+        (a) => a.grantId && !a.persistsLogout,
+      );
+      await Promise.all(
+        ending.map((a) => Promise.all([tokens.revokeByGrantId(a.grantId!), grants.destroy(a.grantId!)])),
+      );
+      if (session.accountId) await notify(session, session.accountId);
+      return true;
+    },
+    /**
      * Voids every session and token of the user from now on, then removes them from the store.
      * `keep` is the acting person's own session id (a self-service change on the settings page).
      */
     async endEverything(userId: string, opts: { keep?: string } = {}): Promise<EndedEverything> {
       const validAfter = await sor.revokeSessionsBefore(userId, Math.floor(Date.now() / 1000) + 1);
       if (validAfter === undefined) return { sessionsEnded: 0, grantsRevoked: 0 };
+      // G4: no browser skips the second factor after a security change, this one included.
+      await sor.deleteRememberedDevicesOfUser(userId);
       const [sessionIds, indexed] = await Promise.all([
         listSessionIdsOfAccount(eph, userId),
         listGrantIdsOfAccount(eph, userId),

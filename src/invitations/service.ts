@@ -2,15 +2,14 @@
 // it works once (accepted_at), until expires_at (INVITATION_TTL_SECONDS), and not after a revoke
 // or a re-send (a re-send stores a new hash, so the old link finds nothing). Admins invite members
 // only; owners any role. Invitations are audited (no notice is mailed to the owners for them).
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type AuditWho, audit } from '../audit.ts';
 import type { Locale } from '../i18n/index.ts';
 import { renderMail } from '../mail/render.ts';
 import type { MailOutcome, MailService } from '../mail/service.ts';
 import { ConflictError, type SystemOfRecord } from '../store/ports.ts';
 import type { Invitation, Organization, Role, User } from '../store/records.ts';
-
-export const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url');
+import { invitationOf, sha256, useInvitation } from './use.ts';
 
 /** May someone with `actorRole` invite with `role`? (admins: members only; owners: any role.) */
 export function mayInvite(actorRole: Role | undefined, role: Role): boolean {
@@ -101,8 +100,7 @@ export function createInvitations({ sor, mail, issuer, ttlSeconds }: InviteDeps)
 
     /** The open invitation of a link, with its organization; undefined for any other token. */
     async lookup(token: unknown): Promise<{ invitation: Invitation; org: Organization } | undefined> {
-      if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-      const invitation = await sor.findInvitationByTokenHash(sha256(token));
+      const invitation = await invitationOf(sor, token);
       if (!invitation || !isOpen(invitation)) return undefined;
       const org = await sor.findOrgById(invitation.orgId);
       return org ? { invitation, org } : undefined;
@@ -114,20 +112,7 @@ export function createInvitations({ sor, mail, issuer, ttlSeconds }: InviteDeps)
      */
     async accept(i: Invitation, user: User, who: AuditWho): Promise<boolean> {
       if (user.email.toLowerCase() !== i.email.toLowerCase()) return false;
-      return sor.transaction(async (tx) => {
-        if (!(await tx.closeInvitation(i.id, 'accepted'))) return false;
-        const existing = (await tx.listMembershipsOfUser(user.id)).find((m) => m.orgId === i.orgId);
-        if (!existing) await tx.setMembership(user.id, i.orgId, i.role); // never lowers a role held
-        await tx.markEmailVerified(user.id, user.email);
-        await audit(
-          tx,
-          who,
-          'invitation.accepted',
-          { userId: user.id, orgId: i.orgId },
-          { invitationId: i.id, role: i.role },
-        );
-        return true;
-      });
+      return sor.transaction((tx) => useInvitation(tx, i, user, who));
     },
 
     /** A new person: the user (address verified, U5) and the membership, in one transaction. */

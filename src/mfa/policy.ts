@@ -17,6 +17,8 @@ export interface PolicyContext {
       mfaEnforcedFrom?: Date | null;
       /** G3: the methods that satisfy MFA for its members; null/absent: all. */
       allowedMethods?: FactorType[] | null;
+      /** G4: days a member's device may be remembered after MFA; 0/absent: never. */
+      rememberDeviceDays?: number;
     };
   }>;
   /** The decision's clock (G2): the decision point passes it; default the current time. */
@@ -32,10 +34,17 @@ export interface PolicyContext {
     ssoOrgId?: string;
     /** The upstream provider of that sign-in reported multi-factor authentication (src/sso/amr.ts). */
     upstreamMfa?: boolean;
+    /**
+     * G4: this session's browser holds a remembered device of the user (src/mfa/remembered-device.ts):
+     * when it was remembered and until when. Whether it stands in for the second factor is decided here.
+     */
+    rememberedDevice?: { rememberedAt: Date; expiresAt: Date };
   };
   client?: { clientId: string };
   /** acr values the relying party asked for (acr_values, or an essential acr claim). */
   requestedAcr: string[];
+  /** The relying party demands a fresh authentication (max_age, prompt=login; OIDC Core). */
+  reauthentication?: boolean;
 }
 
 export type MfaReason =
@@ -70,6 +79,10 @@ export interface MfaDecision {
    * user's organizations); what enrollment offers. Absent: every method.
    */
   acceptedMethods?: FactorType[];
+  /** G4: this step may offer "don't ask again on this device" for this many days (absent: not offered). */
+  rememberDays?: number;
+  /** G4: the session's remembered device meets this requirement: no second factor is asked. */
+  rememberedDevice?: boolean;
 }
 
 export type MfaPolicy = (context: PolicyContext) => MfaDecision;
@@ -99,6 +112,29 @@ export function acceptedMethodsOf(orgs: Array<{ allowedMethods?: FactorType[] | 
   return accepted.sort(byStrength).slice(0, both.length > 0 ? undefined : 1);
 }
 
+/** G4: the strictest (smallest) allowance across these organizations; none at all: never. */
+export function rememberDaysOf(orgs: Array<{ rememberDeviceDays?: number }>): number {
+  if (orgs.length === 0) return 0;
+  return Math.max(0, Math.min(...orgs.map((o) => o.rememberDeviceDays ?? 0)));
+}
+
+/**
+ * G4: a remembered device stands in for the second factor only for a mandate or an enrolled method
+ * (never when the relying party asked for an acr — step-up, phr — or for a fresh authentication),
+ * only with a method that can still be used, and only while it is younger than the allowance now.
+ */
+function rememberingOf(context: PolicyContext, now: Date, usable: boolean) {
+  const asked = context.requestedAcr.length > 0 || context.reauthentication === true;
+  const days = asked || !usable ? 0 : rememberDaysOf(context.memberships.map((m) => m.org));
+  const device = context.authentication.rememberedDevice;
+  const honoured =
+    days > 0 &&
+    device !== undefined &&
+    device.expiresAt.getTime() > now.getTime() &&
+    now.getTime() - device.rememberedAt.getTime() <= days * 86_400_000;
+  return { ...(days > 0 ? { rememberDays: days } : {}), ...(honoured ? { rememberedDevice: true } : {}) };
+}
+
 /** G3: a factor counts when it is accepted, or comes with an accepted method (backup codes, T3). */
 const acceptedBy = (accepted: FactorType[] | undefined) => (f: FactorType) =>
   accepted === undefined || accepted.includes(moduleOf(f).companionOf ?? f);
@@ -112,6 +148,7 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
   const methods = context.enrolled.filter(isMethod).filter(ok);
   const allowedFactors = allowedFactorsOf(context.enrolled, context.usable).filter(ok);
   const preferred = allowedFactors.find(isMethod) ?? allowedFactors[0] ?? null;
+  const usable = methods.length > 0 && allowedFactors.length > 0;
   const decide = (requirement: MfaRequirement, reason: MfaReason, orgId?: string): MfaDecision => ({
     requirement,
     reason,
@@ -121,6 +158,7 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
     mustEnroll: requirement === 'required' && methods.length === 0,
     locked: requirement === 'required' && methods.length > 0 && allowedFactors.length === 0,
     ...(accepted ? { acceptedMethods: accepted } : {}),
+    ...(requirement === 'required' ? rememberingOf(context, now, usable) : {}),
   });
 
   const stepUp = context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA);

@@ -2,11 +2,11 @@
 // limits. Both the sign-in prompt and the settings pages use it.
 
 import type { AuditWho } from '../audit.ts';
-import { createDecisionPoint } from '../core/decision.ts';
+import { type Authentication, createDecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
 import type { Amr } from '../oidc/acr.ts';
 import type { MfaResult } from '../ops/metrics.ts';
-import { createSsoMarks, type SsoAuthentication } from '../sso/session-mark.ts';
+import { createSsoMarks } from '../sso/session-mark.ts';
 import { checkWith } from '../store/attempt.ts';
 import type { FactorRecord, FactorType, MembershipWithOrg, User } from '../store/records.ts';
 import { createAttemptGuard } from './attempts.ts';
@@ -17,6 +17,7 @@ import { createGraceSetup } from './grace-setup.ts';
 import { defaultMfaPolicy, type MfaPolicy } from './policy.ts';
 import { createReauth } from './reauth.ts';
 import { isFactorType, moduleOf } from './registry.ts';
+import { createRememberedDevices } from './remembered-device.ts';
 import { createTotpEnrollment } from './totp/enroll.ts';
 import { createTotpFactor } from './totp/factor.ts';
 
@@ -61,22 +62,35 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
   const sessions = createSessionEnder(sor, deps.eph);
   const guard = createAttemptGuard(deps, sessions);
   const ssoMarks = createSsoMarks(deps.eph.kv, deps.config);
+  const { ttl } = deps.config;
+  // G4: the session's mark lives as long as the longest-lived thing that may ask (as ssoMarks).
+  const rememberedDevices = createRememberedDevices(
+    sor,
+    deps.eph.kv,
+    deps.logger,
+    Math.max(ttl.sessionMfa, ttl.sessionPassword, ttl.refreshToken),
+  );
   // The one decision point (src/core/decision.ts): every place asks it.
   const decisions = createDecisionPoint({
     policy,
     load: (userId) => load(userId),
     ssoMark: (a) => ssoMarks.read(a.uid, a.accountId, a.amr),
+    // G4 off on this server (REMEMBER_DEVICE_MAX_DAYS=0): no device is read, none can count.
+    ...(deps.config.mfa.rememberDeviceMaxDays > 0
+      ? { rememberedDevice: (a) => rememberedDevices.read(a.uid, a.accountId) }
+      : {}),
+    maxRememberDays: deps.config.mfa.rememberDeviceMaxDays,
     now: options.now,
   });
 
-  /** How a session (or a token of it) authenticated: its amr, and the SSO mark of P2 if any. */
+  /** How a session (or a token of it) authenticated: its amr, the SSO mark of P2, the device of G4. */
   async function authenticationOf(session: {
     uid: string | undefined;
     accountId: string;
     amr: string[] | undefined;
-  }): Promise<{ amr: string[] } & SsoAuthentication> {
+  }): Promise<Authentication & { amr: string[] }> {
     const amr = session.amr ?? [];
-    return { amr, ...(await ssoMarks.read(session.uid, session.accountId, amr)) };
+    return { amr, ...(await decisions.marksOf({ uid: session.uid, accountId: session.accountId, amr })) };
   }
 
   async function load(userId: string): Promise<UserMfaState | undefined> {
@@ -150,6 +164,8 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     decide: decisions.decide,
     authenticationOf,
     ssoMarks,
+    /** G4: remembered devices (cookie, marks, list, revoke). */
+    rememberedDevices,
     verify,
     guard,
     /** Wrong codes per user in a window (the "attempts left" notice counts from it, X6). */

@@ -1,8 +1,7 @@
-// Development/test SMS adapter (S3): every message is appended as one JSON line to a file, so
-// end-to-end tests can read the code a user "received". The file holds live codes: it is created
-// readable by the owner only, and this adapter must not be configured in production.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// Development/test SMS adapter (S3): every message is appended as one JSON line to a file
+// (src/outbox/jsonl.ts), so end-to-end tests can read the code a user "received". The file holds
+// live codes: this adapter must not be configured in production.
+import { hasStrings, jsonLinesFile, readJsonLines } from '../outbox/jsonl.ts';
 import {
   checkOriginatorPool,
   pickOriginator,
@@ -28,63 +27,25 @@ export interface OutboxSenderOptions {
 }
 
 export function createOutboxSender(options: OutboxSenderOptions): SmsSender {
-  const { file } = options;
   const pool = checkOriginatorPool(options.originators);
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
-  let ready: Promise<unknown> | undefined;
-
+  const out = jsonLinesFile<OutboxEntry>(options.file);
   return {
     name: 'outbox',
     async send(msg: SmsMessage): Promise<SmsSendResult> {
       const originator = pickOriginator(pool, random);
-      const entry: OutboxEntry = { to: msg.to, originator, body: msg.body, at: now().toISOString() };
-      ready ??= mkdir(dirname(file), { recursive: true });
-      try {
-        await ready;
-      } catch (err) {
-        ready = undefined; // retry the mkdir next time
-        throw err;
-      }
-      // One write with O_APPEND per line: concurrent sends never interleave inside a line.
-      await appendFile(file, `${JSON.stringify(entry)}\n`, { encoding: 'utf8', flag: 'a', mode: 0o600 });
+      await out.append({ to: msg.to, originator, body: msg.body, at: now().toISOString() });
       return { originator };
     },
   };
 }
 
+const isEntry = (value: unknown): value is OutboxEntry =>
+  hasStrings(value, ['to', 'originator', 'body', 'at']);
+
 /** All messages in the outbox, oldest first; `[]` when nothing was sent yet (no file). */
 export async function readOutbox(file: string): Promise<OutboxEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const entries: OutboxEntry[] = [];
-  const lines = text.split('\n');
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new Error(`SMS outbox ${file}: line ${i + 1} is not JSON`);
-    }
-    if (!isOutboxEntry(value)) throw new Error(`SMS outbox ${file}: line ${i + 1} is not a message`);
-    entries.push({ to: value.to, originator: value.originator, body: value.body, at: value.at });
-  }
-  return entries;
-}
-
-function isOutboxEntry(value: unknown): value is OutboxEntry {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.to === 'string' &&
-    typeof v.originator === 'string' &&
-    typeof v.body === 'string' &&
-    typeof v.at === 'string'
-  );
+  const entries = await readJsonLines(file, 'SMS outbox', isEntry);
+  return entries.map(({ to, originator, body, at }) => ({ to, originator, body, at }));
 }

@@ -13,6 +13,7 @@ import type { Interaction } from 'oidc-provider';
 import * as client from 'openid-client';
 import { authTimeFor } from '../core/sessions.ts';
 import { renderPage } from '../http/render.ts';
+import { INVITE_COOKIE, invitationOf } from '../invitations/use.ts';
 import { ACR_FEDERATED } from '../oidc/acr.ts';
 import type { Services } from '../services.ts';
 import { federatedAmr, upstreamDidMfa } from './amr.ts';
@@ -233,6 +234,7 @@ export async function finishSso(
     org,
     { issuer, subject: claims.sub, email },
     { ip: ctx.ip, userAgent: ctx.get('user-agent') },
+    await invitationOf(sor, ctx.cookies.get(INVITE_COOKIE, { signed: true })),
   );
   if (!linked.ok) {
     log(`sso.${linked.reason}`, { org: org.id });

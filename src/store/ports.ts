@@ -16,9 +16,11 @@ import type {
   MembershipWithUser,
   NewAuditEvent,
   NewFactor,
+  NewRememberedDevice,
   Organization,
   OrgBranding,
   Plan,
+  RememberedDevice,
   Role,
   SsoLink,
   SsoSettings,
@@ -53,6 +55,8 @@ export interface OrgPatch {
   mfaEnforcedFrom?: Date | null;
   /** G3 */
   allowedMethods?: FactorType[] | null;
+  /** G4 */
+  rememberDeviceDays?: number;
 }
 
 export interface FactorPatch {
@@ -124,6 +128,20 @@ export interface SystemOfRecord {
   saveConsent(input: { userId: string; clientId: string; scopes: string[]; claims: string[] }): Promise<void>;
   listConsents(userId: string): Promise<Consent[]>;
   deleteConsent(userId: string, clientId: string): Promise<boolean>;
+
+  // G4: remembered devices (the token only as its SHA-256).
+  createRememberedDevice(input: NewRememberedDevice): Promise<RememberedDevice>;
+  /** The device of this token hash while it has not expired. */
+  findRememberedDeviceByTokenHash(tokenHash: string): Promise<RememberedDevice | undefined>;
+  /** The user's device while it has not expired. */
+  findRememberedDevice(userId: string, id: string): Promise<RememberedDevice | undefined>;
+  /** The user's devices that have not expired, most recently used first. */
+  listRememberedDevices(userId: string): Promise<RememberedDevice[]>;
+  /** Records a use now, from this address. */
+  touchRememberedDevice(id: string, ip: string | null): Promise<void>;
+  deleteRememberedDevice(userId: string, id: string): Promise<boolean>;
+  /** Every device of the user (V3); returns the count. */
+  deleteRememberedDevicesOfUser(userId: string): Promise<number>;
 
   /** Adds or changes (upsert) a membership. */
   setMembership(userId: string, orgId: string, role: Role): Promise<void>;

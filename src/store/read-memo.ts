@@ -11,7 +11,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SystemOfRecord } from './ports.ts';
 
-const MEMOIZED = new Set<string>(['findUserById', 'listMembershipsOfUser', 'listFactors']);
+const MEMOIZED = new Set<string>([
+  'findUserById',
+  'listMembershipsOfUser',
+  'listFactors',
+  'findClient',
+  'findOrgsBySsoDomain',
+]);
 /** Calls that change nothing and so keep the memo. */
 const PASSIVE = new Set<string>(['ping', 'kind']);
 

@@ -53,6 +53,30 @@ export interface Consent {
   grantedAt: Date;
 }
 
+/**
+ * G4: a remembered device — a browser that completed a second factor with "don't ask again" ticked.
+ * The browser holds a random token (a cookie); only its SHA-256 is kept here, bound to the user.
+ */
+export interface RememberedDevice {
+  id: string;
+  userId: string;
+  /** e.g. "Firefox 140 / Linux" (from the user agent when it was remembered). */
+  browser: string | null;
+  /** The address it was last used from. */
+  ip: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+}
+
+export interface NewRememberedDevice {
+  userId: string;
+  tokenHash: string;
+  browser: string | null;
+  ip: string | null;
+  expiresAt: Date;
+}
+
 export interface Organization {
   id: string;
   name: string;
@@ -64,6 +88,8 @@ export interface Organization {
   mfaEnforcedFrom?: Date | null;
   /** G3: the methods that satisfy MFA for the members (null: all). */
   allowedMethods?: FactorType[] | null;
+  /** G4: for how many days a member may have a device remembered after MFA (0: never). */
+  rememberDeviceDays?: number;
   createdAt: Date;
 }
 

@@ -104,6 +104,26 @@ async function collectPages(server: SmsTestServer, locale: Locale): Promise<Map<
       await b.follow(new URL(backupHref.replace(/&amp;/g, '&'), smsChallenge.url), isCallback),
     );
 
+  // G4: the challenge offering "don't ask again on this device", and the security page's device list.
+  const rememberer = `remember-${n}@example.test`;
+  const remembererId = await server.createUser(rememberer, PASSWORD, { plan: 'paid' });
+  const [{ orgId: rememberOrg }] = await server.services.sor.listMembershipsOfUser(remembererId);
+  await server.services.sor.updateOrg(rememberOrg, { rememberDeviceDays: 7 });
+  const rememberSecret = await giveTotp(server, remembererId);
+  b = fresh();
+  const offer = keep(
+    'challenge-app-remember',
+    await submitPassword(b, await open(b, await rp.authorize()), rememberer, PASSWORD),
+  );
+  assert.match(offer.text, /name="remember"/);
+  const fields = { code: await appCode(rememberSecret), remember: 'yes' };
+  assert.equal((await b.submit(offer, fields, /\/mfa\/verify$/, isCallback)).status, 0);
+  const devices = keep(
+    'account-security-devices',
+    await b.follow(new URL('/account/security', server.issuer)),
+  );
+  assert.match(devices.text, /devices\/forget-all/);
+
   // Consent (a third-party client) and RP-initiated logout, for a password-only user.
   const plain = `plain-${n}@example.test`;
   const plainId = await server.createUser(plain, PASSWORD);

@@ -120,7 +120,7 @@ for (const mode of STORE_MODES) {
       assert.match(text, /時刻は Asia\/Tokyo で表示しています/);
       assert.match(text, /認証方法を設定/);
       assert.match(text, /2026\/12\/02 0:30:00/);
-      assert.match(text, /サポート（jo）/);
+      assert.match(text, /サポート\(jo\)/);
       assert.match(text, /理由: ticket 123, ID checked/);
       assert.doesNotMatch(text, /factor\.enrolled|\{"/);
     });
@@ -182,6 +182,28 @@ for (const mode of STORE_MODES) {
         css,
         /@media \(max-width: 640px\)[\s\S]*table\.audit td::before \{ content: attr\(data-label\)/,
       );
+    });
+
+    it('A5: later actions (an accepted invitation) are in words and in the action filter (runs last: it adds an event)', async () => {
+      await server.services.sor.appendAudit({
+        at: new Date(Date.UTC(2026, 11, 5, 9)),
+        actorUserId: member,
+        actorLabel: null,
+        action: 'invitation.accepted',
+        targetUserId: member,
+        orgId: org,
+        ip: '198.51.100.9',
+        userAgent: null,
+        details: { role: 'member' },
+      });
+      const browser = await owner();
+      const page = await browser.request(url(`/account/organizations/${org}?action=invitation.accepted`));
+      assert.match(page.text, /<option value="invitation\.accepted" selected>/, 'offered by the filter');
+      const text = textOf(page.text);
+      assert.match(text, /Invitation accepted/);
+      assert.match(text, /Role: member/);
+      assert.match(text, /198\.51\.100\.9/);
+      assert.doesNotMatch(text, /Set up a sign-in method .*203\.0\.113\.7/, 'only the chosen action');
     });
   });
 }

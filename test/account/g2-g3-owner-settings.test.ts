@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Organization } from '../../src/store/records.ts';
 import { adminCaller, adminClient, adminToken } from '../admin/support.ts';
-import { accountSignIn, giveTotp } from '../support/account.ts';
+import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { isEnrollment } from '../support/mfa.ts';
 import { open, RelyingParty, submitPassword } from '../support/rp.ts';
@@ -104,6 +104,57 @@ for (const mode of STORE_MODES) {
         'audited',
       );
       await assertLedToAppEnrollment(memberEmail);
+    });
+
+    it('G1, G2, G3: "Preview who is affected" on the date and methods forms shows the proposal before anything is saved', async () => {
+      const { sor } = server.services;
+      const { org, secret, memberEmail } = await setUp('Preview');
+      const smsOnly = (await sor.findUserByEmail(memberEmail))!.id;
+      const noMethod = await server.createUser(`preview-none-${mode}@example.test`, PASSWORD);
+      await sor.setMembership(noMethod, org.id, 'member');
+      const owner = new Browser();
+      await accountSignIn(owner, server, `preview-owner-${mode}@example.test`, PASSWORD, secret);
+      const orgPage = await owner.request(new URL(`/account/organizations/${org.id}`, server.issuer));
+      const previewPath = `/account/organizations/${org.id}/enforcement-preview`;
+      assert.equal(
+        orgPage.text.split(`formaction="${previewPath}"`).length - 1,
+        2,
+        'a preview button on both forms',
+      );
+      const outcome = (page: Page, userId: string) =>
+        new RegExp(`data-user="${userId}" data-outcome="([a-z_]+)"`).exec(page.text)?.[1];
+      const preview = (form: Record<string, string>) =>
+        owner.request(new URL(previewPath, server.issuer), { form: { csrf: csrfOf(orgPage), ...form } });
+
+      const today = await owner.request(new URL(previewPath, server.issuer));
+      assert.equal(outcome(today, smsOnly), 'enrolled');
+      assert.equal(outcome(today, noMethod), 'must_enroll');
+
+      const noSms = await preview({ preview: 'methods', method_totp: 'on' });
+      assert.equal(noSms.status, 200, textOf(noSms.text).slice(0, 200));
+      assert.equal(
+        outcome(noSms, smsOnly),
+        'must_enroll',
+        'forbidding SMS leaves the SMS-only member without a method',
+      );
+      const csv = /href="([^"]+\.csv\?[^"]+)"/.exec(noSms.text)?.[1]?.replace(/&amp;/g, '&');
+      assert.ok(csv?.includes('methods=totp'), `the CSV link carries the proposal: ${csv}`);
+      const csvText = (await owner.request(new URL(csv!, server.issuer))).text;
+      assert.match(csvText, new RegExp(`${memberEmail}[^\n]*must_enroll`));
+
+      const dated = await preview({ preview: 'date', date: day(10) });
+      assert.equal(outcome(dated, noMethod), 'grace_period', 'an enforcement date ahead reminds instead');
+
+      const bad = await preview({ preview: 'methods' });
+      assert.equal(bad.status, 400);
+      assert.match(textOf(bad.text), /Choose at least one method/);
+      const forged = await owner.request(new URL(previewPath, server.issuer), {
+        form: { csrf: 'forged', preview: 'methods', method_totp: 'on' },
+      });
+      assert.equal(forged.status, 403);
+      const after = await sor.findOrgById(org.id);
+      assert.equal(after?.allowedMethods, null, 'a preview saves nothing');
+      assert.equal(after?.mfaEnforcedFrom, null);
     });
 
     it('G2, G3: the admin API PATCH sets mfaEnforcedFrom (bounded) and allowedMethods with the same effect', async () => {

@@ -63,6 +63,24 @@ for (const mode of STORE_MODES) {
       assert.doesNotMatch(mail.text + mail.html, new RegExp(`${OLD}|${NEW}`));
     });
 
+    it('X6, U3: an app code from a time step already used is refused as used, not as a typo, and nothing changes', async () => {
+      const email = 'u3-reused@example.test';
+      const id = await server.createUser(email, OLD, { plan: 'free' });
+      const secret = await giveTotp(server, id);
+      const me = new Browser();
+      await accountSignIn(me, server, email, OLD, secret, 0); // the sign-in used this time step
+      const form = await me.request(url('/account/security/password'));
+      const res = await me.submit(
+        form,
+        { current: OLD, new: NEW, code: await appCode(secret, 0) },
+        /password$/,
+      );
+      assert.equal(res.status, 401);
+      assert.match(textOf(res.text), /This code was just used — wait for the next one in your app/);
+      assert.doesNotMatch(textOf(res.text), /is incorrect/);
+      assert.equal((await signInWith(email, NEW)).status, 401, 'the password stays as it was');
+    });
+
     it('U3: a wrong current password changes nothing', async () => {
       const email = 'u3-wrong@example.test';
       await server.createUser(email, OLD, { plan: 'free' });

@@ -4,7 +4,7 @@ import { checkPassword } from '../../src/account/credentials.ts';
 import { giveTotp } from '../support/account.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
 import { mailsTo, waitForMail } from '../support/mail.ts';
-import { appCode, isMfaChallenge } from '../support/mfa.ts';
+import { appCode, isMfaChallenge, submitCode } from '../support/mfa.ts';
 import { open, RelyingParty, submitPassword } from '../support/rp.ts';
 import { STORE_MODES, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -69,6 +69,25 @@ for (const mode of STORE_MODES) {
       assert.equal((await b.request(new URL(link))).status, 410, 'the link works once');
       const notice = await waitForMail(server, email, /Your password was reset/);
       assert.doesNotMatch(notice.text, /token=/);
+    });
+
+    it('X6, U4: a second factor from a time step already used is refused as used, and the password stays', async () => {
+      const email = 'u4-reused@example.test';
+      const id = await server.createUser(email, OLD, { plan: 'paid' });
+      const secret = await giveTotp(server, id);
+      const signer = new Browser();
+      const rp = await RelyingParty.discover(server.issuer);
+      const challenge = await submitPassword(signer, await open(signer, await rp.authorize()), email, OLD);
+      assert.ok(isMfaChallenge(challenge));
+      const used = await appCode(secret, 0);
+      await submitCode(signer, challenge, used); // this time step is now spent
+      await ask(email);
+      const b = new Browser();
+      const page = await b.request(new URL(await latestLink(email, 1)));
+      const res = await b.submit(page, { password: NEW, code: used }, /reset$/);
+      assert.equal(res.status, 401);
+      assert.match(textOf(res.text), /This code was just used — wait for the next one in your app/);
+      assert.ok(await checkPassword(server.services.sor, email, OLD), 'nothing changed');
     });
 
     it('U4: no enumeration — same page and status for known and unknown addresses, median time within a few ms over 30 tries', async () => {

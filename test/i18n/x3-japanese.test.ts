@@ -32,4 +32,26 @@ describe('X3: Japanese wording (issue 16 item 7)', () => {
     assert.doesNotMatch(ja['codes.intro'], /表示されます/);
     assert.match(ja['codes.intro'], /保管してください。$/);
   });
+
+  it('X3: one term for a second-factor method — 認証方法, never 確認方法; the step is 多要素認証, never 2 段階認証', () => {
+    const mixed = values.filter(([, v]) => /確認方法|2 ?段階認証/.test(v)).map(([k]) => k);
+    // The audit detail "Confirmed with" is the proof used, not a method name.
+    assert.deepEqual(
+      mixed.filter((k) => k !== 'audit.detail.proof'),
+      [],
+    );
+    assert.match(ja['binding.intro'], /^認証方法を追加するには/);
+  });
+
+  it('X3: typography as the seed — half-width parentheses, a space between Japanese and Latin letters or digits', () => {
+    const cjk = '\\u3040-\\u30ff\\u4e00-\\u9fff';
+    const fullWidthParens = values.filter(([, v]) => /[（）]/.test(v)).map(([k]) => k);
+    assert.deepEqual(fullWidthParens, []);
+    const glued = new RegExp(`[A-Za-z0-9#][${cjk}]|[${cjk}][A-Za-z0-9#]`);
+    assert.deepEqual(
+      values.filter(([, v]) => glued.test(v)).map(([k]) => k),
+      [],
+    );
+    assert.equal(ja['mail.invite.expires'], 'リンクは 1 回のみ使用でき、{days} 日後に有効期限が切れます。');
+  });
 });

@@ -167,6 +167,42 @@ for (const mode of STORE_MODES) {
       await bothLoggedOut(who, sids, before);
     });
 
+    it('U7, I4: "Sign out" on the account pages ends the session as the provider\'s logout does — its relying parties get logout tokens and the access token of a grant without offline access dies', async () => {
+      const who = await user(true);
+      const before = counts();
+      const browser = new Browser();
+      const authA = await a.authorize({ scope: 'openid email' }); // no offline access at A
+      let page = await submitPassword(browser, await open(browser, authA), who.email, PASSWORD);
+      if (isMfaChallenge(page)) page = await submitCode(browser, page, await appCode(who.secret));
+      const tokensA = await a.callback(page.url, authA);
+      const authB = await b.authorize();
+      const tokensB = await b.callback((await open(browser, authB)).url, authB);
+      const sub = tokensA.claims()!.sub;
+      await client.fetchUserInfo(a.config, tokensA.access_token, sub); // works while signed in
+
+      const security = await browser.follow(url('/account/login'));
+      assert.equal(
+        new URL(security.url).pathname,
+        '/account/security',
+        'the same session opens the account pages',
+      );
+      const out = await browser.request(url('/account/logout'), { form: { csrf: csrfOf(security) } });
+      assert.equal(out.status, 200);
+      assert.match(textOf(out.text), /You are signed out of your account on this browser/);
+
+      await bothLoggedOut(
+        who,
+        { sidA: tokensA.claims()!.sid as string, sidB: tokensB.claims()!.sid as string },
+        before,
+      );
+      await assert.rejects(
+        client.fetchUserInfo(a.config, tokensA.access_token, sub),
+        'the access token of a grant without offline access is revoked',
+      );
+      const silent = await open(browser, await a.authorize({ prompt: 'none' }));
+      assert.equal(new URL(silent.url).searchParams.get('error'), 'login_required', 'the session is gone');
+    });
+
     it('I4, V3: "end other sessions" on the security page logs the other sessions out at their relying parties', async () => {
       const who = await user(true);
       const before = counts();

@@ -335,7 +335,7 @@ for (const mode of STORE_MODES) {
       assert.equal(links?.orgId, acme.id);
     });
 
-    it('F1: just-in-time creation of a member, when the connection allows it', async () => {
+    it('F1, U5: just-in-time creation of a member, when the connection allows it, with the address verified', async () => {
       const jitco = await ssoOrg(server, 'Jitco', {
         upstream: upB,
         enforced: true,
@@ -348,6 +348,8 @@ for (const mode of STORE_MODES) {
       const [membership] = await server.services.sor.listMembershipsOfUser(sub);
       assert.equal(membership.orgId, jitco.id);
       assert.equal(membership.role, 'member');
+      const created = await server.services.sor.findUserById(sub);
+      assert.ok(created?.emailVerifiedAt, 'U5: the upstream verified the address, so it counts as verified');
       const events = await server.services.sor.listAudit({ orgId: jitco.id });
       assert.ok(events.some((e) => e.action === 'sso.user_created' && e.targetUserId === sub));
     });

@@ -10,6 +10,7 @@ import { createPostgresStore, KyselySystemOfRecord } from '../../src/store/sor/i
 import { createPgliteStore } from '../../src/store/sor/pglite.ts';
 import { startPgBouncer } from '../support/pgbouncer.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { rememberedDeviceContract } from './sor.contract.devices.ts';
 import { type ContractContext, factorAndAuditContract } from './sor.contract.factors.ts';
 
 interface Harness {
@@ -104,9 +105,10 @@ function sorContract(name: string, factory: () => Promise<Harness>): void {
           requireMfaForAllUsers: true,
           ssoEnforced: false,
           sso: null,
-          // G2, G3: no enforcement date, every method allowed.
+          // G2, G3: no enforcement date, every method allowed; G4: no device remembered.
           mfaEnforcedFrom: null,
           allowedMethods: null,
+          rememberDeviceDays: 0,
           createdAt: null,
         },
       );
@@ -190,6 +192,7 @@ function sorContract(name: string, factory: () => Promise<Harness>): void {
     });
 
     factorAndAuditContract(ctx);
+    rememberedDeviceContract(ctx); // G4
 
     it('deleting a user removes their factors and memberships; deleting an org its memberships', async () => {
       const [a, b] = [await newUser(), await newUser()];

@@ -76,8 +76,8 @@ export function submitPassword(browser: Browser, page: Page, email: string, pass
   return browser.submit(page, { email, password }, /\/login$/, isCallback);
 }
 
-/** Password-only sign-in to the callback; throws if any other page appears. */
-export async function signInWithPassword(
+/** An authorization request, its sign-in page submitted (when shown): the callback or the next page. */
+export async function passwordStep(
   browser: Browser,
   rp: RelyingParty,
   email: string,
@@ -86,7 +86,19 @@ export async function signInWithPassword(
 ) {
   const auth = await rp.authorize(params);
   const first = await open(browser, auth);
-  const done = first.status === 0 ? first : await submitPassword(browser, first, email, password);
+  const page = first.status === 0 ? first : await submitPassword(browser, first, email, password);
+  return { auth, page };
+}
+
+/** Password-only sign-in to the callback; throws if any other page appears. */
+export async function signInWithPassword(
+  browser: Browser,
+  rp: RelyingParty,
+  email: string,
+  password: string,
+  params: Record<string, string> = {},
+) {
+  const { auth, page: done } = await passwordStep(browser, rp, email, password, params);
   if (done.status !== 0)
     throw new Error(`expected the callback, got ${done.status}: ${textOf(done.text).slice(0, 300)}`);
   return { auth, callbackUrl: done.url, tokens: await rp.callback(done.url, auth) };

@@ -85,6 +85,8 @@ export async function showChallenge(
       resend,
       alternatives,
       noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
+      // G4: "don't ask again on this device", only where the decision offers it (off by default).
+      rememberDays: step.decision.rememberDays ?? 0,
       // G6: one backup code left (or none): say so, with the T3 path to new codes.
       backupLow:
         allowed.includes('totp') && backupLeft <= 1
@@ -102,7 +104,11 @@ export async function submitChallenge(
   step: MfaStep,
 ): Promise<void> {
   const t = ctx.state.t;
-  const form = readForm(ctx, { method: { maxLength: 16 }, code: { maxLength: 64 } });
+  const form = readForm(ctx, {
+    method: { maxLength: 16 },
+    code: { maxLength: 64 },
+    remember: { maxLength: 3, optional: true },
+  });
   if (step.decision.locked) return showLocked(ctx, step); // V1
   const method = pickMethod(step, form.method);
   if (!method || method !== form.method) throw new HttpError(400, 'error.bad_request');
@@ -115,6 +121,10 @@ export async function submitChallenge(
   });
   if (outcome.ok) {
     const redirectTo = await completeMfa(ctx, provider, step, outcome.amr, ACR_MFA);
+    const days = step.decision.rememberDays ?? 0;
+    // G4: after the step is recorded, best effort (a device not remembered means a code next time).
+    if (form.remember === 'yes' && days > 0)
+      await mfa.rememberedDevices.remember(ctx, step.state.user.id, days);
     ctx.status = 303;
     ctx.redirect(redirectTo);
     return;

@@ -3,7 +3,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
-import { isGraceReminder } from '../../core/decision.ts';
+import { isGraceReminder, reauthenticationAsked } from '../../core/decision.ts';
 import { authTimeFor } from '../../core/sessions.ts';
 import { interactionExpired } from '../../http/errors.ts';
 import type { Binding } from '../../mfa/binding.ts';
@@ -54,12 +54,19 @@ export async function loadMfaStep(
     mfa.authenticationOf({ uid: session?.uid, accountId, amr }), // P2: the session's SSO mark
   ]);
   if (!state) throw interactionExpired();
-  const params = details.params as { client_id?: string; acr_values?: string; claims?: unknown };
+  const params = details.params as {
+    client_id?: string;
+    acr_values?: string;
+    claims?: unknown;
+    max_age?: unknown;
+    prompt?: unknown;
+  };
   // The same inputs as the gate (src/oidc/mfa-gate.ts): an essential acr leads where acr_values does (P6).
   const decision = mfa.decide(state, authentication, {
     clientId: params.client_id,
     acrValues: params.acr_values,
     claims: params.claims,
+    reauthentication: reauthenticationAsked(params),
   });
   const login = (
     details.lastSubmission as { login?: { accountId?: string; ts?: number; amr?: string[] } } | undefined

@@ -42,6 +42,7 @@ export function toOrg(r: Selectable<OrganizationsTable>): Organization {
     sso: r.sso,
     mfaEnforcedFrom: r.mfa_enforced_from ?? null,
     allowedMethods: (r.allowed_methods as FactorType[] | null) ?? null,
+    rememberDeviceDays: r.remember_device_days ?? 0,
     createdAt: r.created_at,
   };
 }
@@ -166,6 +167,7 @@ export async function updateOrg(db: Db, id: string, patch: OrgPatch): Promise<Or
     sso: patch.sso === undefined ? undefined : patch.sso === null ? null : JSON.stringify(patch.sso),
     mfa_enforced_from: patch.mfaEnforcedFrom,
     allowed_methods: patch.allowedMethods,
+    remember_device_days: patch.rememberDeviceDays,
   };
   if (Object.values(set).every((v) => v === undefined)) return findOrgById(db, id);
   const row = await db

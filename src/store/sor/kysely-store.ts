@@ -26,9 +26,11 @@ import type {
   MembershipWithUser,
   NewAuditEvent,
   NewFactor,
+  NewRememberedDevice,
   Organization,
   OrgBranding,
   Plan,
+  RememberedDevice,
   Role,
   SsoLink,
   User,
@@ -38,6 +40,7 @@ import * as admin from './admin-queries.ts';
 import * as branding from './branding-queries.ts';
 import * as clients from './client-queries.ts';
 import * as consents from './consent-queries.ts';
+import * as devices from './device-queries.ts';
 import { run } from './errors.ts';
 import * as factors from './factor-queries.ts';
 import { importUsers } from './import-queries.ts';
@@ -175,6 +178,34 @@ export class KyselySystemOfRecord implements SystemOfRecord {
 
   deleteConsent(userId: string, clientId: string): Promise<boolean> {
     return run(() => consents.deleteConsent(this.db, userId, clientId));
+  }
+
+  createRememberedDevice(input: NewRememberedDevice): Promise<RememberedDevice> {
+    return run(() => devices.createRememberedDevice(this.db, input));
+  }
+
+  findRememberedDeviceByTokenHash(tokenHash: string): Promise<RememberedDevice | undefined> {
+    return run(() => devices.findRememberedDeviceByTokenHash(this.db, tokenHash));
+  }
+
+  findRememberedDevice(userId: string, id: string): Promise<RememberedDevice | undefined> {
+    return run(() => devices.findRememberedDevice(this.db, userId, id));
+  }
+
+  listRememberedDevices(userId: string): Promise<RememberedDevice[]> {
+    return run(() => devices.listRememberedDevices(this.db, userId));
+  }
+
+  touchRememberedDevice(id: string, ip: string | null): Promise<void> {
+    return run(() => devices.touchRememberedDevice(this.db, id, ip));
+  }
+
+  deleteRememberedDevice(userId: string, id: string): Promise<boolean> {
+    return run(() => devices.deleteRememberedDevice(this.db, userId, id));
+  }
+
+  deleteRememberedDevicesOfUser(userId: string): Promise<number> {
+    return run(() => devices.deleteRememberedDevicesOfUser(this.db, userId));
   }
 
   findSsoLink(issuer: string, subject: string): Promise<SsoLink | undefined> {

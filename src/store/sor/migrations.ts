@@ -220,6 +220,33 @@ const invitations: Migration = {
   },
 };
 
+// G4: remembered devices (only the SHA-256 of the browser's token; dropped with the user's
+// sessions, V3) and an organization's allowance in days (0: never remembered).
+const rememberedDevices: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('organizations')
+      .addColumn('remember_device_days', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createTable('remembered_devices')
+      .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(uuidPk))
+      .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('browser', 'text')
+      .addColumn('ip', 'text')
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('last_used_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('remembered_devices_user_idx')
+      .on('remembered_devices')
+      .column('user_id')
+      .execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
@@ -230,6 +257,7 @@ const migrations: Record<string, Migration> = {
   '0007_email_verified': emailVerified,
   '0008_org_branding': orgBranding,
   '0009_invitations': invitations,
+  '0010_remembered_devices': rememberedDevices,
 };
 
 /** Applies every pending migration; throws the first failure. */

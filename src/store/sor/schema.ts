@@ -33,6 +33,7 @@ export interface OrganizationsTable {
   sso: ColumnType<SsoSettings | null, string | null | undefined, string | null>;
   mfa_enforced_from: ColumnType<Date | null, Date | null | undefined, Date | null>;
   allowed_methods: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  remember_device_days: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
 }
 
@@ -89,6 +90,18 @@ export interface ConsentsTable {
   granted_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** G4: a remembered device; the token only as its SHA-256. */
+export interface RememberedDevicesTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  browser: string | null;
+  ip: string | null;
+  created_at: CreatedAt;
+  last_used_at: ColumnType<Date, Date | undefined, Date>;
+  expires_at: Date;
+}
+
 /** A2: a relying-party client; the secret only sealed. */
 export interface ClientsTable {
   client_id: string;
@@ -130,6 +143,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   sso_links: SsoLinksTable;
   consents: ConsentsTable;
+  remembered_devices: RememberedDevicesTable;
   clients: ClientsTable;
   org_branding: OrgBrandingTable;
   invitations: InvitationsTable;
