@@ -31,11 +31,24 @@ const BY_USER = new Set([
   'deleteFactorsOfUser',
   'deleteUser',
   'setEmail',
+  // G4 (remembered devices: a host's organizations allow none yet, so these stay unused)
+  'findRememberedDevice',
+  'listRememberedDevices',
+  'deleteRememberedDevice',
+  'deleteRememberedDevicesOfUser',
 ]);
 /** Calls whose first argument is an object with a `userId`. */
-const WITH_USER = new Set(['insertFactor', 'saveConsent', 'createSsoLink']);
+const WITH_USER = new Set(['insertFactor', 'saveConsent', 'createSsoLink', 'createRememberedDevice']);
 
 const unusable = () => Promise.resolve(undefined);
+
+/** A record (or list of them) read under `stored` carries the host's id again. */
+function asHost(result: unknown, stored: string, accountId: string): unknown {
+  if (Array.isArray(result)) return result.map((r) => asHost(r, stored, accountId));
+  if (result && typeof result === 'object' && (result as { userId?: unknown }).userId === stored)
+    return { ...result, userId: accountId };
+  return result;
+}
 
 function membershipsOf(account: HostAccount): MembershipWithOrg[] {
   const createdAt = new Date(0);
@@ -106,13 +119,12 @@ export function hostDirectory(inner: SystemOfRecord, accounts: AccountsPort): Sy
       const value = Reflect.get(target, name, receiver);
       if (typeof value !== 'function' || typeof name !== 'string') return value;
       if (BY_USER.has(name))
-        return (id: string, ...rest: unknown[]) => value.call(target, storageIdOf(id), ...rest);
+        return async (id: string, ...rest: unknown[]) =>
+          asHost(await value.call(target, storageIdOf(id), ...rest), storageIdOf(id), id);
       if (WITH_USER.has(name))
         return async (input: { userId: string }) => {
-          const result = await value.call(target, { ...input, userId: storageIdOf(input.userId) });
-          return result && typeof result === 'object' && 'userId' in result
-            ? { ...result, userId: input.userId }
-            : result;
+          const stored = storageIdOf(input.userId);
+          return asHost(await value.call(target, { ...input, userId: stored }), stored, input.userId);
         };
       return value.bind(target);
     },
