@@ -23,13 +23,22 @@ import { type PagesOptions, pageOverrides } from './pages.ts';
 const INTERACTION = /^\/interaction\/([^/]+)(\/.*)?$/;
 
 /** Is the pending prompt of this browser's interaction `uid` the mfa prompt? */
-async function atMfaPrompt(ctx: Context, provider: Provider, uid: string): Promise<boolean> {
+async function atMfaPrompt(
+  ctx: Context,
+  provider: Provider,
+  uid: string,
+  warn: () => void,
+): Promise<boolean> {
   if (!ctx.app.keys) {
     throw new Error(
       'deadbolt.routes(): the koa app has no keys; set app.keys to the provider configuration cookies.keys',
     );
   }
-  const id = ctx.cookies.get(provider.cookieName('interaction'), { signed: true });
+  const name = provider.cookieName('interaction');
+  const id = ctx.cookies.get(name, { signed: true });
+  // The provider's cookie whose signature does not check with the app's keys: tampered, or the
+  // app's keys are not the provider's (then say so once); either way not Deadbolt's page (X1).
+  if (id !== uid && ctx.cookies.get(name) === uid) warn();
   if (id !== uid) return false;
   // A store error: ours (the page answers 503, X2), never the host's page by mistake.
   const interaction = await provider.Interaction.find(uid).catch(() => ({ prompt: { name: 'mfa' } }));
@@ -75,6 +84,12 @@ export function mfaRoutes(provider: Provider, deps: RoutesDeps): Middleware {
     router.allowedMethods() as Middleware,
   ]);
 
+  let warned = false;
+  const warnKeys = () => {
+    if (!warned)
+      services.logger.warn('deadbolt.routes(): app.keys must be the provider configuration cookies.keys');
+    warned = true;
+  };
   return async function deadboltRoutes(ctx, next) {
     if (ctx.path.startsWith('/static/')) return serveStatic(ctx, next);
     const match = INTERACTION.exec(ctx.path);
@@ -84,7 +99,7 @@ export function mfaRoutes(provider: Provider, deps: RoutesDeps): Middleware {
       rest.startsWith('/mfa/') ||
       (ctx.method === 'GET' &&
         (rest === '' || rest === '/' || rest === '/abort') &&
-        (await atMfaPrompt(ctx, provider, uid)));
+        (await atMfaPrompt(ctx, provider, uid, warnKeys)));
     if (!ours) return next();
     return withReadMemo(() => chain(ctx, async () => {}));
   };

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import Provider from 'oidc-provider';
+import pino from 'pino';
 import { createDeadbolt, type Deadbolt } from '../../src/index.ts';
 import { freePort } from '../support/server.ts';
 
@@ -10,6 +11,7 @@ describe('E3: the Node http / Express adapter', () => {
   let deadbolt: Deadbolt;
   let server: Server;
   let base: string;
+  const logs: string[] = [];
 
   before(async () => {
     const port = await freePort();
@@ -17,7 +19,8 @@ describe('E3: the Node http / Express adapter', () => {
     deadbolt = await createDeadbolt({
       issuer: base,
       stores: { dataDir: ':memory:' },
-      settings: { LOG_LEVEL: 'silent' },
+      settings: { LOG_LEVEL: 'warn' },
+      logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
       accounts: { findAccount: async () => undefined },
     });
     const provider = new Provider(
@@ -59,5 +62,13 @@ describe('E3: the Node http / Express adapter', () => {
       500,
       `no interaction cookie: the host's (provider's) answer, ${hostPage.status}`,
     );
+  });
+
+  it('X1, E3: a tampered interaction cookie is not a 500 — the request goes to the host, and the log says what keys must be', async () => {
+    const res = await fetch(new URL('/interaction/abc', base), {
+      headers: { accept: 'text/html', cookie: '_interaction=abc; _interaction.sig=forged' },
+    });
+    assert.ok(res.status >= 400 && res.status < 500, `${res.status}`);
+    assert.ok(logs.some((l) => l.includes('app.keys must be the provider configuration cookies.keys')));
   });
 });
