@@ -10,6 +10,17 @@ module.exports = {
       from: {},
       to: { circular: true, dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'reference-server-through-public-api',
+      severity: 'error',
+      comment:
+        'E4: the reference server reaches the MFA step only through src/index.ts (configure(), routes()), like a host.',
+      from: { path: '^src/(app|server|main)[.]ts$|^src/oidc/provider[.]ts$' },
+      to: {
+        path: '^src/(extension|interactions/mfa|mfa)/|^src/oidc/(interaction-policy|mfa-gate)[.]ts$|^src/core/decision[.]ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

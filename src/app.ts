@@ -22,19 +22,13 @@ import { type Metrics, observe } from './http/observability.ts';
 import { pinToIssuer } from './http/origin.ts';
 import { formActionSources, securityHeaders } from './http/security-headers.ts';
 import { serveStatic } from './http/static.ts';
-import { mfaExtension } from './interactions/mfa/index.ts';
+import { deadboltOnServices } from './index.ts';
 import { interactionRouter } from './interactions/router.ts';
-import { createPasskeyFactor } from './mfa/passkey/factor.ts';
-import { passkeyExtension } from './mfa/passkey/signin.ts';
 import type { MfaPolicy } from './mfa/policy.ts';
-import { createMfaService, type MfaService } from './mfa/service.ts';
-import { createSmsFactor } from './mfa/sms/factor.ts';
-import { createBackchannelNotifier, logBackchannelEvents } from './oidc/backchannel.ts';
-import { createMfaGate } from './oidc/mfa-gate.ts';
+import type { MfaService } from './mfa/service.ts';
+import { logBackchannelEvents } from './oidc/backchannel.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { Services } from './services.ts';
-import { createSmsSender } from './sms/index.ts';
-import { meteredSender } from './sms/metered.ts';
 import { ssoCallbackRouter, ssoExtension } from './sso/routes.ts';
 import { withReadMemo } from './store/read-memo.ts';
 
@@ -54,17 +48,12 @@ export interface AppOptions {
 
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
   const { config, logger, sor, eph, metrics } = services;
-  // SMS (S3–S5): MessageBird in production, the outbox file or the log elsewhere.
-  const sender = meteredSender(services.sms ?? createSmsSender(config.sms, logger), services.metrics);
-  const sms = createSmsFactor(services, sender);
-  const mfa = createMfaService(services, {
-    policy: options.mfaPolicy,
-    extraFactors: [sms, createPasskeyFactor(services)], // W1–W7: passkeys
-    now: options.clock,
-  });
-  const provider = createProvider(services, mfa, createMfaGate(mfa));
-  // I4: every session endEverything destroys is logged out at its relying parties.
-  mfa.sessions.setNotifier(createBackchannelNotifier(provider, logger));
+  // E4: the MFA step comes through the public API, as for any host: configure() and routes().
+  const deadbolt = deadboltOnServices(services, { policy: options.mfaPolicy, clock: options.clock });
+  const { mfa } = deadbolt;
+  const provider = createProvider(services, deadbolt);
+  // I4: routes() also logs every session endEverything destroys out at its relying parties.
+  const mfaPages = deadbolt.routes(provider);
   logBackchannelEvents(provider, logger);
   const app = new Koa();
   app.keys = config.cookieKeys;
@@ -110,10 +99,9 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   // U4: recovery links, voided by a successful sign-in (the login hook).
   const recoveryTokens = createRecoveryTokens(services.eph.kv, config.mail.recoveryTtlSeconds);
   const interactions = interactionRouter(provider, services, [
-    mfaExtension(provider, services, mfa),
     { login: { afterPassword: (_ctx, _d, user) => recoveryTokens.forget(user.id).then(() => false) } },
     ssoExtension(provider, services), // F1: home-realm discovery and the upstream sign-in
-    passkeyExtension(provider, services, mfa), // W2, W3: the passkey at sign-in
+    ...deadbolt.signInPageExtensions(provider), // W3: the passkey button on the sign-in page
   ]);
   app.use(localeMiddleware);
   app.use(async (ctx, next) => {
@@ -128,6 +116,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   });
   app.use(brandingResolver(provider, services)); // X9: which organization's branding a page shows
   app.use(brandingRouter(sor).routes());
+  app.use(mfaPages); // the mfa prompt's pages (/interaction/:uid while it is pending, …/mfa/*)
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use(ssoCallbackRouter(services).routes());
   const recovery = recoveryRouter(services, mfa, recoveryTokens);

@@ -1,93 +1,11 @@
 // Wires config → stores → provider → HTTP app. Used by main.ts, the CLI and the tests alike, so the
 // demo, the tests and production run the same code paths.
 import { createServer, type Server } from 'node:http';
-import pino, { type Logger } from 'pino';
 import { type AppOptions, type AppParts, createApp } from './app.ts';
-import type { Config } from './config/index.ts';
-import { withNotifications } from './core/notifications.ts';
 import { drainable } from './http/drain.ts';
-import { createMetrics } from './http/observability.ts';
-import { createMailer } from './mail/index.ts';
-import { createMailService } from './mail/service.ts';
-import { builtInClients } from './oidc/built-in-clients.ts';
-import { createClientRegistry, importClients } from './oidc/client-registry.ts';
-import { readClientsFile } from './oidc/clients.ts';
-import { timedEphemeralStore, timedSystemOfRecord } from './ops/timed-stores.ts';
 import type { Services } from './services.ts';
-import { openEphemeralStore } from './store/ephemeral/index.ts';
-import { memoizedReads } from './store/read-memo.ts';
-import { openSystemOfRecord } from './store/sor/index.ts';
 
-/** `destination`: where the JSON lines go (default stdout), e.g. a buffer in tests. */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
-  const options: pino.LoggerOptions = {
-    level: config.logLevel,
-    // Defence in depth: these fields never carry secrets in our code, but never print them.
-    redact: {
-      paths: ['password', 'code', 'secret', 'otp', '*.password', '*.code', '*.secret'],
-      censor: '[redacted]',
-    },
-  };
-  return destination ? pino(options, destination) : pino(options);
-}
-
-export async function openServices(config: Config, logger = createLogger(config)): Promise<Services> {
-  // A2: CLIENTS_FILE is an optional import at start (upsert by client_id); clients live in the SoR.
-  const imported = await readClientsFile(config.clientsFile, { missingOk: true });
-  const builtIn = builtInClients(config);
-  const { poolSize: max, connectTimeoutMs, queryTimeoutMs } = config.database;
-  const sor = await openSystemOfRecord({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    pool: { max, connectTimeoutMs, queryTimeoutMs },
-    onStaleLock: (previous) =>
-      logger.warn(
-        { dataDir: config.dataDir, previous: previous && { pid: previous.pid, since: previous.startedAt } },
-        'took over a stale DATA_DIR lock (its process is gone)',
-      ),
-  });
-  const eph = openEphemeralStore({
-    redis: config.redis,
-    keyPrefix: config.redisKeyPrefix,
-    commandTimeoutMs: config.redisCommandTimeoutMs,
-    memory: {
-      maxKeys: config.memoryStoreMaxKeys,
-      onEvictions: (count, maxKeys) =>
-        logger.warn(
-          { evicted: count, maxKeys },
-          'in-memory store full (MEMORY_STORE_MAX_KEYS): evicted the oldest keys, e.g. sessions; raise the cap or configure REDIS_URL',
-        ),
-    },
-  });
-  // Z5: every store call is timed and its failures counted at the port boundary.
-  const metrics = createMetrics();
-  const timedSor = timedSystemOfRecord(sor, metrics);
-  const clients = createClientRegistry(timedSor, config, builtIn);
-  const isBuiltIn = (id: string) => builtIn.some((b) => b.client_id === id);
-  try {
-    await importClients(
-      clients,
-      imported.filter((c) => !isBuiltIn(c.client_id)),
-    );
-  } catch (err) {
-    await Promise.allSettled([sor.close(), eph.close()]);
-    throw err;
-  }
-  const timedEph = timedEphemeralStore(eph, metrics);
-  // U1, U6: one mailer; every committed audit event that calls for a notice sends one.
-  const mail = createMailService(createMailer(config.mail, logger), timedEph, config.mail, logger);
-  const notified = withNotifications(timedSor, mail, logger);
-  return {
-    config,
-    sor: memoizedReads(notified.sor), // issue 18: one read per request; U6: notices after commit
-    eph: timedEph,
-    logger,
-    clients,
-    metrics,
-    mail,
-    notifier: notified.notifier,
-  };
-}
+export { createLogger, openServices } from './open-services.ts';
 
 export function buildApp(services: Services, options: AppOptions = {}): AppParts {
   return createApp(services, options);

@@ -23,4 +23,6 @@ export interface Services {
   mail: MailService;
   /** U6: security notifications; `sor` above tells it of every committed audit event. */
   notifier: Notifier;
+  /** E2, T1: a host's password check (its accounts port); absent: the system of record's hash. */
+  verifyPassword?: (userId: string, password: string) => Promise<boolean>;
 }

@@ -69,7 +69,12 @@ export async function reenterPassword(
 ): Promise<boolean> {
   const t = ctx.state.t;
   const attempt = await mfa.guard.begin(flow.user.id, ctx.ip);
-  if (attempt.allowed && (await checkPassword(services.sor, flow.user.email, password))) {
+  // E2: an embedding host's accounts port checks its own users' passwords.
+  const check = () =>
+    services.verifyPassword
+      ? services.verifyPassword(flow.user.id, password)
+      : checkPassword(services.sor, flow.user.email, password);
+  if (attempt.allowed && (await check())) {
     await attempt.cancel();
     await mfa.reauth.mark(flow.flowKey, flow.user.id);
     return true;

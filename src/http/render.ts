@@ -34,7 +34,8 @@ export async function renderPage(
   // An error page may be rendered before the locale middleware ran (src/http/error-handler.ts).
   const early = ctx.state as Partial<{ locale: Locale; t: Translate }>;
   const { locale, t } = early.t && early.locale ? { locale: early.locale, t: early.t } : localeOf(ctx);
-  const branding = brandingView(ctx.state.branding); // X9
+  // X9; E2: a host's brand (src/extension/pages.ts) where Deadbolt is mounted.
+  const branding = ctx.state.pageBrand ?? brandingView(ctx.state.branding);
   const data = { ...locals, t, locale, langSwitch: langSwitchHref(ctx, locale), branding };
   const body = await ejs.renderFile(`${viewsDir}${view}.ejs`, data, { async: true, cache: true });
   const html = await ejs.renderFile(`${viewsDir}layout.ejs`, { ...data, body }, { async: true, cache: true });

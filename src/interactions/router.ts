@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
+import { interactionExpired } from '../http/errors.ts';
 import type { Services } from '../services.ts';
 import { abortInteraction, showConsent, submitConsent } from './consent.ts';
 import { loadInteraction } from './load.ts';
@@ -45,7 +46,7 @@ export function interactionRouter(
   router.get('/', async (ctx) => {
     const details = await loadInteraction(ctx, provider);
     const page = pages.get(details.prompt.name);
-    if (!page) throw new Error(`no page for prompt ${details.prompt.name}`);
+    if (!page) throw interactionExpired(); // e.g. the mfa prompt, whose pages are src/extension/routes.ts
     await page(ctx, details);
   });
   router.post('/login', (ctx) => submitLogin(ctx, provider, services, limits, hooks));

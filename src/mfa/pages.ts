@@ -28,8 +28,14 @@ export type ChallengeMode = 'open' | 'resend' | 'status';
 export interface SignInDeps extends PageDeps {
   /** The MFA step of this request's interaction. */
   load(ctx: Context): Promise<MfaStep>;
-  /** Shows the challenge page with this method. */
-  showChallenge(ctx: Context, step: MfaStep, method: FactorType, mode: ChallengeMode): Promise<void>;
+  /** Shows the challenge page with this method (`refused`: with what happened to a proof, X6). */
+  showChallenge(
+    ctx: Context,
+    step: MfaStep,
+    method: FactorType,
+    mode: ChallengeMode,
+    refused?: { status: number; error: string | null; notice: string | null; canSubmit: boolean },
+  ): Promise<void>;
   /**
    * T1 before an enrollment step: true when the re-authentication is fresh; otherwise the SSO
    * re-authentication (F2) or the password page took over, coming back to `next`'s enrollment.

@@ -26,7 +26,7 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('hex
 const markKey = (sessionUid: string) => `remember:session:${sessionUid}`;
 
 /** The part of a koa context this needs (the provider's and the app's contexts both have it). */
-interface CookieContext {
+export interface CookieContext {
   cookies: {
     get(name: string, opts?: { signed?: boolean }): string | undefined;
     set(name: string, value: string | null, opts?: Record<string, unknown>): unknown;

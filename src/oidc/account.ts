@@ -7,6 +7,7 @@ import { type Account, errors, type FindAccount } from 'oidc-provider';
 import { isVoid } from '../core/sessions.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
+import type { User } from '../store/records.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** I7: the error_description of each policy refusal at the token endpoint. */
@@ -19,33 +20,39 @@ const refuse = (description: string) => new errors.CustomOIDCProviderError('inva
 
 export const isUserId = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-export function findAccount(sor: SystemOfRecord, mfa: MfaService): FindAccount {
-  return async (ctx, sub, token): Promise<Account | undefined> => {
+/**
+ * The token endpoint's re-check (V3, P3) before a code exchange or refresh of `sub`: throws
+ * invalid_grant when the sign-in was voided or no longer satisfies the policy. Shared by the
+ * reference server's findAccount and a host's (E3: `configure()` wraps it).
+ */
+export async function checkAtTokenEndpoint(
+  user: Pick<User, 'sessionsValidAfter'>,
+  mfa: MfaService,
+  sub: string,
+  token: unknown,
+): Promise<void> {
+  const {
+    amr = [],
+    acr,
+    authTime,
+    clientId,
+    sessionUid,
+  } = token as { amr?: string[]; acr?: string; authTime?: number; clientId?: string; sessionUid?: string };
+  // V3: a code or refresh token of a sign-in that began before the user's last reset is void
+  // (invalid_grant), even one minted by a request that raced the reset.
+  if (isVoid(user, authTime)) throw refuse(REFUSAL.sessionsEnded);
+  // The policy hook again (P3): e.g. the organization went paid since the sign-in.
+  if (await mfa.decisions.needsStep(sub, { amr, uid: sessionUid, acr }, { clientId })) {
+    throw refuse(REFUSAL.mfaRequired);
+  }
+}
+
+/** The reference server's accounts: claims from the system of record (the MFA re-check: configure()). */
+export function findAccount(sor: SystemOfRecord): FindAccount {
+  return async (_ctx, sub): Promise<Account | undefined> => {
     if (!isUserId(sub)) return undefined;
     const user = await sor.findUserById(sub);
     if (!user) return undefined;
-    if (token && ctx.oidc?.route === 'token') {
-      const {
-        amr = [],
-        acr,
-        authTime,
-        clientId,
-        sessionUid,
-      } = token as {
-        amr?: string[];
-        acr?: string;
-        authTime?: number;
-        clientId?: string;
-        sessionUid?: string;
-      };
-      // V3: a code or refresh token of a sign-in that began before the user's last reset is void
-      // (invalid_grant), even one minted by a request that raced the reset.
-      if (isVoid(user, authTime)) throw refuse(REFUSAL.sessionsEnded);
-      // The policy hook again (P3): e.g. the organization went paid since the sign-in.
-      if (await mfa.decisions.needsStep(sub, { amr, uid: sessionUid, acr }, { clientId })) {
-        throw refuse(REFUSAL.mfaRequired);
-      }
-    }
     return {
       accountId: user.id,
       // U5: the truth — verified by an invitation or a verification link, else false.

@@ -15,7 +15,15 @@ export function buildInteractionPolicy(
   mfaGate: MfaGate,
   sessionVoid: SessionVoidCheck,
 ): interactionPolicy.DefaultPolicy {
-  const policy = base();
+  return withMfaPrompt(base(), mfaGate, sessionVoid);
+}
+
+/** E3: adds the mfa prompt right after `policy`'s login prompt (a host's policy, or base()). */
+export function withMfaPrompt(
+  policy: interactionPolicy.DefaultPolicy,
+  mfaGate: MfaGate,
+  sessionVoid: SessionVoidCheck,
+): interactionPolicy.DefaultPolicy {
   // V3: a session authenticated before the user's last reset signs in again (prompt=none gets
   // login_required), however it got written back.
   policy
@@ -42,6 +50,6 @@ export function buildInteractionPolicy(
       async (ctx) => ((await mfaGate(ctx)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT),
     ),
   );
-  policy.add(mfa, 1);
+  policy.add(mfa, policy.findIndex((p) => p.name === 'login') + 1);
   return policy;
 }

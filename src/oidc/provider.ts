@@ -1,19 +1,21 @@
 // node-oidc-provider configuration (O1, O2, L4). Nothing here re-implements the protocol.
-import Provider, { type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type Client,
+  type Configuration,
+  type interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import { ADMIN_SCOPES } from '../admin/auth.ts';
-import type { MfaService } from '../mfa/service.ts';
+import type { Deadbolt } from '../index.ts';
 import type { Services } from '../services.ts';
 import type { AdapterConstructor } from '../store/ports.ts';
 import { findAccount } from './account.ts';
-import { ACR_MFA, ACR_VALUES } from './acr.ts';
 import { providerFetch } from './backchannel.ts';
 import { type ClientRegistry, clientAdapter } from './client-registry.ts';
 import { CLIENT_PROPERTIES, toMetadata } from './clients.ts';
 import { grantFromConsent } from './consents.ts';
 import { discoverySettings } from './discovery.ts';
-import { buildInteractionPolicy, type MfaGate } from './interaction-policy.ts';
 import { introspectionAllowed } from './introspection.ts';
-import { createSessionVoidCheck } from './mfa-gate.ts';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts';
 import {
   addOfflineAccessCheck,
@@ -41,12 +43,17 @@ function adapterWithClients(Base: AdapterConstructor, registry: ClientRegistry):
   } as unknown as AdapterConstructor;
 }
 
-export function createProvider(services: Services, mfa: MfaService, mfaGate: MfaGate): Provider {
+/**
+ * E4: the reference server's provider — its own configuration (clients from the system of record,
+ * keys, scopes, features, consent), augmented with the MFA step by the public `configure()` like
+ * any host's: the mfa prompt, acr/amr claims, the token endpoint's re-check, the P7 lifetimes.
+ */
+export function createProvider(services: Services, deadbolt: Pick<Deadbolt, 'configure'>): Provider {
   const { config, sor, eph, clients } = services;
-  const configuration: Configuration = {
+  const own: Configuration = {
     adapter: adapterWithClients(eph.OidcAdapter, clients),
     clients: clients.builtIn.map(toMetadata),
-    findAccount: findAccount(sor, mfa),
+    findAccount: findAccount(sor),
     jwks: config.jwks,
     cookies: {
       keys: config.cookieKeys,
@@ -54,10 +61,9 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     claims: {
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      openid: ['sub'],
       email: ['email', 'email_verified'],
     },
-    acrValues: [...ACR_VALUES],
     scopes: ['openid', 'email', 'offline_access', ...ADMIN_SCOPES], // A1: admin scopes for client credentials
     extraClientMetadata: { properties: CLIENT_PROPERTIES },
     ...discoverySettings, // I2
@@ -75,13 +81,7 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
     },
     extraTokenClaims: authContextClaims, // I5: acr, amr, auth_time in APIs' JWT access tokens
     fetch: providerFetch(config.oidcFetchAllowLoopback),
-    interactions: {
-      policy: addOfflineAccessCheck(
-        buildInteractionPolicy(mfaGate, createSessionVoidCheck(sor)),
-        isFirstParty,
-      ), // I1
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       AccessToken: config.ttl.accessToken,
       AuthorizationCode: 60,
@@ -89,11 +89,6 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
       Interaction: config.ttl.interaction,
       Grant: config.ttl.sessionMfa,
       RefreshToken: config.ttl.refreshToken,
-      // P7: a session that completed MFA is trusted longer than a password-only one.
-      Session: (_ctx, session) =>
-        session.amr?.includes('mfa') || session.acr === ACR_MFA
-          ? config.ttl.sessionMfa
-          : config.ttl.sessionPassword,
     },
     issueRefreshToken, // I1
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
@@ -126,6 +121,9 @@ export function createProvider(services: Services, mfa: MfaService, mfaGate: Mfa
     renderError,
     rotateRefreshToken: true,
   };
+  const configuration = deadbolt.configure(own, { adapter: false });
+  // I1, after the mfa prompt's own login checks (the order the reference server always had).
+  addOfflineAccessCheck(configuration.interactions?.policy as interactionPolicy.DefaultPolicy, isFirstParty);
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   useLenientRefreshScope(provider, configuration); // I1

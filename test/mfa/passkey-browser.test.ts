@@ -115,7 +115,7 @@ for (const mode of STORE_MODES) {
       await page.getByRole('link', { name: 'Add a passkey' }).click();
       await page.locator('#password').fill(PASSWORD);
       await page.locator('form[action*="/reauth"] button[type="submit"]').click();
-      await page.waitForURL(/\/account\/security\/passkeys$/);
+      await page.waitForURL(/\/account\/security\/passkey$/);
       await page.getByRole('button', { name: 'Add a passkey' }).click();
       await page.waitForURL(/done=added/);
       const [stored] = await server.services.sor.listPasskeys(userId);

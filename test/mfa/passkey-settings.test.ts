@@ -38,25 +38,25 @@ for (const mode of STORE_MODES) {
       const browser = new Browser();
       await accountSignIn(browser, server, u.email, PASSWORD);
       let page = await browser.follow(url('/account/security/passkey'));
-      assert.match(page.text, /href="\/account\/security\/passkeys\/add"/, 'adding starts with the password');
+      assert.match(page.text, /href="\/account\/security\/passkey\/add"/, 'adding starts with the password');
       assert.match(textOf(page.text), /Passkeys need JavaScript/, 'W6: said plainly where script is missing');
       page = await browser.follow(url('/account/security/passkey/add'));
       assert.match(page.text, /action="\/account\/security\/reauth\?next=passkey"/, 'T1: the password first');
       page = await browser.submit(page, { password: PASSWORD }, /reauth/);
       const authenticator = new SoftAuthenticator({ origin: server.issuer });
-      page = await ceremony(browser, page, /passkeys\/register$/, authenticator);
+      page = await ceremony(browser, page, /passkey\/register$/, authenticator);
       assert.equal(page.status, 200);
       assert.match(textOf(page.text), /The passkey was added/);
       assert.match(textOf(page.text), /Passkey 1/);
       const security = await browser.follow(url('/account/security'));
       assert.match(textOf(security.text), /1 passkey/, 'M1: listed on the security page');
 
-      page = await browser.submit(page, { name: '  Work laptop  ' }, /passkeys\/rename$/);
+      page = await browser.submit(page, { name: '  Work laptop  ' }, /passkey\/rename$/);
       assert.match(textOf(page.text), /Work laptop/);
-      const refused = await ceremony(browser, page, /passkeys\/remove$/, authenticator, { uv: false });
+      const refused = await ceremony(browser, page, /passkey\/remove$/, authenticator, { uv: false });
       assert.equal(refused.status, 401, 'W7: a proof without user verification is refused');
       assert.equal((await server.services.sor.listPasskeys(u.id)).length, 1);
-      page = await ceremony(browser, refused, /passkeys\/remove$/, authenticator);
+      page = await ceremony(browser, refused, /passkey\/remove$/, authenticator);
       assert.match(textOf(page.text), /The method was disabled/);
       assert.deepEqual(await server.services.sor.listPasskeys(u.id), []);
       const actions = (await server.services.sor.listAudit({ userId: u.id })).map((e) => e.action);
@@ -71,7 +71,7 @@ for (const mode of STORE_MODES) {
       let page = await browser.follow(url('/account/security/passkey/add'));
       page = await browser.submit(page, { password: PASSWORD }, /reauth/);
       const phish = new SoftAuthenticator({ origin: 'https://deadbolt-login.example' });
-      const refused = await ceremony(browser, page, /passkeys\/register$/, phish, {
+      const refused = await ceremony(browser, page, /passkey\/register$/, phish, {
         rpId: new URL(server.issuer).hostname,
       });
       assert.equal(refused.status, 400);
@@ -91,7 +91,7 @@ for (const mode of STORE_MODES) {
       assert.ok(isPasskeyPage(page), 'W2: the passkey is asked for');
       page = await ceremony(browser, page, /\/mfa\/passkey$/, authenticator);
       page = await browser.follow(url('/account/security/passkey'));
-      assert.doesNotMatch(page.text, /passkeys\/remove/, 'no remove form for the last method');
+      assert.doesNotMatch(page.text, /passkey\/remove/, 'no remove form for the last method');
       const [only] = await server.services.sor.listPasskeys(u.id);
       const kept = await browser.request(url('/account/security/passkey/remove'), {
         form: { csrf: csrfOf(page), id: only.factorId, code: '123456' },
@@ -99,7 +99,7 @@ for (const mode of STORE_MODES) {
       assert.equal(kept.status, 409);
       const secret = await giveTotp(server, u.id);
       page = await browser.follow(url('/account/security/passkey'));
-      page = await browser.submit(page, { code: await appCode(secret) }, /passkeys\/remove$/);
+      page = await browser.submit(page, { code: await appCode(secret) }, /passkey\/remove$/);
       assert.match(textOf(page.text), /The method was disabled/);
       assert.deepEqual(await server.services.sor.listPasskeys(u.id), []);
     });

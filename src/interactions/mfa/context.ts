@@ -78,7 +78,9 @@ export async function loadMfaStep(
   // A password typed, or an SSO sign-in completed, in this very interaction counts as the
   // re-authentication of T1 while fresh (an SSO-only member may have no password to re-enter).
   const primary = login?.amr?.includes('pwd') || login?.amr?.includes('fed');
-  const passwordAt = login?.accountId === accountId && primary ? login.ts : undefined;
+  // E2: a host's login result may leave out `ts`: the provider then signed in at this
+  // interaction's creation (the same request).
+  const passwordAt = login?.accountId === accountId && primary ? (login.ts ?? details.iat) : undefined;
   const grace = isGraceReminder(decision);
   const setup = grace && (await mfa.graceSetup.chosen(details.uid, accountId));
   const enrolls = decision.mustEnroll || setup;

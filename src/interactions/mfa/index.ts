@@ -37,7 +37,8 @@ export function mfaExtension(provider: Provider, services: Services, mfa: MfaSer
     services,
     mfa,
     load: (ctx) => step(ctx),
-    showChallenge: (ctx, s, method, mode) => showChallenge(ctx, deps, s, { method, mode }),
+    showChallenge: (ctx, s, method, mode, refused) =>
+      showChallenge(ctx, deps, s, { method, mode, ...refused }),
     ensureFresh: (ctx, s, next, expired) => ensureFresh(ctx, deps, s, next, expired),
     enrollLinks: (ctx, s) => enrollLinks(ctx, deps, s),
   };

@@ -1,12 +1,15 @@
-// Passkeys' line in the page registry (src/mfa/page-registry.ts): their settings page
-// (/account/security/passkey). Their sign-in pages are an interaction extension (./signin.ts),
-// their challenge and enrollment pages the factor's own (Factor.challengePage / enrollPage).
+// Passkeys' line in the page registry (src/mfa/page-registry.ts): the MFA step's passkey routes
+// (W1, W2) and the settings page (/account/security/passkey). The sign-in page's passkey button is
+// an interaction extension (./signin.ts); the challenge and enrollment pages are the factor's own
+// (Factor.challengePage / enrollPage).
 import type { FactorPages } from '../pages.ts';
 import { passkeyAccountRoutes } from './settings.ts';
+import { passkeySignInRoutes } from './signin.ts';
 
 export const passkeyPages: FactorPages = {
   type: 'passkey',
   routes: {
+    signIn: passkeySignInRoutes,
     settings: (router, { provider, services, mfa }) => passkeyAccountRoutes(router, provider, services, mfa),
   },
 };

@@ -1,4 +1,5 @@
-// The passkey at sign-in, as an interaction extension (src/interactions/router.ts):
+// The passkey at sign-in — the MFA step's routes (passkeySignInRoutes, in the page registry) and
+// the sign-in page's part, an interaction extension (src/interactions/router.ts):
 // - W1, P5: POST /interaction/<uid>/mfa/enroll/passkey — a passkey added inside the sign-in.
 // - W2: POST /interaction/<uid>/mfa/passkey — the second factor after the password. The passkey is
 //   checked by mfa.verify (attempts counted first, V2; lockout); the session gets acr phr (W5).
@@ -8,6 +9,7 @@
 //   acr phr. The sign-in then goes on through the provider's prompts, where the one decision
 //   (src/core/decision.ts, V7) is asked as for every session. Members of an organization that
 //   enforces SSO are sent there, as with a password (F1: the e-mail/password step's hooks).
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { afterCommit } from '../../core/after-commit.ts';
@@ -16,15 +18,13 @@ import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { loadInteraction } from '../../interactions/load.ts';
 import { type LoginHooks, showLogin } from '../../interactions/login.ts';
-import { pickMethod, showChallenge } from '../../interactions/mfa/challenge.ts';
 import { accepts, completeMfa, loadMfaStep } from '../../interactions/mfa/context.ts';
-import { ensureFresh } from '../../interactions/mfa/enroll.ts';
 import { showLocked } from '../../interactions/mfa/locked.ts';
 import type { InteractionExtension } from '../../interactions/router.ts';
 import { ACR_PHR } from '../../oidc/acr.ts';
 import type { Services } from '../../services.ts';
 import type { RateLimiter } from '../../store/ports.ts';
-import type { PageDeps } from '../pages.ts';
+import type { SignInDeps } from '../pages.ts';
 import { attemptsLeftNotice, refusalError } from '../refusal.ts';
 import type { MfaService } from '../service.ts';
 import { passkeyAmr } from './amr.ts';
@@ -37,12 +37,12 @@ const who = (ctx: Context, userId: string) => ({
   userAgent: ctx.get('user-agent'),
 });
 
-async function secondFactor(ctx: Context, deps: PageDeps): Promise<void> {
+async function secondFactor(ctx: Context, deps: SignInDeps): Promise<void> {
   const { provider, mfa } = deps;
   const step = await loadMfaStep(ctx, provider, mfa);
   const { response } = readForm(ctx, { response: { maxLength: RESPONSE_MAX } });
   if (step.decision.locked) return showLocked(ctx, step); // V1
-  if (pickMethod(step, 'passkey') !== 'passkey' || !step.decision.allowedFactors.includes('passkey')) {
+  if (!step.decision.allowedFactors.includes('passkey')) {
     throw new HttpError(400, 'error.bad_request');
   }
   const t = ctx.state.t;
@@ -62,8 +62,7 @@ async function secondFactor(ctx: Context, deps: PageDeps): Promise<void> {
   if (now.decision.locked) return showLocked(ctx, now);
   if (outcome.error === 'rate_limited') ctx.set('retry-after', String(outcome.retryAfterSeconds ?? 60));
   const status = { incorrect: 401, rate_limited: 429, locked: 423, not_enrolled: 400 }[outcome.error];
-  return showChallenge(ctx, deps, now, {
-    method: 'passkey',
+  return deps.showChallenge(ctx, now, 'passkey', 'status', {
     status,
     error: refusalError(t, 'passkey', outcome),
     notice: attemptsLeftNotice(t, outcome, mfa.maxFailuresPerWindow),
@@ -132,13 +131,8 @@ async function passkeySignIn(
 }
 
 /** W1, P5, W5: a passkey added inside the sign-in (after T1) completes its MFA step, with acr phr. */
-async function enrollAtSignIn(
-  ctx: Context,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-  factor: PasskeyFactor,
-): Promise<void> {
+async function enrollAtSignIn(ctx: Context, deps: SignInDeps, factor: PasskeyFactor): Promise<void> {
+  const { provider, services, mfa } = deps;
   const step = await loadMfaStep(ctx, provider, mfa);
   const { response } = readForm(ctx, { response: { maxLength: RESPONSE_MAX } });
   const { user } = step.state;
@@ -149,7 +143,7 @@ async function enrollAtSignIn(
     return;
   }
   if (!(await mfa.reauth.isFresh(step.details.uid, user.id, step.passwordAt))) {
-    await ensureFresh(ctx, { provider, services, mfa }, step, 'passkey', true); // T1 again
+    await deps.ensureFresh(ctx, step, 'passkey', true); // T1 again
     return;
   }
   const t = ctx.state.t;
@@ -189,9 +183,9 @@ export function passkeyExtension(
     durationSeconds: windowSeconds,
   });
   return {
+    // The MFA step's passkey routes (W1, W2) are the page registry's (passkeySignInRoutes), so an
+    // embedding host's routes() serves them too; this extension is the sign-in page's part (W3).
     routes(router, hooks) {
-      router.post('/mfa/passkey', (ctx) => secondFactor(ctx, { provider, services, mfa }));
-      router.post('/mfa/enroll/passkey', (ctx) => enrollAtSignIn(ctx, provider, services, mfa, factor));
       router.post('/passkey', (ctx) => passkeySignIn(ctx, provider, services, mfa, factor, hooks, perIp));
     },
     login: {
@@ -204,4 +198,13 @@ export function passkeyExtension(
       },
     },
   };
+}
+
+/** W1, W2: the MFA step's passkey routes under /interaction/:uid (the page registry mounts them). */
+export function passkeySignInRoutes(router: Router, deps: SignInDeps): void {
+  const { provider, services, mfa } = deps;
+  const factor = mfa.factors.get('passkey');
+  if (!isPasskeyFactor(factor)) return;
+  router.post('/mfa/passkey', (ctx) => secondFactor(ctx, deps));
+  router.post('/mfa/enroll/passkey', (ctx) => enrollAtSignIn(ctx, deps, factor));
 }

@@ -11,13 +11,15 @@ export interface HostPort {
   port: number;
 }
 
+/** A connection to any of the three: both classes share ioredis' command interface. */
+export type RedisClient = Redis | Cluster;
+
 export type RedisTarget =
   | { kind: 'single'; url: string }
   | { kind: 'cluster'; nodes: HostPort[] }
-  | { kind: 'sentinel'; sentinels: HostPort[]; name: string };
-
-/** A connection to any of the three: both classes share ioredis' command interface. */
-export type RedisClient = Redis | Cluster;
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string }
+  /** E2: a host's own ioredis client; it stays the host's to close. */
+  | { kind: 'client'; client: RedisClient };
 
 /** Parses "host:port,host:port" (IPv6 hosts in brackets); throws a message naming the bad entry. */
 export function parseHostPorts(list: string): HostPort[] {
@@ -37,6 +39,7 @@ export function parseHostPorts(list: string): HostPort[] {
 const reconnectDelay = (times: number): number => Math.min(times * 100, 1000);
 
 export function connectRedis(target: RedisTarget, timeoutMs: number): RedisClient {
+  if (target.kind === 'client') return target.client;
   const bounded = {
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,

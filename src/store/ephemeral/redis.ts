@@ -61,6 +61,7 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
   // Without an offline queue, a command sent before the first connection is up would fail at once;
   // so calls wait for the first outcome (ready, an error, or the connect timeout) and never again.
   const firstOutcome = new Promise<void>((resolve) => {
+    if (client.status === 'ready') return resolve(); // a host's client, already connected
     const done = (): void => {
       clearTimeout(timer);
       client.off('ready', done).off('error', done).off('end', done);
@@ -138,7 +139,7 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
       await run((c) => c.ping());
     },
     close: async () => {
-      if (client.status === 'end') return;
+      if (client.status === 'end' || (typeof target === 'object' && target.kind === 'client')) return;
       try {
         if (client.status !== 'ready') throw new Error('not connected');
         await client.quit();
