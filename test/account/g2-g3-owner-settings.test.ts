@@ -106,6 +106,45 @@ for (const mode of STORE_MODES) {
       await assertLedToAppEnrollment(memberEmail);
     });
 
+    it('G3, W5: allowing only passkeys requires a phishing-resistant method — a member with the app is led to add a passkey, the app is neither asked nor offered', async () => {
+      const { sor } = server.services;
+      const { org, secret } = await setUp('Phr');
+      const appUser = `phr-app-${mode}@example.test`;
+      const appUserId = await server.createUser(appUser, PASSWORD);
+      await sor.setMembership(appUserId, org.id, 'member');
+      await giveTotp(server, appUserId);
+      const owner = new Browser();
+      await accountSignIn(owner, server, `phr-owner-${mode}@example.test`, PASSWORD, secret);
+      const orgPage = await owner.request(new URL(`/account/organizations/${org.id}`, server.issuer));
+      assert.match(
+        orgPage.text,
+        /name="method_passkey"/,
+        'passkeys are one of the methods an owner may allow',
+      );
+      const saved = await owner.submit(
+        orgPage,
+        { method_totp: '', method_sms: '', method_passkey: 'on' },
+        /\/allowed-methods$/,
+      );
+      assert.equal(saved.status, 200, textOf(saved.text).slice(0, 200));
+      assert.deepEqual((await sor.findOrgById(org.id))?.allowedMethods, ['passkey']);
+
+      const rp = await RelyingParty.discover(server.issuer);
+      const b = new Browser();
+      const page = await submitPassword(b, await open(b, await rp.authorize()), appUser, PASSWORD);
+      assert.ok(
+        isEnrollment(page) || /data-passkey="register"/.test(page.text),
+        textOf(page.text).slice(0, 200),
+      );
+      assert.match(page.text, /data-passkey="register"/, 'the passkey enrollment');
+      assert.doesNotMatch(page.text, /name="code"/, 'no app code is asked');
+      assert.doesNotMatch(
+        page.text,
+        /otpauth:|enroll\/sms|name="phone"/,
+        'neither the app nor SMS is offered',
+      );
+    });
+
     it('G1, G2, G3: "Preview who is affected" on the date and methods forms shows the proposal before anything is saved', async () => {
       const { sor } = server.services;
       const { org, secret, memberEmail } = await setUp('Preview');
