@@ -1,16 +1,18 @@
 // G5 (binding rule) on the security settings page: with a method enrolled, adding one needs, besides
 // T1's password, a second factor completed within MFA_BINDING_WINDOW_SECONDS (src/mfa/binding.ts).
 // Without one the page asks for it first ("Confirm with your current method"): a code from the
-// authenticator app or a backup code, checked by mfa.verify (attempt limits apply, V2).
+// authenticator app, a backup code, or a code texted to the user's phone (sent as the page opens
+// for an SMS-only user, or on request), checked by mfa.verify (attempt limits apply, V2).
 // Removing a method already needs a proof from a current method (M2), which records the binding too.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
-import { normalizeBackupCode } from '../mfa/backup-codes/codes.ts';
 import { refusalMessage } from '../mfa/refusal.ts';
 import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
+import { proofMethod, type SmsProofView, smsOnly, smsProof } from '../mfa/sms/pages/proof.ts';
+import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
 import { type AccountSession, checkCsrf } from './session.ts';
 
@@ -19,41 +21,84 @@ type Next = FactorType;
 
 export type BindingGate = ReturnType<typeof createBindingGate>;
 
+/** The flow an SMS code sent for this confirmation belongs to (it works here only). */
+const flowKey = (s: AccountSession) => `bind:${s.sessionUid}`;
+
 export function createBindingGate(
+  services: Services,
   mfa: MfaService,
   signedIn: (ctx: Context) => Promise<AccountSession | undefined>,
 ) {
-  function show(ctx: Context, s: AccountSession, next: Next, error: string | null, status: number) {
-    // The form checks the app (or its backup codes); an SMS-only session must sign in again.
-    const action = s.state.enrolled.includes('totp') ? `${BASE}/confirm-method?next=${next}` : null;
+  async function show(
+    ctx: Context,
+    s: AccountSession,
+    next: Next,
+    opts: { error?: string | null; status: number; sms?: 'open' | 'resend' | 'status' },
+  ) {
+    const sms: SmsProofView = await smsProof(ctx, services, mfa, s.state, flowKey(s), opts.sms ?? 'status');
+    // A code from the app, a backup code or SMS; without any of them usable, sign in again.
+    const canProve = s.state.usable.includes('totp') || sms.phone !== null;
+    const action = canProve ? `${BASE}/confirm-method?next=${next}` : null;
     const title = ctx.state.t('binding.title');
-    return renderPage(ctx, 'binding-confirm', { title, action, csrf: s.csrf, error }, status);
+    return renderPage(
+      ctx,
+      'binding-confirm',
+      {
+        title,
+        action,
+        smsAction: sms.phone ? `${BASE}/confirm-method/sms?next=${next}` : null,
+        sms,
+        csrf: s.csrf,
+        error: opts.error ?? sms.error ?? null,
+        notice: sms.notice ?? null,
+      },
+      sms.status ?? opts.status,
+    );
   }
+
+  const nextOf = (ctx: Context): Next => (isFactorType(ctx.query.next) ? ctx.query.next : 'totp');
 
   return {
     /** True when the step may go on; otherwise the confirm form was shown. */
     async ensure(ctx: Context, s: AccountSession, next: Next): Promise<boolean> {
       if (s.state.enrolled.length === 0) return true; // a first method: nothing to bind to
       if (await mfa.binding.isFresh(s.sessionUid)) return true;
-      await show(ctx, s, next, null, ctx.method === 'GET' ? 200 : 403);
+      const open = ctx.method === 'GET';
+      // An SMS-only user gets the code as the page opens (once per session; resend on request).
+      await show(ctx, s, next, {
+        status: open ? 200 : 403,
+        sms: open && smsOnly(s.state) ? 'open' : 'status',
+      });
       return false;
     },
 
     routes(router: Router): void {
-      router.post(`${BASE}/confirm-method`, async (ctx) => {
-        const next: Next = isFactorType(ctx.query.next) ? ctx.query.next : 'totp';
+      router.post(`${BASE}/confirm-method/sms`, async (ctx) => {
         const s = await signedIn(ctx);
         if (!s) return;
-        const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
+        checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+        await show(ctx, s, nextOf(ctx), { status: 200, sms: 'resend' });
+      });
+
+      router.post(`${BASE}/confirm-method`, async (ctx) => {
+        const next = nextOf(ctx);
+        const s = await signedIn(ctx);
+        if (!s) return;
+        const form = readForm(ctx, {
+          csrf: { maxLength: 100 },
+          code: { maxLength: 64 },
+          method: { maxLength: 16, optional: true },
+        });
         checkCsrf(s, form.csrf);
         const t = ctx.state.t;
         const code = form.code.normalize('NFKC');
-        const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
+        const type = proofMethod(s.state, code, form.method);
         const who = { actorUserId: s.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
-        const outcome = await mfa.verify(s.state, type, code, `acct:${s.sessionUid}`, who);
+        const key = type === 'sms' ? flowKey(s) : `acct:${s.sessionUid}`;
+        const outcome = await mfa.verify(s.state, type, code, key, who);
         if (!outcome.ok) {
-          const message = refusalMessage(t, type, outcome, mfa.maxFailuresPerWindow);
-          return show(ctx, s, next, message, outcome.error === 'rate_limited' ? 429 : 401);
+          const error = refusalMessage(t, type, outcome, mfa.maxFailuresPerWindow);
+          return show(ctx, s, next, { error, status: outcome.error === 'rate_limited' ? 429 : 401 });
         }
         await mfa.binding.record(s.sessionUid);
         ctx.status = 303;

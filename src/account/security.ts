@@ -42,7 +42,7 @@ function settingsDeps(provider: Provider, services: Services, mfa: MfaService) {
     return s;
   };
   const flowOf = (s: AccountSession) => settingsFlow(provider, mfa, s);
-  const binding = createBindingGate(mfa, signedIn); // G5
+  const binding = createBindingGate(services, mfa, signedIn); // G5
   const page = securityPage(services, mfa);
   const deps: SettingsDeps = {
     provider,

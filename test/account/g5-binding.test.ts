@@ -76,5 +76,47 @@ for (const mode of STORE_MODES) {
       const types = (await sor.listFactors(id)).map((f) => f.type);
       assert.ok(types.includes('sms'), `SMS added: ${types}`);
     });
+
+    it('G5, S3: an SMS-only user confirms with a code texted as the page opens (a wrong one changes nothing), then adding the app proceeds to the password', async () => {
+      const email = `g5-sms-${mode}@example.test`;
+      const id = await server.createUser(email, PASSWORD, { plan: 'free' });
+      const phone = jpMobile(7502);
+      await server.services.sor.insertFactor({ userId: id, type: 'sms', data: { phone: phone.e164 } });
+      const browser = new Browser();
+      let page = await browser.follow(url('/account/login'));
+      page = await browser.submit(page, { email, password: PASSWORD }, /\/login$/);
+      page = await browser.submit(page, { code: await server.lastCode(phone.e164) }, /\/mfa\/verify$/);
+      assert.equal(new URL(page.url).pathname, '/account/security', textOf(page.text).slice(0, 200));
+      await sleep(WINDOW_SECONDS * 1000 + 500);
+
+      const sentBefore = (await server.outbox(phone.e164)).length;
+      const form = await browser.request(url('/account/security/totp'));
+      assert.match(textOf(form.text), /Confirm with your current method/);
+      assert.match(textOf(form.text), /the code we text to your phone/);
+      assert.equal(
+        (await server.outbox(phone.e164)).length,
+        sentBefore + 1,
+        'a code is texted as the page opens',
+      );
+      assert.match(form.text, /name="method" value="sms"/);
+      const code = await server.lastCode(phone.e164);
+      const wrong = await browser.submit(
+        form,
+        { code: code === '000000' ? '111111' : '000000' },
+        /confirm-method\?/,
+      );
+      assert.equal(wrong.status, 401);
+      assert.match(
+        textOf((await browser.request(url('/account/security/totp'))).text),
+        /Confirm with your current method/,
+      );
+
+      const again = await browser.request(url('/account/security/totp'));
+      assert.equal((await server.outbox(phone.e164)).length, sentBefore + 1, 'no second text on reopening');
+      const proceeds = await browser.submit(again, { code }, /confirm-method\?/);
+      assert.equal(new URL(proceeds.url).pathname, '/account/security/totp');
+      assert.doesNotMatch(textOf(proceeds.text), /Confirm with your current method/);
+      assert.match(proceeds.text, /name="password"/, 'then the password (T1)');
+    });
   });
 }

@@ -47,7 +47,7 @@ export function passkeySettingsRoutes(
     }
     return s;
   };
-  const binding = createBindingGate(mfa, signedIn); // G5 (its routes are the security page's)
+  const binding = createBindingGate(services, mfa, signedIn); // G5 (its routes are the security page's)
   const flowKey = (s: AccountSession) => `acct:${s.sessionUid}`;
   const who = (ctx: Context, s: AccountSession) => ({
     actorUserId: s.state.user.id,
