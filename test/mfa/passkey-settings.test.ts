@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { resetMfaLocally } from '../../src/cli/mfa-local.ts';
 import { ACR_PHR } from '../../src/oidc/acr.ts';
+import { readOutbox } from '../../src/sms/index.ts';
 import { accountSignIn, csrfOf, giveTotp } from '../support/account.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import { appCode } from '../support/mfa.ts';
@@ -158,6 +159,52 @@ for (const mode of STORE_MODES) {
       assert.deepEqual(sorted(claims.amr), ['hwk', 'mfa', 'pwd', 'user']);
       assert.equal(claims.acr, ACR_PHR);
       assert.equal((await server.services.sor.listPasskeys(u.id)).length, 1);
+    });
+
+    it('W4, S3: a user with SMS and a passkey removes the passkey with a code texted on request (no script needed); a wrong code removes nothing', async () => {
+      const u = await user();
+      const phone = '+819012347777';
+      await server.services.sor.insertFactor({ userId: u.id, type: 'sms', data: { phone } });
+      await givePasskey(u.id);
+      const texts = async () =>
+        (await readOutbox(server.services.config.sms.outboxFile)).filter((e) => e.to === phone);
+      const lastCode = async () => /\b(\d{6})\b/.exec((await texts()).at(-1)?.body ?? '')?.[1] ?? '';
+      // Sign in with SMS instead of the passkey (offered first).
+      const browser = new Browser();
+      let page = await browser.follow(url('/account/login'));
+      page = await browser.submit(page, { email: u.email, password: PASSWORD }, /\/login$/);
+      const sms = /href="([^"]+\?method=sms)"/.exec(page.text)?.[1];
+      assert.ok(sms, `SMS offered next to the passkey: ${textOf(page.text).slice(0, 200)}`);
+      page = await browser.request(new URL(sms.replace(/&amp;/g, '&'), server.issuer));
+      page = await browser.submit(page, { code: await lastCode() }, /\/mfa\/verify$/);
+      assert.equal(new URL(page.url).pathname, '/account/security', textOf(page.text).slice(0, 200));
+
+      page = await browser.follow(url('/account/security/passkey'));
+      assert.match(
+        page.text,
+        /action="\/account\/security\/passkey\/remove\/sms"/,
+        'a way to get a code by SMS',
+      );
+      const sentBefore = (await texts()).length;
+      page = await browser.submit(page, {}, /passkey\/remove\/sms$/);
+      assert.equal((await texts()).length, sentBefore + 1, 'a code is texted on request');
+      assert.match(page.text, /name="method" value="sms"/);
+      const code = await lastCode();
+      const wrong = await browser.submit(
+        page,
+        { code: code === '000000' ? '111111' : '000000' },
+        /passkey\/remove$/,
+      );
+      assert.equal(wrong.status, 401);
+      assert.equal((await server.services.sor.listPasskeys(u.id)).length, 1, 'a wrong code removes nothing');
+      page = await browser.submit(wrong, { code }, /passkey\/remove$/);
+      assert.match(textOf(page.text), /The method was disabled/, textOf(page.text).slice(0, 200));
+      assert.equal((await server.services.sor.listPasskeys(u.id)).length, 0);
+      const [event] = (await server.services.sor.listAudit({ userId: u.id })).filter(
+        (e) => e.action === 'factor.disabled',
+      );
+      assert.ok(event, 'R3: the removal is audited');
+      assert.equal((event.details as { proof?: string }).proof, 'sms', 'R3: with the proof used');
     });
   });
 }

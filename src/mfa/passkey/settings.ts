@@ -19,9 +19,9 @@ import { showReauth } from '../../core/flow-steps.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
 import type { Services } from '../../services.ts';
-import { normalizeBackupCode } from '../backup-codes/codes.ts';
 import { refusalMessage } from '../refusal.ts';
 import type { MfaService } from '../service.ts';
+import { proofMethod, smsProof } from '../sms/pages/proof.ts';
 import { passkeyAmr } from './amr.ts';
 import { isPasskeyFactor, type PasskeyFactor } from './factor.ts';
 import { cleanPasskeyName, MAX_NAME_LENGTH } from './names.ts';
@@ -55,15 +55,20 @@ export function passkeySettingsRoutes(
     userAgent: ctx.get('user-agent'),
   });
   const fresh = (s: AccountSession) => mfa.reauth.isFresh(flowKey(s), s.state.user.id);
+  /** The flow an SMS code sent to prove a removal belongs to (it works here only). */
+  const smsKey = (s: AccountSession) => `pk-remove:${s.sessionUid}`;
 
   async function page(
     ctx: Context,
     s: AccountSession,
     flash: { error?: string; notice?: string } = {},
     status = 200,
+    smsMode: 'resend' | 'status' = 'status',
   ) {
     const t = ctx.state.t;
     const passkeys = await sor.listPasskeys(s.state.user.id);
+    // W4: an SMS code proves the removal too (sent on request, for this flow only).
+    const sms = await smsProof(ctx, services, mfa, s.state, smsKey(s), smsMode);
     const canAdd = await fresh(s);
     const day = (d: Date | null) => d?.toISOString().slice(0, 10) ?? null;
     const assert =
@@ -89,10 +94,13 @@ export function passkeySettingsRoutes(
         assertOptions: assert.ceremony ? JSON.stringify(assert.ceremony) : null,
         // M3: the last passkey of a user for whom MFA is mandatory, with no other method, stays.
         lastKept: passkeys.length === 1 && !mfa.decisions.canRemove(s.state, 'passkey').ok,
-        codeProof: s.state.usable.includes('totp') || s.state.usable.includes('backup_code'),
-        error: flash.error ?? null,
+        codeProof:
+          s.state.usable.includes('totp') || s.state.usable.includes('backup_code') || sms.phone !== null,
+        sms,
+        error: flash.error ?? sms.error ?? null,
         notice:
           flash.notice ??
+          sms.notice ??
           (ctx.query.done === 'added'
             ? t('passkey.added')
             : ctx.query.done === 'removed'
@@ -160,6 +168,14 @@ export function passkeySettingsRoutes(
   });
 
   // M2: the proof is a passkey assertion (any of the user's) or a code from the app / a backup code.
+  // W4: "Send a code by SMS" on the remove form (the SMS sign-in's resend wait and budgets).
+  router.post(`${BASE}/remove/sms`, async (ctx) => {
+    const s = await signedIn(ctx);
+    if (!s) return;
+    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+    await page(ctx, s, {}, 200, 'resend');
+  });
+
   router.post(`${BASE}/remove`, async (ctx) => {
     const s = await signedIn(ctx);
     if (!s) return;
@@ -168,6 +184,7 @@ export function passkeySettingsRoutes(
       id: { maxLength: 64 },
       response: { maxLength: RESPONSE_MAX, optional: true },
       code: { maxLength: 64, optional: true },
+      method: { maxLength: 16, optional: true },
     });
     checkCsrf(s, form.csrf);
     const t = ctx.state.t;
@@ -179,9 +196,10 @@ export function passkeySettingsRoutes(
       return page(ctx, s, { error: t('security.only_method') }, 409);
     }
     const code = form.code.normalize('NFKC');
-    const type = form.response ? 'passkey' : normalizeBackupCode(code) ? 'backup_code' : 'totp';
+    const type = form.response ? 'passkey' : proofMethod(s.state, code, form.method);
     if (!form.response && !code) return page(ctx, s, { error: t('passkey.proof_needed') }, 400);
-    const outcome = await mfa.verify(s.state, type, form.response || code, flowKey(s), who(ctx, s));
+    const key = type === 'sms' ? smsKey(s) : flowKey(s);
+    const outcome = await mfa.verify(s.state, type, form.response || code, key, who(ctx, s));
     if (!outcome.ok) {
       const message = refusalMessage(t, type, outcome, mfa.maxFailuresPerWindow);
       const now = (await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0])) ?? s;
