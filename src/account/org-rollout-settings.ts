@@ -1,4 +1,4 @@
-// G2, G3, G4: the owner's rollout settings on the organization page — the enforcement date (with
+// G2, G3, G4 (and issue 16's SMS country): the owner's rollout settings on the organization page — the enforcement date (with
 // its countdown and how many members still have no method), the allowed methods (checkboxes from
 // the factor registry) and how many days a device may be remembered. Each is audited as
 // org.policy_changed; the preview (G1) shows the effect.
@@ -11,6 +11,7 @@ import {
   checkAllowedMethods,
   checkEnforcementDate,
   checkRememberDays,
+  checkSmsCountry,
 } from '../core/rollout-settings.ts';
 import { forbidden, HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
@@ -28,6 +29,7 @@ export function rolloutSection(
   org: Organization,
   withoutMfa: number,
   limits: Pick<Config['mfa'], 'maxGraceDays' | 'rememberDeviceMaxDays'>,
+  smsCountries: ReadonlyArray<{ code: string; name: string }> = [],
   now = Date.now(),
 ) {
   const until = org.mfaEnforcedFrom && org.mfaEnforcedFrom.getTime() > now ? org.mfaEnforcedFrom : null;
@@ -43,6 +45,8 @@ export function rolloutSection(
           count: withoutMfa,
         }
       : null,
+    // Issue 16 item 5: the country members' phone numbers start with ('' = the browser's language).
+    sms: { country: org.smsDefaultCountry ?? '', countries: smsCountries },
     methods: allowableMethods().map((type) => ({
       type,
       checked: !org.allowedMethods || org.allowedMethods.includes(type),
@@ -103,6 +107,18 @@ export function orgRolloutSettingsRoutes(router: Router, services: Services, con
     const checked = checkAllowedMethods(chosen);
     if (!checked.ok) throw new HttpError(400, checked.error.key);
     await save(ctx, c, { allowedMethods: checked.value }, { allowedMethods: checked.value });
+  });
+
+  // Issue 16 item 5: the default country of members' phone numbers (SMS), or none ('').
+  router.post('/account/organizations/:id/sms-country', async (ctx) => {
+    const c = await context(ctx);
+    if (!c) return;
+    const form = readForm(ctx, { csrf: { maxLength: 100 }, country: { maxLength: 2, optional: true } });
+    checkCsrf(c.s, form.csrf);
+    if (c.role !== 'owner') throw forbidden();
+    const country = checkSmsCountry(form.country, config.sms.blockedCountries);
+    if (country === undefined) throw new HttpError(400, 'org.sms_country_invalid');
+    await save(ctx, c, { smsDefaultCountry: country }, { smsDefaultCountry: country });
   });
 
   // G4: 0 turns it off; the page's number field is bounded by REMEMBER_DEVICE_MAX_DAYS.

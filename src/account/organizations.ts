@@ -11,6 +11,7 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { isMethod } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
+import { countryOptions, localeOf } from '../mfa/sms/pages/common.ts';
 import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
 import { ssoOverview } from '../sso/overview.ts';
@@ -131,7 +132,12 @@ export function organizationRoutes(
         // G2, G3, G4: the enforcement date with its countdown, the allowed methods, remembered devices.
         rollout:
           role === 'owner'
-            ? rolloutSection(org, rows.filter((r) => r.methods.length === 0).length, config.mfa)
+            ? rolloutSection(
+                org,
+                rows.filter((r) => r.methods.length === 0).length,
+                config.mfa,
+                countryOptions(localeOf(ctx), config.sms.blockedCountries),
+              )
             : null,
         error: flash.error ?? null,
         notice: flash.notice ?? null,

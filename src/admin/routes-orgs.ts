@@ -1,6 +1,13 @@
 // A1: organizations and memberships.
 import type { z } from 'zod';
-import { checkAllowedMethods, checkEnforcementDate, checkRememberDays } from '../core/rollout-settings.ts';
+import {
+  checkAllowedMethods,
+  checkEnforcementDate,
+  checkRememberDays,
+  checkSmsCountry,
+} from '../core/rollout-settings.ts';
+import type { Services } from '../services.ts';
+import type { OrgPatch } from '../store/ports.ts';
 import { requireOrg, requireUnlimited } from './auth.ts';
 import { invalid, notFound } from './problem.ts';
 import { route } from './route.ts';
@@ -19,6 +26,39 @@ import { accessibleUser, findOrgOr404, orgView } from './views.ts';
 
 const TAG = 'Organizations';
 type OrgParams = z.infer<typeof orgIdParams>;
+
+/** The PATCH body as a store patch, each rollout setting checked as on the organization page. */
+function orgPatchOf(services: Services, body: z.infer<typeof orgPatchBody>): OrgPatch {
+  const { mfaEnforcedFrom, allowedMethods, rememberDeviceDays, smsDefaultCountry, ...rest } = body;
+  const patch: OrgPatch = { ...rest };
+  if (mfaEnforcedFrom !== undefined) {
+    // G2: bounded by MFA_MAX_GRACE_DAYS.
+    const date = mfaEnforcedFrom === null ? null : new Date(mfaEnforcedFrom);
+    const refused = checkEnforcementDate(date, Date.now(), services.config.mfa.maxGraceDays);
+    if (refused) throw invalid(`mfaEnforcedFrom: ${refused.key}`);
+    patch.mfaEnforcedFrom = date;
+  }
+  if (allowedMethods !== undefined) {
+    // G3: methods of the factor registry; null (or all of them) allows every method.
+    const checked =
+      allowedMethods === null ? { ok: true as const, value: null } : checkAllowedMethods(allowedMethods);
+    if (!checked.ok) throw invalid('allowedMethods: unknown or no method');
+    patch.allowedMethods = checked.value;
+  }
+  if (rememberDeviceDays !== undefined) {
+    // G4: bounded by REMEMBER_DEVICE_MAX_DAYS; 0 turns it off.
+    const refused = checkRememberDays(rememberDeviceDays, services.config.mfa.rememberDeviceMaxDays);
+    if (refused) throw invalid(`rememberDeviceDays: ${refused.key}`);
+    patch.rememberDeviceDays = rememberDeviceDays;
+  }
+  if (smsDefaultCountry !== undefined) {
+    // Issue 16: a country SMS codes can be sent to (SMS_BLOCKED_COUNTRIES), or null.
+    const country = checkSmsCountry(smsDefaultCountry ?? '', services.config.sms.blockedCountries);
+    if (country === undefined) throw invalid('smsDefaultCountry: org.sms_country_invalid');
+    patch.smsDefaultCountry = country;
+  }
+  return patch;
+}
 
 export const orgRoutes = [
   route({
@@ -82,28 +122,7 @@ export const orgRoutes = [
     responses: { 200: { description: 'The updated organization', schema: organizationSchema } },
     async handler({ services }, { caller, params, body }) {
       requireOrg(caller, params.orgId);
-      const { mfaEnforcedFrom, allowedMethods, rememberDeviceDays, ...rest } = body;
-      const patch: Parameters<typeof services.sor.updateOrg>[1] = { ...rest };
-      if (mfaEnforcedFrom !== undefined) {
-        // G2: bounded by MFA_MAX_GRACE_DAYS.
-        const date = mfaEnforcedFrom === null ? null : new Date(mfaEnforcedFrom);
-        const refused = checkEnforcementDate(date, Date.now(), services.config.mfa.maxGraceDays);
-        if (refused) throw invalid(`mfaEnforcedFrom: ${refused.key}`);
-        patch.mfaEnforcedFrom = date;
-      }
-      if (allowedMethods !== undefined) {
-        // G3: methods of the factor registry; null (or all of them) allows every method.
-        const checked =
-          allowedMethods === null ? { ok: true as const, value: null } : checkAllowedMethods(allowedMethods);
-        if (!checked.ok) throw invalid('allowedMethods: unknown or no method');
-        patch.allowedMethods = checked.value;
-      }
-      if (rememberDeviceDays !== undefined) {
-        // G4: bounded by REMEMBER_DEVICE_MAX_DAYS; 0 turns it off.
-        const refused = checkRememberDays(rememberDeviceDays, services.config.mfa.rememberDeviceMaxDays);
-        if (refused) throw invalid(`rememberDeviceDays: ${refused.key}`);
-        patch.rememberDeviceDays = rememberDeviceDays;
-      }
+      const patch = orgPatchOf(services, body);
       const org = await services.sor.updateOrg(params.orgId, patch);
       if (!org) throw notFound(`organization ${params.orgId}`);
       return {

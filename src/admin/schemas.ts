@@ -28,6 +28,7 @@ export const organizationSchema = named(
     mfaEnforcedFrom: z.string().nullable(),
     allowedMethods: z.array(z.string()).nullable(),
     rememberDeviceDays: z.number().int(),
+    smsDefaultCountry: z.string().nullable(),
     createdAt: time,
   }),
 );
@@ -185,6 +186,8 @@ export const orgPatchBody = z.strictObject({
   allowedMethods: z.array(z.string().max(32)).min(1).max(16).nullable().optional(),
   /** G4: days a member's device may be remembered after MFA (0: never). Bounded by REMEMBER_DEVICE_MAX_DAYS. */
   rememberDeviceDays: z.number().int().min(0).max(365).optional(),
+  /** Issue 16: the country members' phone numbers start with (ISO 3166 alpha-2); null: the browser's. */
+  smsDefaultCountry: z.string().length(2).nullable().optional(),
 });
 const password = z.string().min(12).max(1024);
 export const userCreateBody = z.strictObject({

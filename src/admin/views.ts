@@ -14,6 +14,7 @@ export const orgView = (o: Organization) => ({
   mfaEnforcedFrom: o.mfaEnforcedFrom?.toISOString() ?? null,
   allowedMethods: o.allowedMethods ?? null,
   rememberDeviceDays: o.rememberDeviceDays ?? 0,
+  smsDefaultCountry: o.smsDefaultCountry ?? null,
   createdAt: o.createdAt.toISOString(),
 });
 

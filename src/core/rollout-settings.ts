@@ -2,6 +2,7 @@
 // the admin API: an enforcement date no further ahead than MFA_MAX_GRACE_DAYS, allowed methods
 // from the factor registry (methods only; backup codes come with the app, T3), and how long a
 // device may be remembered (at most REMEMBER_DEVICE_MAX_DAYS; 0: never).
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { FACTOR_MODULES, isMethod } from '../mfa/registry.ts';
 import type { FactorType } from '../store/records.ts';
 
@@ -44,4 +45,15 @@ export function checkRememberDays(days: number, maxDays: number): SettingError |
   if (maxDays === 0) return { key: 'org.remember_disabled' };
   if (days > maxDays) return { key: 'org.remember_too_long', days: maxDays };
   return null;
+}
+
+/**
+ * Issue 16 item 5: an organization's default SMS country as stored — null for '' (none: the
+ * browser's language decides), the code when SMS can be sent there, undefined when refused.
+ */
+export function checkSmsCountry(value: string, blocked: readonly string[]): string | null | undefined {
+  if (value === '') return null;
+  return /^[A-Z]{2}$/.test(value) && isSupportedCountry(value) && !blocked.includes(value)
+    ? value
+    : undefined;
 }

@@ -59,6 +59,7 @@ export interface OrgPatch {
   allowedMethods?: FactorType[] | null;
   /** G4 */
   rememberDeviceDays?: number;
+  smsDefaultCountry?: string | null;
 }
 
 export interface FactorPatch {

@@ -90,6 +90,8 @@ export interface Organization {
   allowedMethods?: FactorType[] | null;
   /** G4: for how many days a member may have a device remembered after MFA (0: never). */
   rememberDeviceDays?: number;
+  /** Issue 16: the country members' phone numbers default to (ISO 3166 alpha-2); null: the browser's. */
+  smsDefaultCountry?: string | null;
   createdAt: Date;
 }
 

@@ -98,4 +98,14 @@ export function rememberedDeviceContract(ctx: ContractContext): void {
     await ctx.store.setMembership(u.id, org.id, 'member');
     assert.equal((await ctx.store.listMembershipsOfUser(u.id))[0].org.rememberDeviceDays, 14);
   });
+
+  it('X3 (issue 16 item 5): an organization has no default SMS country until one is set; null clears it', async () => {
+    const org = await ctx.newOrg();
+    assert.equal(org.smsDefaultCountry, null);
+    assert.equal((await ctx.store.updateOrg(org.id, { smsDefaultCountry: 'JP' }))?.smsDefaultCountry, 'JP');
+    const u = await ctx.newUser();
+    await ctx.store.setMembership(u.id, org.id, 'member');
+    assert.equal((await ctx.store.listMembershipsOfUser(u.id))[0].org.smsDefaultCountry, 'JP');
+    assert.equal((await ctx.store.updateOrg(org.id, { smsDefaultCountry: null }))?.smsDefaultCountry, null);
+  });
 }

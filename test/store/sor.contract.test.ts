@@ -110,6 +110,7 @@ function sorContract(name: string, factory: () => Promise<Harness>): void {
           mfaEnforcedFrom: null,
           allowedMethods: null,
           rememberDeviceDays: 0,
+          smsDefaultCountry: null,
           createdAt: null,
         },
       );

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { type OutboxEntry, readOutbox } from '../../src/sms/index.ts';
 import { Browser, type Page, textOf } from './browser.ts';
 import { isCallback } from './rp.ts';
-import { type StoreMode, startTestServer, type TestServer } from './server.ts';
+import { type StoreMode, startTestServer, type TestServer, type TestServerOptions } from './server.ts';
 
 export const PASSWORD = 'a long and correct password';
 export const ORIGINATORS = ['10101', '20202', '30303', '40404', '50505', '60606', '70707', '80808'];
@@ -21,11 +21,12 @@ export interface SmsTestServer extends TestServer {
 /** startTestServer with the log lines kept, an originator pool, and the outbox as the phone. */
 export async function startSmsServer(
   mode: StoreMode,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; clients?: TestServerOptions['clients'] } = {},
 ): Promise<SmsTestServer> {
   const server = await startTestServer(mode, {
     captureLogs: true,
     env: { SMS_ORIGINATORS: ORIGINATORS.join(','), ...options.env },
+    clients: options.clients,
   });
   const { config, sor } = server.services;
   const stopServer = server.stop;

@@ -43,6 +43,7 @@ export function toOrg(r: Selectable<OrganizationsTable>): Organization {
     mfaEnforcedFrom: r.mfa_enforced_from ?? null,
     allowedMethods: (r.allowed_methods as FactorType[] | null) ?? null,
     rememberDeviceDays: r.remember_device_days ?? 0,
+    smsDefaultCountry: r.sms_default_country ?? null,
     createdAt: r.created_at,
   };
 }
@@ -168,6 +169,7 @@ export async function updateOrg(db: Db, id: string, patch: OrgPatch): Promise<Or
     mfa_enforced_from: patch.mfaEnforcedFrom,
     allowed_methods: patch.allowedMethods,
     remember_device_days: patch.rememberDeviceDays,
+    sms_default_country: patch.smsDefaultCountry,
   };
   if (Object.values(set).every((v) => v === undefined)) return findOrgById(db, id);
   const row = await db

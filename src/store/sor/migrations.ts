@@ -273,6 +273,14 @@ const passkeys: Migration = {
   },
 };
 
+// Issue 16 item 5: an organization's default country for its members' phone numbers (SMS, S1);
+// null: from the browser's language.
+const smsCountry: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('organizations').addColumn('sms_default_country', 'text').execute();
+  },
+};
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_sso_links': ssoLinks,
@@ -285,6 +293,7 @@ const migrations: Record<string, Migration> = {
   '0009_invitations': invitations,
   '0010_remembered_devices': rememberedDevices,
   '0011_passkeys': passkeys,
+  '0012_sms_country': smsCountry,
 };
 
 /** Applies every pending migration; throws the first failure. */

@@ -34,6 +34,7 @@ export interface OrganizationsTable {
   mfa_enforced_from: ColumnType<Date | null, Date | null | undefined, Date | null>;
   allowed_methods: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
   remember_device_days: ColumnType<number, number | undefined, number>;
+  sms_default_country: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -135,14 +135,23 @@ function regionOf(tag: string): string | undefined {
 }
 
 /**
- * The country the number field starts with (issue 16 item 5): the first Accept-Language tag whose
- * region (given or likeliest) SMS codes can be sent to, else the page language's (en → US, ja → JP).
- * Organizations have no country setting, so none is consulted.
+ * The country the number field starts with (issue 16 item 5): the first of the user's
+ * organizations' default countries (an owner's setting) that SMS codes can be sent to, else the
+ * first Accept-Language tag whose region (given or likeliest) they can, else the page language's
+ * (en → US, ja → JP).
  */
-export function defaultCountry(ctx: Context, blocked: readonly CountryCode[]): CountryCode | '' {
+export function defaultCountry(
+  ctx: Context,
+  blocked: readonly CountryCode[],
+  orgCountries: readonly (string | null | undefined)[] = [],
+): CountryCode | '' {
+  const usable = (c: string | null | undefined): c is CountryCode =>
+    Boolean(c) && isSupportedCountry(c as string) && !blocked.includes(c as CountryCode);
+  const fromOrg = orgCountries.find(usable);
+  if (fromOrg) return fromOrg;
   for (const tag of [...rankedTags(ctx.get('accept-language')), localeOf(ctx)]) {
     const region = regionOf(tag);
-    if (region && isSupportedCountry(region) && !blocked.includes(region)) return region;
+    if (usable(region)) return region;
   }
   return '';
 }

@@ -90,7 +90,10 @@ export async function showSmsEnrollPage(
   const locale = localeOf(ctx);
   const blocked = services.config.sms.blockedCountries;
   const chosen = opts.country && isSupportedCountry(opts.country) ? opts.country : undefined;
-  const country = chosen ?? defaultCountry(ctx, blocked);
+  const orgCountries = (await services.sor.listMembershipsOfUser(flow.user.id)).map(
+    (m) => m.org.smsDefaultCountry,
+  );
+  const country = chosen ?? defaultCountry(ctx, blocked, orgCountries);
   const view = {
     ...common,
     sendAction: `${place.actions}/send`,
