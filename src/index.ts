@@ -27,7 +27,7 @@ export type { Locale } from './i18n/index.ts';
 export type { MfaDecision, MfaPolicy, MfaReason, MfaRequirement, PolicyContext } from './mfa/policy.ts';
 export { defaultMfaPolicy } from './mfa/policy.ts';
 export type { Amr } from './oidc/acr.ts';
-export { ACR_FEDERATED, ACR_MFA, ACR_PASSWORD } from './oidc/acr.ts';
+export { ACR_FEDERATED, ACR_MFA, ACR_PASSWORD, ACR_PHR } from './oidc/acr.ts';
 export type { SmsMessage, SmsProviderName, SmsSender, SmsSendResult } from './sms/sender.ts';
 export { StoreUnavailableError } from './store/ports.ts';
 export type { FactorType, Organization, Plan, Role, SsoSettings } from './store/records.ts';

@@ -12,6 +12,7 @@ const PUBLIC_VALUES = [
   'ACR_FEDERATED',
   'ACR_MFA',
   'ACR_PASSWORD',
+  'ACR_PHR',
   'ConfigError',
   'DeadboltConfigurationError',
   'StoreUnavailableError',
