@@ -59,6 +59,11 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
     await sessions.upsert(id, { ...session, loginTs: Math.max(session.loginTs ?? 0, validAfter) }, remaining);
   }
 
+  /** A grant and every token issued under it (codes, access and refresh tokens). */
+  async function revokeGrant(grantId: string): Promise<void> {
+    await Promise.all([tokens.revokeByGrantId(grantId), grants.destroy(grantId)]);
+  }
+
   async function notify(session: StoredSession | undefined, accountId: string): Promise<void> {
     if (!notifier || !session) return;
     try {
@@ -85,9 +90,7 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
       const ending = Object.values(session.authorizations ?? {}).filter(
         (a) => a.grantId && !a.persistsLogout,
       );
-      await Promise.all(
-        ending.map((a) => Promise.all([tokens.revokeByGrantId(a.grantId!), grants.destroy(a.grantId!)])),
-      );
+      await Promise.all(ending.map((a) => revokeGrant(a.grantId!)));
       if (session.accountId) await notify(session, session.accountId);
       return true;
     },
@@ -117,9 +120,7 @@ export function createSessionEnder(sor: SystemOfRecord, eph: EphemeralStore) {
           await notify(session, userId);
         }),
       );
-      await Promise.all(
-        [...grantIds].map((g) => Promise.all([tokens.revokeByGrantId(g), grants.destroy(g)])),
-      );
+      await Promise.all([...grantIds].map(revokeGrant));
       return { sessionsEnded: ended, grantsRevoked: grantIds.size };
     },
   };
