@@ -10,6 +10,6 @@ export const passkeyPages: FactorPages = {
   type: 'passkey',
   routes: {
     signIn: passkeySignInRoutes,
-    settings: (router, { provider, services, mfa }) => passkeyAccountRoutes(router, provider, services, mfa),
+    settings: passkeyAccountRoutes,
   },
 };

@@ -4,23 +4,15 @@
 // backup code — where the last-method rule allows (M3). Every change is audited.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import { createBindingGate } from '../../account/binding-gate.ts';
-import {
-  type AccountSession,
-  checkCsrf,
-  loadAccountSession,
-  settingsFlow,
-  upgradeSession,
-} from '../../account/session.ts';
+import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from '../../account/session.ts';
 import { audit } from '../../audit.ts';
 import { afterCommit } from '../../core/after-commit.ts';
-import { showReauth } from '../../core/flow-steps.ts';
+import { whoActs } from '../../core/flow.ts';
+import { isFresh, showReauth } from '../../core/flow-steps.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
-import type { Services } from '../../services.ts';
+import type { SettingsDeps } from '../pages.ts';
 import { refusalMessage } from '../refusal.ts';
-import type { MfaService } from '../service.ts';
 import { proofMethod, smsProof } from '../sms/pages/proof.ts';
 import { passkeyAmr } from './amr.ts';
 import { isPasskeyFactor, type PasskeyFactor } from './factor.ts';
@@ -30,31 +22,13 @@ const BASE = '/account/security/passkey';
 /** A posted ceremony result (JSON): well above a real one (~1–2 KB), bounded (X1). */
 export const RESPONSE_MAX = 16_384;
 
-export function passkeySettingsRoutes(
-  router: Router,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-  factor: PasskeyFactor,
-): void {
+export function passkeySettingsRoutes(router: Router, deps: SettingsDeps, factor: PasskeyFactor): void {
+  const { provider, services, mfa, signedIn, binding, flowOf } = deps;
   const { registration } = factor;
   const { sor, config } = services;
-  const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
-    }
-    return s;
-  };
-  const binding = createBindingGate(services, mfa, signedIn); // G5 (its routes are the security page's)
-  const flowKey = (s: AccountSession) => `acct:${s.sessionUid}`;
-  const who = (ctx: Context, s: AccountSession) => ({
-    actorUserId: s.state.user.id,
-    ip: ctx.ip,
-    userAgent: ctx.get('user-agent'),
-  });
-  const fresh = (s: AccountSession) => mfa.reauth.isFresh(flowKey(s), s.state.user.id);
+  const flowKey = (s: AccountSession) => flowOf(s).flowKey;
+  const who = (ctx: Context, s: AccountSession) => whoActs(ctx, flowOf(s));
+  const fresh = (s: AccountSession) => isFresh(mfa, flowOf(s));
   /** The flow an SMS code sent to prove a removal belongs to (it works here only). */
   const smsKey = (s: AccountSession) => `pk-remove:${s.sessionUid}`;
 
@@ -122,7 +96,7 @@ export function passkeySettingsRoutes(
     const s = await signedIn(ctx);
     if (!s || !(await binding.ensure(ctx, s, 'passkey'))) return;
     if (await fresh(s)) return ctx.redirect(BASE);
-    return showReauth(ctx, settingsFlow(provider, mfa, s), 'passkey');
+    return showReauth(ctx, flowOf(s), 'passkey');
   });
 
   router.post(`${BASE}/register`, async (ctx) => {
@@ -132,7 +106,7 @@ export function passkeySettingsRoutes(
     checkCsrf(s, form.csrf);
     if (!(await binding.ensure(ctx, s, 'passkey'))) return;
     if (!(await fresh(s))) {
-      return showReauth(ctx, settingsFlow(provider, mfa, s), 'passkey', { expired: true });
+      return showReauth(ctx, flowOf(s), 'passkey', { expired: true });
     }
     const result = await registration.finish(s.state.user, flowKey(s), form.response, who(ctx, s));
     const t = ctx.state.t;
@@ -223,14 +197,8 @@ export function passkeySettingsRoutes(
   });
 }
 
-/** The account pages' hook (src/account/router.ts): the passkey settings, when the factor is wired. */
-export function passkeyAccountRoutes(
-  router: Router,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-) {
-  const factor = mfa.factors.get('passkey');
-  if (!isPasskeyFactor(factor)) return;
-  passkeySettingsRoutes(router, provider, services, mfa, factor);
+/** The page registry's hook (./page-entry.ts): the passkey settings, when the factor is wired. */
+export function passkeyAccountRoutes(router: Router, deps: SettingsDeps): void {
+  const factor = deps.mfa.factors.get('passkey');
+  if (isPasskeyFactor(factor)) passkeySettingsRoutes(router, deps, factor);
 }
