@@ -40,14 +40,9 @@ async function joinByInvitation(
   user: User,
   invited: Invitation | undefined,
   actor: Actor,
-  link?: NewSsoLink,
 ): Promise<boolean> {
   if (!invited) return false;
-  return sor.transaction(async (tx) => {
-    if (!(await useInvitation(tx, invited, user, actor, { via: 'sso' }))) return false;
-    if (link) await tx.createSsoLink(link);
-    return true;
-  });
+  return sor.transaction((tx) => useInvitation(tx, invited, user, actor, { via: 'sso' }));
 }
 
 async function followLink(
@@ -128,19 +123,19 @@ export async function resolveUpstreamUser(
     const existing = await sor.findUserByEmail(id.email);
     if (existing) {
       const member = await isMember(sor, existing.id, org.id);
-      if (!member) {
-        const joined = await joinByInvitation(sor, existing, invitation, actor, {
-          ...link,
-          userId: existing.id,
-        });
-        if (!joined) return { ok: false, reason: 'not_member' };
-      }
-      await sor.transaction(async (tx) => {
-        if (member) await tx.createSsoLink({ ...link, userId: existing.id });
+      // One transaction: the invitation used (a non-member), the link, the address verified.
+      const linkedNow = await sor.transaction(async (tx) => {
+        if (
+          !member &&
+          !(invitation && (await useInvitation(tx, invitation, existing, actor, { via: 'sso' })))
+        )
+          return false;
+        await tx.createSsoLink({ ...link, userId: existing.id });
         await tx.markEmailVerified(existing.id, existing.email);
         await audit(tx, actor, 'sso.linked', { userId: existing.id, orgId: org.id }, { issuer: id.issuer });
+        return true;
       });
-      return { ok: true, user: existing };
+      return linkedNow ? { ok: true, user: existing } : { ok: false, reason: 'not_member' };
     }
     if (org.sso?.jitProvisioning !== true && !invitation) return { ok: false, reason: 'no_account' };
     const user = await createMember(sor, org, id, link, invitation, actor);
