@@ -94,8 +94,7 @@ export function createBindingGate(
         const code = form.code.normalize('NFKC');
         const type = proofMethod(s.state, code, form.method);
         const who = { actorUserId: s.state.user.id, ip: ctx.ip, userAgent: ctx.get('user-agent') };
-        const key = type === 'sms' ? flowKey(s) : `acct:${s.sessionUid}`;
-        const outcome = await mfa.verify(s.state, type, code, key, who);
+        const outcome = await mfa.verify(s.state, type, code, flowKey(s), who);
         if (!outcome.ok) {
           const error = refusalMessage(t, type, outcome, mfa.maxFailuresPerWindow);
           return show(ctx, s, next, { error, status: outcome.error === 'rate_limited' ? 429 : 401 });
