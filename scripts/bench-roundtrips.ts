@@ -1,11 +1,12 @@
 // Store round trips per full sign-in (issue 18), as bench:mfa counts them for the verify request:
 // Deadbolt on PostgreSQL + Redis through counting proxies (scripts/counting-proxy.ts, its method),
-// password-only and password + authenticator app, one flow at a time; the Redis command mix too.
+// password-only, password + authenticator app and a refresh grant, one at a time; the Redis
+// command mix too.
 //   node scripts/node24.cjs scripts/bench-roundtrips.ts [flows]   (default 10 per kind)
 
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { REDIS_URL } from '../test/support/server.ts';
-import { type Deadbolt, startDeadbolt } from './bench-load-flows.ts';
+import { type Deadbolt, refreshFlow, startDeadbolt } from './bench-load-flows.ts';
 import { startCountingProxy } from './counting-proxy.ts';
 
 const N = Number(process.argv[2] ?? 10);
@@ -18,8 +19,19 @@ async function proxied(url: string, resp: boolean) {
   return { proxy, url: u.toString() };
 }
 
-async function count(d: Deadbolt, kind: 'password' | 'app', pg: Proxy, redis: Proxy): Promise<void> {
-  const flow = kind === 'app' ? () => d.signInWithApp() : () => d.signInPassword();
+type Kind = 'password' | 'app' | 'refresh';
+
+/** The flow of one kind; a refresh grant rotates one refresh token from a password sign-in. */
+async function flowOf(d: Deadbolt, kind: Kind): Promise<() => Promise<unknown>> {
+  if (kind === 'app') return () => d.signInWithApp();
+  if (kind === 'password') return () => d.signInPassword();
+  const tokens = [(await d.signInPassword()) ?? ''];
+  const grant = refreshFlow(d.rp, tokens)(0);
+  return grant;
+}
+
+async function count(d: Deadbolt, kind: Kind, pg: Proxy, redis: Proxy): Promise<void> {
+  const flow = await flowOf(d, kind);
   await flow(); // warm-up
   const before = { r: redis.snapshot(), p: pg.snapshot() };
   for (let i = 0; i < N; i++) await flow();
@@ -41,9 +53,10 @@ const redis = await proxied(REDIS_URL, true);
 const d = await startDeadbolt('real', { DATABASE_URL: pg.url, REDIS_URL: redis.url });
 try {
   await d.addAppUsers(N + 2);
-  console.log(`store round trips per full sign-in (mean of ${N}, one at a time)`);
+  console.log(`store round trips per full sign-in and per refresh grant (mean of ${N}, one at a time)`);
   await count(d, 'password', pg.proxy, redis.proxy);
   await count(d, 'app', pg.proxy, redis.proxy);
+  await count(d, 'refresh', pg.proxy, redis.proxy);
 } finally {
   await d.close();
   await redis.proxy.close();

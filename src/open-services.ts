@@ -66,7 +66,15 @@ export async function openServices(
   // Z5: every store call is timed and its failures counted at the port boundary.
   const metrics = createMetrics();
   const timedSor = timedSystemOfRecord(sor, metrics);
-  const clients = createClientRegistry(timedSor, config, builtIn);
+  // A2: cached per process, emptied on every instance by each change (the ephemeral store's feed).
+  const clients = createClientRegistry(timedSor, config, builtIn, {
+    changes: eph.changes,
+    onPublishError: (err) =>
+      logger.error(
+        { err },
+        'a client change was saved but other instances were not told; they see it within 30 s',
+      ),
+  });
   const isBuiltIn = (id: string) => builtIn.some((b) => b.client_id === id);
   try {
     await importClients(

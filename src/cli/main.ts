@@ -4,14 +4,15 @@
 // `--url` and client credentials (A3, src/cli/remote.ts); the commands call the admin port
 // (src/cli/port.ts) either way, so they print the same JSON.
 import pino from 'pino';
-import { ConfigError, loadConfig } from '../config/index.ts';
+import { type Config, ConfigError, loadConfig } from '../config/index.ts';
 import { withNotifications } from '../core/notifications.ts';
 import { createMailer } from '../mail/index.ts';
 import { createMailService } from '../mail/service.ts';
 import { builtInClients } from '../oidc/built-in-clients.ts';
-import { createClientRegistry } from '../oidc/client-registry.ts';
+import { type ClientRegistry, createClientRegistry } from '../oidc/client-registry.ts';
 import { diagnose, formatChecks } from '../ops/doctor.ts';
-import { createMemoryStore } from '../store/ephemeral/index.ts';
+import { createMemoryStore, openEphemeralStore } from '../store/ephemeral/index.ts';
+import type { SystemOfRecord } from '../store/ports.ts';
 import { DataDirLockedError, openSystemOfRecord } from '../store/sor/index.ts';
 import { print, UsageError } from './args.ts';
 import { auditCommand } from './audit.ts';
@@ -147,14 +148,39 @@ async function run(all: string[]): Promise<number> {
     if (group === 'user' && sub === 'import') return await importCommand(sor, config, rest);
     if (group === 'sso') await ssoCommand(sor, config, sub, rest);
     else if (group === 'keys') return await keysCommand(sor, config, sub, rest);
-    else {
-      const registry = createClientRegistry(sor, config, builtInClients(config));
-      await dispatch(localPort(sor, config, registry), group, sub, rest);
-    }
+    else
+      await withRegistry(config, sor, (registry) =>
+        dispatch(localPort(sor, config, registry), group, sub, rest),
+      );
     return 0;
   } finally {
     await notifier.flush();
     await sor.close();
+  }
+}
+
+/**
+ * The client registry of the local port. With REDIS_URL its changes are published, so the running
+ * instances drop their cached copy at once (A2); without, they see a change within 30 s.
+ */
+async function withRegistry(
+  config: Config,
+  sor: SystemOfRecord,
+  fn: (registry: ClientRegistry) => Promise<void>,
+): Promise<void> {
+  const eph = config.redis
+    ? openEphemeralStore({ redis: config.redis, keyPrefix: config.redisKeyPrefix })
+    : undefined;
+  const onPublishError = () =>
+    process.stderr.write(
+      'deadbolt: saved, but the running servers could not be told (Redis); they see it within 30 s\n',
+    );
+  try {
+    await fn(
+      createClientRegistry(sor, config, builtInClients(config), { changes: eph?.changes, onPublishError }),
+    );
+  } finally {
+    await eph?.close();
   }
 }
 

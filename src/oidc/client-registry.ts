@@ -1,13 +1,16 @@
 // A2: relying-party clients in the system of record. Every instance reads them through the
-// provider's `Client` adapter on each lookup (oidc-provider keys its own cache of adapter-loaded
-// clients by a hash of the metadata, so a change or a removal is seen at once, on every instance).
+// provider's `Client` adapter on each lookup, from a process cache that every change empties on
+// every instance (./client-cache.ts); oidc-provider keys its own cache of adapter-loaded clients by
+// a hash of the metadata, so a change or a removal is seen at once, on every instance.
 // Secrets are sealed at rest like TOTP secrets (AES-256-GCM, AAD `client:<id>`). The built-in
 // first-party clients (account pages, demo) stay static in the provider's configuration.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import { open, seal } from '../crypto/sealed.ts';
+import type { ChangeFeed } from '../store/ephemeral/change-feed.ts';
 import { ConflictError, type SystemOfRecord } from '../store/ports.ts';
 import type { ClientRecord } from '../store/records.ts';
+import { createClientCache } from './client-cache.ts';
 import { type ClientConfig, clientSchema, toMetadata } from './clients.ts';
 
 export const clientAad = (clientId: string) => `client:${clientId}`;
@@ -59,21 +62,32 @@ function publicOf(c: ClientConfig, builtIn: boolean, r?: ClientRecord): PublicCl
   };
 }
 
+export interface RegistryFeed {
+  /** The fleet's change notices (the ephemeral store's); absent: clients are read every time. */
+  changes?: ChangeFeed | undefined;
+  /** A change was committed but its notice could not be sent (other instances: MAX_AGE_MS). */
+  onPublishError?: (err: unknown) => void;
+}
+
 export function createClientRegistry(
   sor: SystemOfRecord,
   keys: Keys,
   builtIn: ClientConfig[],
+  feed: RegistryFeed = {},
 ): ClientRegistry {
   const isBuiltIn = (id: string) => builtIn.some((c) => c.client_id === id);
   let cached: { at: number; list: ClientConfig[] } | undefined;
+  const stored = createClientCache<ClientConfig>(feed.changes, feed.onPublishError ?? (() => {}));
   const storedPublic = (r: ClientRecord) => publicOf(metadataOf(r), false, r);
   return {
     builtIn,
     async find(clientId) {
       const b = builtIn.find((c) => c.client_id === clientId);
       if (b) return b;
-      const r = await sor.findClient(clientId);
-      return r && fromRecord(keys, r);
+      return stored.read(clientId, async () => {
+        const r = await sor.findClient(clientId);
+        return r && fromRecord(keys, r);
+      });
     },
     async list({ maxAgeMs = 0 } = {}) {
       if (cached && Date.now() - cached.at < maxAgeMs) return cached.list;
@@ -101,11 +115,14 @@ export function createClientRegistry(
         : null;
       const r = await sor.upsertClient({ clientId: client.client_id, metadata, secretEnc });
       cached = undefined;
+      await stored.changed(client.client_id);
       return storedPublic(r);
     },
     async remove(clientId) {
       cached = undefined;
-      return sor.deleteClient(clientId);
+      const removed = await sor.deleteClient(clientId);
+      await stored.changed(clientId);
+      return removed;
     },
   };
 }

@@ -2,6 +2,7 @@
 // contract suite in test/store/. Routes and the provider depend on these interfaces only.
 
 import type { Adapter } from 'oidc-provider';
+import type { ChangeFeed } from './ephemeral/change-feed.ts';
 import type {
   AuditEvent,
   AuditEventWithSeq,
@@ -282,6 +283,8 @@ export interface EphemeralStore {
   /** The oidc-provider `adapter` for every model. */
   readonly OidcAdapter: AdapterConstructor;
   readonly kv: KeyValueStore;
+  /** Change notices between the instances (./ephemeral/change-feed.ts); absent: none cached. */
+  readonly changes?: ChangeFeed;
   rateLimiter(options: RateLimitOptions): RateLimiter;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -41,7 +41,11 @@ for (const mode of STORE_MODES) {
 
     before(async () => {
       // Two instances on one database (real mode); PGlite is single-process, so one in embedded.
-      const env: Record<string, string> = { FACTOR_ENCRYPTION_KEYS: keys };
+      // One fleet: the instances share the database and the Redis key prefix.
+      const env: Record<string, string> = {
+        FACTOR_ENCRYPTION_KEYS: keys,
+        REDIS_KEY_PREFIX: `deadbolt-test:a2-${randomBytes(6).toString('hex')}:`,
+      };
       if (mode === 'real') {
         db = await createTestDatabase();
         env.DATABASE_URL = db.url;

@@ -9,6 +9,7 @@ import type {
   RateLimitOptions,
   RateLimitResult,
 } from '../ports.ts';
+import { memoryChangeFeed } from './change-feed.ts';
 import {
   addToIndex,
   createMemoryOidcAdapter,
@@ -167,6 +168,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EphemeralSt
     kind: 'memory',
     OidcAdapter: createMemoryOidcAdapter(space),
     kv: createMemoryKv(space),
+    changes: memoryChangeFeed(),
     rateLimiter: cachedLimiters((options) =>
       adaptRateLimiter(
         new RateLimiterMemory({

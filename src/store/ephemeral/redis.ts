@@ -13,6 +13,7 @@ import {
   type RateLimitOptions,
   StoreUnavailableError,
 } from '../ports.ts';
+import { redisChangeFeed } from './change-feed.ts';
 import { adaptRateLimiter, cachedLimiters } from './memory.ts';
 import { createRedisOidcAdapter, execMulti, type RedisRunner } from './oidc-redis-adapter.ts';
 import { connectRedis, type RedisTarget } from './redis-connect.ts';
@@ -117,8 +118,10 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
     },
   };
 
+  const changes = redisChangeFeed(client, `${prefix}changes:`, run);
   return {
     kind: 'redis',
+    changes,
     OidcAdapter: createRedisOidcAdapter(run, prefix, client instanceof Cluster),
     kv,
     // One RateLimiterRedis per distinct options (each construction re-registers its Lua command).
@@ -139,6 +142,7 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
       await run((c) => c.ping());
     },
     close: async () => {
+      await changes.close();
       if (client.status === 'end' || (typeof target === 'object' && target.kind === 'client')) return;
       try {
         if (client.status !== 'ready') throw new Error('not connected');
