@@ -58,9 +58,56 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
   );
   client.on('error', (error: Error) => opts.onError?.(error));
 
-  // Without an offline queue, a command sent before the first connection is up would fail at once;
-  // so calls wait for the first outcome (ready, an error, or the connect timeout) and never again.
-  const firstOutcome = new Promise<void>((resolve) => {
+  const firstOutcome = firstOutcomeOf(client, timeoutMs);
+  const run: RedisRunner = async (operation) => {
+    await firstOutcome;
+    try {
+      return await operation(client);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  };
+  const kv = redisKeyValue(run, prefix);
+
+  return {
+    kind: 'redis',
+    OidcAdapter: createRedisOidcAdapter(run, prefix, client instanceof Cluster),
+    kv,
+    // One RateLimiterRedis per distinct options (each construction re-registers its Lua command).
+    rateLimiter: cachedLimiters((options: RateLimitOptions) =>
+      adaptRateLimiter(
+        new RateLimiterRedis({
+          storeClient: client,
+          keyPrefix: `${prefix}rl:${options.keyPrefix}`,
+          points: options.points,
+          duration: options.durationSeconds,
+          blockDuration: options.blockDurationSeconds,
+        }),
+        options.points,
+        run,
+      ),
+    ),
+    ping: async () => {
+      await run((c) => c.ping());
+    },
+    close: async () => {
+      if (client.status === 'end' || (typeof target === 'object' && target.kind === 'client')) return;
+      try {
+        if (client.status !== 'ready') throw new Error('not connected');
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+/**
+ * Without an offline queue, a command sent before the first connection is up would fail at once;
+ * so calls wait for the first outcome (ready, an error, or the connect timeout) and never again.
+ */
+function firstOutcomeOf(client: ReturnType<typeof connectRedis>, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
     if (client.status === 'ready') return resolve(); // a host's client, already connected
     const done = (): void => {
       clearTimeout(timer);
@@ -71,18 +118,13 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
     timer.unref();
     client.once('ready', done).once('error', done).once('end', done);
   });
+}
 
-  const run: RedisRunner = async (operation) => {
-    await firstOutcome;
-    try {
-      return await operation(client);
-    } catch (error) {
-      throw toStoreError(error);
-    }
-  };
+/** The key-value primitives over Redis, every key under `prefix`. */
+function redisKeyValue(run: RedisRunner, prefix: string): KeyValueStore {
   const k = (key: string): string => prefix + key;
 
-  const kv: KeyValueStore = {
+  return {
     get: async (key) => (await run((c) => c.get(k(key)))) ?? undefined,
     set: async (key, value, ttlSeconds) => {
       await run((c) => c.set(k(key), value, 'EX', ttlSeconds));
@@ -114,38 +156,6 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
     setMembers: (key) => run((c) => c.smembers(k(key))),
     removeFromSet: async (key, member) => {
       await run((c) => c.srem(k(key), member));
-    },
-  };
-
-  return {
-    kind: 'redis',
-    OidcAdapter: createRedisOidcAdapter(run, prefix, client instanceof Cluster),
-    kv,
-    // One RateLimiterRedis per distinct options (each construction re-registers its Lua command).
-    rateLimiter: cachedLimiters((options: RateLimitOptions) =>
-      adaptRateLimiter(
-        new RateLimiterRedis({
-          storeClient: client,
-          keyPrefix: `${prefix}rl:${options.keyPrefix}`,
-          points: options.points,
-          duration: options.durationSeconds,
-          blockDuration: options.blockDurationSeconds,
-        }),
-        options.points,
-        run,
-      ),
-    ),
-    ping: async () => {
-      await run((c) => c.ping());
-    },
-    close: async () => {
-      if (client.status === 'end' || (typeof target === 'object' && target.kind === 'client')) return;
-      try {
-        if (client.status !== 'ready') throw new Error('not connected');
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
     },
   };
 }
