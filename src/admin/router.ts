@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { type AuditAction, audit } from '../audit.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import type { RateLimiter } from '../store/ports.ts';
 import { type AdminCaller, authenticate, rateLimit, requireScope } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { invalid, Problem, problemHandler } from './problem.ts';
@@ -50,7 +51,7 @@ function who(ctx: Context, caller: AdminCaller) {
 }
 
 export function adminRouter(provider: Provider, services: Services, mfa: MfaService): Router {
-  const { sor, config } = services;
+  const { config } = services;
   const limiter = services.eph.rateLimiter({
     keyPrefix: 'admin:client',
     points: config.adminRateLimitPerMinute,
@@ -72,42 +73,59 @@ export function adminRouter(provider: Provider, services: Services, mfa: MfaServ
     ctx.body = document;
   });
   for (const r of ADMIN_ROUTES) {
-    router[r.method](r.path.replace(/\{(\w+)\}/g, ':$1'), async (ctx) => {
-      const caller = await authenticate(provider, ctx);
-      await rateLimit(limiter, caller);
-      try {
-        requireScope(caller, r.scope);
-        const input = {
-          params: parse(r.params, ctx.params, 'path'),
-          query: parse(r.query, { ...ctx.query }, 'query'),
-          body: parse(r.body, ctx.request.body ?? {}, 'body'),
-          caller,
-          ctx,
-        };
-        const result = await r.handler({ services, mfa }, input);
-        const a = result.audit ?? { action: 'admin.read', details: { operation: r.operationId } };
-        await audit(
-          sor,
-          who(ctx, caller),
-          a.action as AuditAction,
-          { orgId: a.orgId, userId: a.userId },
-          a.details ?? {},
-        );
-        ctx.status = result.status;
-        if (result.body !== undefined) ctx.body = result.body;
-      } catch (err) {
-        if (err instanceof Problem && err.status === 403) {
-          await audit(
-            sor,
-            who(ctx, caller),
-            'admin.denied' as AuditAction,
-            {},
-            { operation: r.operationId, reason: err.slug },
-          );
-        }
-        throw err;
-      }
-    });
+    router[r.method](r.path.replace(/\{(\w+)\}/g, ':$1'), (ctx) =>
+      handle(r, ctx, { provider, services, mfa, limiter }),
+    );
   }
   return router;
+}
+
+interface Handling {
+  provider: Provider;
+  services: Services;
+  mfa: MfaService;
+  limiter: RateLimiter;
+}
+
+/** One call of an admin route: the caller, its rate limit and scope, the input, the audit (R3). */
+async function handle(
+  r: AdminRoute,
+  ctx: Context,
+  { provider, services, mfa, limiter }: Handling,
+): Promise<void> {
+  const { sor } = services;
+  const caller = await authenticate(provider, ctx);
+  await rateLimit(limiter, caller);
+  try {
+    requireScope(caller, r.scope);
+    const input = {
+      params: parse(r.params, ctx.params, 'path'),
+      query: parse(r.query, { ...ctx.query }, 'query'),
+      body: parse(r.body, ctx.request.body ?? {}, 'body'),
+      caller,
+      ctx,
+    };
+    const result = await r.handler({ services, mfa }, input);
+    const a = result.audit ?? { action: 'admin.read', details: { operation: r.operationId } };
+    await audit(
+      sor,
+      who(ctx, caller),
+      a.action as AuditAction,
+      { orgId: a.orgId, userId: a.userId },
+      a.details ?? {},
+    );
+    ctx.status = result.status;
+    if (result.body !== undefined) ctx.body = result.body;
+  } catch (err) {
+    if (err instanceof Problem && err.status === 403) {
+      await audit(
+        sor,
+        who(ctx, caller),
+        'admin.denied' as AuditAction,
+        {},
+        { operation: r.operationId, reason: err.slug },
+      );
+    }
+    throw err;
+  }
 }

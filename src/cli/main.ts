@@ -97,6 +97,15 @@ function viaApi(issuer: string, argv: string[]): string {
   );
 }
 
+async function doctorCommand(json: boolean): Promise<number> {
+  const checks = await diagnose();
+  if (json) print(checks);
+  else process.stdout.write(`${formatChecks(checks)}\n`);
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  if (failed > 0 && !json) process.stdout.write(`\n${failed} problem(s) to fix.\n`);
+  return failed > 0 ? 1 : 0;
+}
+
 async function run(all: string[]): Promise<number> {
   const { target, rest: argv } = parseGlobal(all, process.env);
   const [group, sub, ...rest] = argv;
@@ -113,16 +122,8 @@ async function run(all: string[]): Promise<number> {
     return 0;
   }
   if (target) return runRemote(target, group, sub, rest);
-  if (group === 'doctor') {
-    // A6: before loadConfig, whose errors are among the things it reports.
-    const checks = await diagnose();
-    if (rest.includes('--json') || sub === '--json') print(checks);
-    else process.stdout.write(`${formatChecks(checks)}\n`);
-    const failed = checks.filter((c) => c.status === 'fail').length;
-    if (failed > 0 && !rest.includes('--json') && sub !== '--json')
-      process.stdout.write(`\n${failed} problem(s) to fix.\n`);
-    return failed > 0 ? 1 : 0;
-  }
+  // A6: before loadConfig, whose errors are among the things it reports.
+  if (group === 'doctor') return doctorCommand(rest.includes('--json') || sub === '--json');
   const config = await loadConfig();
   if (group === 'keys' && sub !== 'rotate') {
     generateKey(config, sub, rest);

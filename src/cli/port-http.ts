@@ -18,9 +18,23 @@ export type AdminCall = <T>(
 ) => Promise<{ status: number; body: T }>;
 
 export function httpPort(target: RemoteTarget, scope: string): AdminPort & { call: AdminCall } {
-  let token: Promise<string> | undefined;
+  const call = adminCaller(target, scope);
+  const api: Api = {
+    call,
+    get: async <T>(path: string) => (await call<T>('GET', path)).body,
+    deleted: (path) => deleted(call, path),
+    users: async () =>
+      (await api.get<{ items: CreatedUserOut[] }>('/users')).items.map(
+        (u): UserOut => ({ id: u.id, email: u.email, createdAt: u.createdAt }),
+      ),
+  };
+  return { call, local: false, ...orgCalls(api), ...userCalls(api), ...clientCalls(api) };
+}
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** The port's call: one token (asked for on first use), JSON in and out, problems as ApiError. */
+function adminCaller(target: RemoteTarget, scope: string): AdminCall {
+  let token: Promise<string> | undefined;
+  return async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     token ??= tokenFor(target, scope);
     const url = new URL(
       `admin/v1${path}`,
@@ -48,42 +62,35 @@ export function httpPort(target: RemoteTarget, scope: string): AdminPort & { cal
     const p = (parsed ?? {}) as Problem;
     const what = [p.title, p.detail].filter(Boolean).join(': ') || res.statusText;
     throw new ApiError(`${res.status} ${what} (${method} ${url.pathname})`, exitCodeOf(res.status));
-  }
-  const get = async <T>(path: string) => (await call<T>('GET', path)).body;
-  /** 404 → false (e.g. a membership that was not there), like the store's answer. */
-  async function deleted(path: string): Promise<boolean> {
-    try {
-      await call('DELETE', path);
-      return true;
-    } catch (err) {
-      if (err instanceof ApiError && err.exitCode === 2 && /^404 /.test(err.message)) return false;
-      throw err;
-    }
-  }
-  const users = async () =>
-    (await get<{ items: CreatedUserOut[] }>('/users')).items.map(
-      (u): UserOut => ({ id: u.id, email: u.email, createdAt: u.createdAt }),
-    );
-  const enc = encodeURIComponent;
+  };
+}
 
+/** 404 → false (e.g. a membership that was not there), like the store's answer. */
+async function deleted(call: AdminCall, path: string): Promise<boolean> {
+  try {
+    await call('DELETE', path);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.exitCode === 2 && /^404 /.test(err.message)) return false;
+    throw err;
+  }
+}
+
+interface Api {
+  call: AdminCall;
+  get<T>(path: string): Promise<T>;
+  deleted(path: string): Promise<boolean>;
+  users(): Promise<UserOut[]>;
+}
+
+const enc = encodeURIComponent;
+
+function orgCalls({ call, get, deleted, users }: Api) {
   return {
-    call,
-    local: false,
     listOrgs: async () => (await get<{ items: OrgOut[] }>('/organizations')).items,
     createOrg: async (input) => (await call<OrgOut>('POST', '/organizations', input)).body,
     updateOrg: async (id, patch) => (await call<OrgOut>('PATCH', `/organizations/${enc(id)}`, patch)).body,
     assertOrg: async (id) => void (await get(`/organizations/${enc(id)}`)),
-    listUsers: users,
-    async findUser(ref) {
-      if (!ref.includes('@')) {
-        const u = await get<CreatedUserOut>(`/users/${enc(ref)}`);
-        return { id: u.id, email: u.email, createdAt: u.createdAt };
-      }
-      const found = (await users()).find((u) => u.email.toLowerCase() === ref.toLowerCase());
-      if (!found) throw new UsageError(`no user ${ref}`);
-      return found;
-    },
-    createUser: async (input) => (await call<CreatedUserOut>('POST', '/users', input)).body,
     async listMembers(orgId) {
       const [members, all] = await Promise.all([
         get<{ items: { userId: string; role: 'owner' | 'admin' | 'member'; email: string }[] }>(
@@ -106,6 +113,22 @@ export function httpPort(target: RemoteTarget, scope: string): AdminPort & { cal
         )
       ).body,
     removeMembership: (userId, orgId) => deleted(`/organizations/${enc(orgId)}/members/${enc(userId)}`),
+  } satisfies Partial<AdminPort>;
+}
+
+function userCalls({ call, get, users }: Api) {
+  return {
+    listUsers: users,
+    async findUser(ref) {
+      if (!ref.includes('@')) {
+        const u = await get<CreatedUserOut>(`/users/${enc(ref)}`);
+        return { id: u.id, email: u.email, createdAt: u.createdAt };
+      }
+      const found = (await users()).find((u) => u.email.toLowerCase() === ref.toLowerCase());
+      if (!found) throw new UsageError(`no user ${ref}`);
+      return found;
+    },
+    createUser: async (input) => (await call<CreatedUserOut>('POST', '/users', input)).body,
     async resetMfa(user, who) {
       const factors = await get<{ items: { type: string }[] }>(`/users/${enc(user.id)}/factors`);
       const removed: Record<string, number> = {};
@@ -120,6 +143,11 @@ export function httpPort(target: RemoteTarget, scope: string): AdminPort & { cal
       return { ...r.body, email: user.email, removed };
     },
     auditEvents: (filter) => auditPages(get, filter),
+  } satisfies Partial<AdminPort>;
+}
+
+function clientCalls({ call, get, deleted }: Api) {
+  return {
     listClients: async () => (await get<{ items: never[] }>('/clients')).items,
     async clientExists(id) {
       try {
@@ -135,7 +163,7 @@ export function httpPort(target: RemoteTarget, scope: string): AdminPort & { cal
       return (await call<never>('POST', '/clients', metadata)).body;
     },
     removeClient: (id) => deleted(`/clients/${enc(id)}`),
-  };
+  } satisfies Partial<AdminPort>;
 }
 
 /** Every page of /audit-events (newest first) up to the limit, returned oldest first. */

@@ -115,16 +115,7 @@ function redisTarget(env: Env): RedisTarget | undefined {
 export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const env = parseEnv(source);
   const production = env.NODE_ENV === 'production';
-  if (production) {
-    for (const name of ['ISSUER', 'COOKIE_KEYS', 'JWKS_FILE', 'FACTOR_ENCRYPTION_KEYS'] as const) {
-      if (!env[name] || (Array.isArray(env[name]) && env[name].length === 0)) {
-        throw new ConfigError(`Invalid configuration — ${name} is required when NODE_ENV=production`);
-      }
-    }
-    if (env.DATA_DIR === ':memory:') {
-      throw new ConfigError('Invalid configuration — DATA_DIR=:memory: is not allowed in production');
-    }
-  }
+  if (production) requireProductionSettings(env);
   const redis = redisTarget(env);
   const dev = await loadDevSecrets({
     dataDir: env.DATA_DIR,
@@ -137,36 +128,57 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
   if (cookieKeys.some((k) => k.length < 32)) {
     throw new ConfigError('Invalid configuration — COOKIE_KEYS: each key must be at least 32 characters');
   }
-  let sms: SmsSettings;
-  try {
-    sms = smsSettings(env);
-  } catch (err) {
-    throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
-  }
-  let mail: MailSettings;
-  try {
-    mail = mailSettings(env);
-  } catch (err) {
-    throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
-  }
+  const sms = invalidAs('', () => smsSettings(env));
+  const mail = invalidAs('', () => mailSettings(env));
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
-  let webauthn: WebAuthnSettings;
-  try {
-    webauthn = webauthnSettings(env, issuer);
-  } catch (err) {
-    throw new ConfigError(`Invalid configuration — ${(err as Error).message}`);
-  }
-  let factorKeys: SealingKeys;
-  try {
-    factorKeys = parseSealingKeys(env.FACTOR_ENCRYPTION_KEYS ?? dev.factorKeys);
-  } catch (err) {
-    throw new ConfigError(`Invalid configuration — FACTOR_ENCRYPTION_KEYS: ${(err as Error).message}`);
-  }
+  const webauthn = invalidAs('', () => webauthnSettings(env, issuer));
+  const factorKeys = invalidAs('FACTOR_ENCRYPTION_KEYS: ', () =>
+    parseSealingKeys(env.FACTOR_ENCRYPTION_KEYS ?? dev.factorKeys),
+  );
   return {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
     issuer,
+    ...storeSettings(env, redis),
+    cookieKeys,
+    jwks: dev.jwks,
+    factorKeys,
+    ...serverSettings(env, production),
+    login: {
+      maxPerAccount: env.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
+      maxPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,
+      windowSeconds: env.LOGIN_ATTEMPT_WINDOW_SECONDS,
+    },
+    ...sessionSettings(env, production),
+    sms,
+    mail,
+    webauthn,
+  };
+}
+
+function requireProductionSettings(env: Env): void {
+  for (const name of ['ISSUER', 'COOKIE_KEYS', 'JWKS_FILE', 'FACTOR_ENCRYPTION_KEYS'] as const) {
+    if (!env[name] || (Array.isArray(env[name]) && env[name].length === 0)) {
+      throw new ConfigError(`Invalid configuration — ${name} is required when NODE_ENV=production`);
+    }
+  }
+  if (env.DATA_DIR === ':memory:') {
+    throw new ConfigError('Invalid configuration — DATA_DIR=:memory: is not allowed in production');
+  }
+}
+
+/** A settings group's own error, as a ConfigError (after `prefix`, e.g. the variable's name). */
+function invalidAs<T>(prefix: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration — ${prefix}${(err as Error).message}`);
+  }
+}
+
+function storeSettings(env: Env, redis: RedisTarget | undefined) {
+  return {
     dataDir: env.DATA_DIR,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -179,9 +191,11 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     },
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     memoryStoreMaxKeys: env.MEMORY_STORE_MAX_KEYS,
-    cookieKeys,
-    jwks: dev.jwks,
-    factorKeys,
+  } satisfies Partial<Config>;
+}
+
+function serverSettings(env: Env, production: boolean) {
+  return {
     clientsFile: env.CLIENTS_FILE,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
@@ -192,11 +206,12 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
     adminRateLimitPerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE,
     oidcFetchAllowLoopback: env.OIDC_FETCH_ALLOW_LOOPBACK,
     resourceServers: env.RESOURCE_SERVERS,
-    login: {
-      maxPerAccount: env.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
-      maxPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,
-      windowSeconds: env.LOGIN_ATTEMPT_WINDOW_SECONDS,
-    },
+  } satisfies Partial<Config>;
+}
+
+/** Lifetimes, the MFA step's limits and windows, and SSO. */
+function sessionSettings(env: Env, production: boolean) {
+  return {
     ttl: {
       sessionPassword: env.SESSION_TTL_PASSWORD_SECONDS,
       sessionMfa: env.SESSION_TTL_MFA_SECONDS,
@@ -221,8 +236,5 @@ export async function loadConfig(source: NodeJS.ProcessEnv = process.env): Promi
       httpTimeoutSeconds: env.SSO_HTTP_TIMEOUT_SECONDS,
       allowHttp: env.SSO_ALLOW_HTTP ?? !production,
     },
-    sms,
-    mail,
-    webauthn,
-  };
+  } satisfies Partial<Config>;
 }

@@ -83,71 +83,78 @@ export function isGraceReminder(decision: MfaDecision): boolean {
   return decision.requirement === 'optional' && decision.graceUntil !== undefined;
 }
 
+/** The policy hook's context: built here only (P3). */
+function contextOf(
+  state: DecisionState,
+  authentication: Authentication & { amr: string[] },
+  asked: Asked,
+  limits: { maxRememberDays: number; now: number },
+): PolicyContext {
+  return {
+    user: { id: state.user.id, email: state.user.email },
+    memberships: state.memberships.map((m) => ({
+      role: m.role,
+      org: {
+        ...m.org,
+        trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true,
+        rememberDeviceDays: Math.min(m.org.rememberDeviceDays ?? 0, limits.maxRememberDays),
+      },
+    })),
+    enrolled: state.enrolled,
+    usable: state.usable,
+    authentication: {
+      amr: authentication.amr,
+      ssoOrgId: authentication.ssoOrgId,
+      upstreamMfa: authentication.upstreamMfa,
+      ...(authentication.rememberedDevice ? { rememberedDevice: authentication.rememberedDevice } : {}),
+    },
+    client: asked.clientId ? { clientId: asked.clientId } : undefined,
+    requestedAcr: requestedAcrOf(asked),
+    reauthentication: asked.reauthentication === true,
+    now: new Date(limits.now),
+  };
+}
+
+/**
+ * Does a session or token with this amr (and acr) meet the decision? ("done" is decided here
+ * only.) A remembered device meets it where the hook said so (G4); the amr stays what it was.
+ * Only a passkey in this session (acr phr) meets a phishing-resistant decision (W5).
+ */
+function satisfied(decision: MfaDecision, amr: string[], acr?: string): boolean {
+  if (decision.requirement !== 'required') return true;
+  if (decision.phishingResistant) return acr === ACR_PHR;
+  return amr.includes('mfa') || decision.rememberedDevice === true;
+}
+
+type Decide = (state: DecisionState, authentication: Authentication, asked?: Asked) => MfaDecision;
+type MarksOf = (authenticated: Authenticated & { accountId: string }) => Promise<Authentication>;
+
 export function createDecisionPoint<S extends DecisionState>(deps: DecisionPointDeps<S>) {
   const { policy } = deps;
   const clock = deps.now ?? Date.now;
-
   const maxRememberDays = deps.maxRememberDays ?? 0;
 
-  function contextOf(
-    state: DecisionState,
-    authentication: Authentication & { amr: string[] },
-    asked: Asked,
-  ): PolicyContext {
-    return {
-      user: { id: state.user.id, email: state.user.email },
-      memberships: state.memberships.map((m) => ({
-        role: m.role,
-        org: {
-          ...m.org,
-          trustUpstreamMfaOnly: m.org.sso?.trustUpstreamMfaOnly === true,
-          rememberDeviceDays: Math.min(m.org.rememberDeviceDays ?? 0, maxRememberDays),
-        },
-      })),
-      enrolled: state.enrolled,
-      usable: state.usable,
-      authentication: {
-        amr: authentication.amr,
-        ssoOrgId: authentication.ssoOrgId,
-        upstreamMfa: authentication.upstreamMfa,
-        ...(authentication.rememberedDevice ? { rememberedDevice: authentication.rememberedDevice } : {}),
-      },
-      client: asked.clientId ? { clientId: asked.clientId } : undefined,
-      requestedAcr: requestedAcrOf(asked),
-      reauthentication: asked.reauthentication === true,
-      now: new Date(clock()),
-    };
-  }
-
   /** The hook's decision for this user, session and request. */
-  function decide(state: DecisionState, authentication: Authentication, asked: Asked = {}): MfaDecision {
-    return policy(contextOf(state, { ...authentication, amr: authentication.amr ?? [] }, asked));
-  }
-
-  /**
-   * Does a session or token with this amr (and acr) meet the decision? ("done" is decided here
-   * only.) A remembered device meets it where the hook said so (G4); the amr stays what it was.
-   * Only a passkey in this session (acr phr) meets a phishing-resistant decision (W5).
-   */
-  function satisfied(decision: MfaDecision, amr: string[], acr?: string): boolean {
-    if (decision.requirement !== 'required') return true;
-    if (decision.phishingResistant) return acr === ACR_PHR;
-    return amr.includes('mfa') || decision.rememberedDevice === true;
-  }
+  const decide: Decide = (state, authentication, asked = {}) =>
+    policy(
+      contextOf(state, { ...authentication, amr: authentication.amr ?? [] }, asked, {
+        maxRememberDays,
+        now: clock(),
+      }),
+    );
 
   /** The session's marks for the decision: SSO (P2) and remembered device (G4), in parallel. */
-  async function marksOf(authenticated: Authenticated & { accountId: string }): Promise<Authentication> {
+  const marksOf: MarksOf = async (authenticated) => {
     const [mark, rememberedDevice] = await Promise.all([
       deps.ssoMark(authenticated),
       deps.rememberedDevice?.(authenticated),
     ]);
     return { ...mark, ...(rememberedDevice ? { rememberedDevice } : {}) };
-  }
+  };
 
   /** Is MFA mandatory for the user whatever the session (M3/M4: may the last method go)? */
   function mandatory(state: DecisionState): boolean {
-    const context = contextOf({ ...state, enrolled: [], usable: [] }, { amr: [] }, {});
-    return policy(context).requirement === 'required';
+    return decide({ ...state, enrolled: [], usable: [] }, { amr: [] }, {}).requirement === 'required';
   }
 
   /**
@@ -165,6 +172,15 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
     return { ok: true };
   }
 
+  return { decide, satisfied, mandatory, canRemove, ...sessionQuestions(deps, decide, marksOf), marksOf };
+}
+
+/** The questions about a session or token: does it still need the step (V7), a grace reminder (G2)? */
+function sessionQuestions<S extends DecisionState>(
+  deps: DecisionPointDeps<S>,
+  decide: Decide,
+  marksOf: MarksOf,
+) {
   /**
    * Does this session or token still need the second factor for this request? Asked by the gate on
    * every authorization and by the token endpoint. A session that completed MFA meets every request
@@ -179,7 +195,7 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
     const requested = requestedAcrOf(asked);
     // The default hook asks for more than MFA only when the request does (phr, W5); a host's hook
     // may require phr itself (per organization or client), so only a phr session skips it then.
-    const atMostMfa = policy === defaultMfaPolicy && requested.every((v) => v === ACR_MFA);
+    const atMostMfa = deps.policy === defaultMfaPolicy && requested.every((v) => v === ACR_MFA);
     if (authenticated.amr.includes('mfa') && (atMostMfa || authenticated.acr === ACR_PHR)) return false;
     const [state, marks] = await Promise.all([
       deps.load(accountId),
@@ -203,7 +219,7 @@ export function createDecisionPoint<S extends DecisionState>(deps: DecisionPoint
     return isGraceReminder(decide(state, { ...mark, amr: authenticated.amr }, asked));
   }
 
-  return { decide, satisfied, mandatory, canRemove, needsStep, reminds, marksOf };
+  return { needsStep, reminds };
 }
 
 export type DecisionPoint = ReturnType<typeof createDecisionPoint>;

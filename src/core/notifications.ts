@@ -1,9 +1,9 @@
 // Security notifications (U6; NIST SP 800-63B §6.1.2.1: a notice over an independent channel when
 // an authenticator is bound or removed). `notify(userId, event, context)` mails the user what
-// happened, when, from where and what to do if it was not them (a remembered device, G4, too). The audit hook (src/core/
-// audit-hook.ts) calls `onAudit` for every committed audit event, so every path that audits a
-// factor, MFA, password or policy change is covered. A send never blocks or undoes the change (it
-// already happened): failures are logged only.
+// happened, when, from where and what to do if it was not them (a remembered device, G4, too). The
+// audit hook (src/core/audit-hook.ts) calls `onAudit` for every committed audit event, so every
+// path that audits a factor, MFA, password or policy change is covered. A send never blocks or
+// undoes the change (it already happened): failures are logged only.
 import type { Logger } from 'pino';
 import { type Locale, translator } from '../i18n/index.ts';
 import { requestLocale } from '../i18n/request-locale.ts';
@@ -38,40 +38,26 @@ const KEYED_PARAMS = ['method', 'change', 'by'];
 
 export function createNotifier(sor: SystemOfRecord, mail: MailService, logger: Logger) {
   const inFlight = new Set<Promise<void>>();
-
-  async function send(userId: string, event: NotifyEvent, context: NotifyContext): Promise<void> {
-    const user = await sor.findUserById(userId);
-    if (!user) return;
-    const locale = context.locale ?? requestLocale.getStore() ?? 'en';
-    const params = translateParams(locale, context.params ?? {});
-    const facts: MailContent['facts'] = [
-      { label: 'mail.fact.when', value: formatWhen(context.at ?? new Date(), locale) },
-    ];
-    if (context.ip) facts.push({ label: 'mail.fact.ip', value: context.ip });
-    const browser = describeBrowser(context.userAgent);
-    if (browser) facts.push({ label: 'mail.fact.browser', value: browser });
-    const msg = await renderMail(user.email, locale, {
-      subject: `mail.notify.${event}.subject`,
-      paragraphs: [`mail.notify.${event}.body`, `mail.notify.${event}.not_you`],
-      params,
-      facts,
-    });
-    await mail.send(msg, { kind: `notify.${event}`, userId });
-  }
-
-  /** Sends in the background; `flush()` waits for every send still under way (CLI, shutdown). */
-  function notify(userId: string, event: NotifyEvent, context: NotifyContext = {}): Promise<void> {
-    const locale = context.locale ?? requestLocale.getStore();
-    const p = send(userId, event, { ...context, locale })
+  /** Runs a send in the background, logged when it fails; `flush()` waits for it. */
+  const track = (send: Promise<void>, failed: Record<string, unknown>) => {
+    const p = send
       .catch((err: unknown) => {
         logger.error(
-          { event: 'notify.failed', notify: { userId, kind: event }, error: (err as Error).message },
+          { event: 'notify.failed', ...failed, error: (err as Error).message },
           'notification not sent',
         );
       })
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
     return p;
+  };
+
+  /** Sends in the background; `flush()` waits for every send still under way (CLI, shutdown). */
+  function notify(userId: string, event: NotifyEvent, context: NotifyContext = {}): Promise<void> {
+    const locale = context.locale ?? requestLocale.getStore();
+    return track(sendNotice(sor, mail, userId, event, { ...context, locale }), {
+      notify: { userId, kind: event },
+    });
   }
 
   async function notifyOwners(orgId: string, context: NotifyContext): Promise<void> {
@@ -87,55 +73,7 @@ export function createNotifier(sor: SystemOfRecord, mail: MailService, logger: L
 
   /** Maps a committed audit event to the notice it calls for, if any. */
   function onAudit(e: NewAuditEvent): void {
-    const context: NotifyContext = { at: e.at, ip: e.ip, userAgent: e.userAgent };
-    const d = e.details as Record<string, unknown>;
-    const method = typeof d.type === 'string' ? `factor.${d.type}` : 'mail.a_method';
-    const user = e.targetUserId;
-    const run = async () => {
-      if (e.action === 'factor.enrolled' && user)
-        return void notify(user, 'factor.added', { ...context, params: { method } });
-      if (e.action === 'factor.disabled' && user)
-        return void notify(user, 'factor.removed', { ...context, params: { method } });
-      if (e.action === 'factor.locked' && user) {
-        const type = (await sor.listFactors(user)).find((f) => f.id === d.factorId)?.type;
-        return void notify(user, 'factor.locked', {
-          ...context,
-          params: { method: type ? `factor.${type}` : 'mail.a_method' },
-        });
-      }
-      if (e.action === 'mfa.reset' && user) {
-        const by =
-          d.via === 'cli'
-            ? 'mail.by.support'
-            : d.via === 'admin-api'
-              ? 'mail.by.admin_api'
-              : 'mail.by.org_admin';
-        return void notify(user, 'mfa.reset', { ...context, params: { by } });
-      }
-      if ((e.action === 'password.changed' || e.action === 'password.reset') && user) {
-        return void notify(user, e.action, context);
-      }
-      if (e.action === 'device.remembered' && user && typeof d.days === 'number') {
-        return void notify(user, 'device.remembered', { ...context, params: { days: d.days } });
-      }
-      const change = policyChange(d);
-      if (
-        e.orgId &&
-        change &&
-        ['org.policy_changed', 'org.updated', 'admin.org.updated'].includes(e.action)
-      ) {
-        return notifyOwners(e.orgId, { ...context, params: { change } });
-      }
-    };
-    const p = run()
-      .catch((err: unknown) => {
-        logger.error(
-          { event: 'notify.failed', action: e.action, error: (err as Error).message },
-          'notification not sent',
-        );
-      })
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
+    void track(noticeFor(e, { sor, notify, notifyOwners }), { action: e.action });
   }
 
   async function flush(): Promise<void> {
@@ -143,6 +81,72 @@ export function createNotifier(sor: SystemOfRecord, mail: MailService, logger: L
   }
 
   return { notify, onAudit, flush };
+}
+
+async function sendNotice(
+  sor: SystemOfRecord,
+  mail: MailService,
+  userId: string,
+  event: NotifyEvent,
+  context: NotifyContext,
+): Promise<void> {
+  const user = await sor.findUserById(userId);
+  if (!user) return;
+  const locale = context.locale ?? requestLocale.getStore() ?? 'en';
+  const params = translateParams(locale, context.params ?? {});
+  const facts: MailContent['facts'] = [
+    { label: 'mail.fact.when', value: formatWhen(context.at ?? new Date(), locale) },
+  ];
+  if (context.ip) facts.push({ label: 'mail.fact.ip', value: context.ip });
+  const browser = describeBrowser(context.userAgent);
+  if (browser) facts.push({ label: 'mail.fact.browser', value: browser });
+  const msg = await renderMail(user.email, locale, {
+    subject: `mail.notify.${event}.subject`,
+    paragraphs: [`mail.notify.${event}.body`, `mail.notify.${event}.not_you`],
+    params,
+    facts,
+  });
+  await mail.send(msg, { kind: `notify.${event}`, userId });
+}
+
+interface Notices {
+  sor: SystemOfRecord;
+  notify(userId: string, event: NotifyEvent, context?: NotifyContext): Promise<void>;
+  notifyOwners(orgId: string, context: NotifyContext): Promise<void>;
+}
+
+/** The notice an audit event calls for (to the user it is about, or the organization's owners). */
+async function noticeFor(e: NewAuditEvent, { sor, notify, notifyOwners }: Notices): Promise<void> {
+  const context: NotifyContext = { at: e.at, ip: e.ip, userAgent: e.userAgent };
+  const d = e.details as Record<string, unknown>;
+  const method = typeof d.type === 'string' ? `factor.${d.type}` : 'mail.a_method';
+  const user = e.targetUserId;
+  if (e.action === 'factor.enrolled' && user)
+    return void notify(user, 'factor.added', { ...context, params: { method } });
+  if (e.action === 'factor.disabled' && user)
+    return void notify(user, 'factor.removed', { ...context, params: { method } });
+  if (e.action === 'factor.locked' && user) {
+    const type = (await sor.listFactors(user)).find((f) => f.id === d.factorId)?.type;
+    return void notify(user, 'factor.locked', {
+      ...context,
+      params: { method: type ? `factor.${type}` : 'mail.a_method' },
+    });
+  }
+  if (e.action === 'mfa.reset' && user) {
+    const by =
+      d.via === 'cli' ? 'mail.by.support' : d.via === 'admin-api' ? 'mail.by.admin_api' : 'mail.by.org_admin';
+    return void notify(user, 'mfa.reset', { ...context, params: { by } });
+  }
+  if ((e.action === 'password.changed' || e.action === 'password.reset') && user) {
+    return void notify(user, e.action, context);
+  }
+  if (e.action === 'device.remembered' && user && typeof d.days === 'number') {
+    return void notify(user, 'device.remembered', { ...context, params: { days: d.days } });
+  }
+  const change = policyChange(d);
+  if (e.orgId && change && ['org.policy_changed', 'org.updated', 'admin.org.updated'].includes(e.action)) {
+    return notifyOwners(e.orgId, { ...context, params: { change } });
+  }
 }
 
 /** The require-MFA switch or the plan changed: the i18n key saying which way. */

@@ -43,66 +43,73 @@ export function demoRouter(issuer: string, fetchBase = issuer) {
     await renderPage(ctx, 'demo', { title: 'Demo relying party', claims: null, issuer });
   });
 
-  router.get('/login', async (ctx: Context) => {
-    const config = await configuration();
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const params: Record<string, string> = {
-      redirect_uri: `${issuer}/demo/callback`,
-      scope: 'openid email offline_access',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    };
-    if (ctx.query.mfa === '1') params.acr_values = ACR_MFA;
-    if (ctx.query.login === '1') params.prompt = 'login';
-    ctx.cookies.set(COOKIE, JSON.stringify({ verifier, state, nonce }), {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-    });
-    ctx.redirect(client.buildAuthorizationUrl(config, params).href);
-  });
-
-  router.get('/callback', async (ctx: Context) => {
-    const raw = ctx.cookies.get(COOKIE, { signed: true });
-    if (!raw) return ctx.redirect('/demo');
-    ctx.cookies.set(COOKIE, null);
-    const { verifier, state, nonce } = JSON.parse(raw) as Record<string, string>;
-    const config = await configuration();
-    const current = new URL(ctx.originalUrl, issuer);
-    const tokens = await client
-      .authorizationCodeGrant(config, current, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        expectedNonce: nonce,
-      })
-      .catch((err: Error) => {
-        ctx.status = 400;
-        return err;
-      });
-    if (tokens instanceof Error) {
-      return renderPage(
-        ctx,
-        'demo',
-        { title: 'Demo relying party', claims: null, issuer, error: tokens.message },
-        400,
-      );
-    }
-    const claims = tokens.claims() ?? {};
-    await renderPage(ctx, 'demo', {
-      title: 'Demo relying party',
-      issuer,
-      claims: JSON.stringify(claims, null, 2),
-      idToken: tokens.id_token ?? '',
-      logout: client.buildEndSessionUrl(config, {
-        id_token_hint: tokens.id_token ?? '',
-        post_logout_redirect_uri: `${issuer}/demo`,
-        state: randomBytes(8).toString('hex'),
-      }).href,
-    });
-  });
+  router.get('/login', (ctx: Context) => startLogin(ctx, issuer, configuration));
+  router.get('/callback', (ctx: Context) => finishLogin(ctx, issuer, configuration));
   return router;
+}
+
+type Discovered = () => Promise<client.Configuration>;
+
+/** To the IdP: code flow with PKCE, state and nonce kept in a signed cookie. */
+async function startLogin(ctx: Context, issuer: string, configuration: Discovered): Promise<void> {
+  const config = await configuration();
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const params: Record<string, string> = {
+    redirect_uri: `${issuer}/demo/callback`,
+    scope: 'openid email offline_access',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  };
+  if (ctx.query.mfa === '1') params.acr_values = ACR_MFA;
+  if (ctx.query.login === '1') params.prompt = 'login';
+  ctx.cookies.set(COOKIE, JSON.stringify({ verifier, state, nonce }), {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+  });
+  ctx.redirect(client.buildAuthorizationUrl(config, params).href);
+}
+
+/** Back from the IdP: the code exchanged, the ID token's claims shown. */
+async function finishLogin(ctx: Context, issuer: string, configuration: Discovered): Promise<void> {
+  const raw = ctx.cookies.get(COOKIE, { signed: true });
+  if (!raw) return ctx.redirect('/demo');
+  ctx.cookies.set(COOKIE, null);
+  const { verifier, state, nonce } = JSON.parse(raw) as Record<string, string>;
+  const config = await configuration();
+  const current = new URL(ctx.originalUrl, issuer);
+  const tokens = await client
+    .authorizationCodeGrant(config, current, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    })
+    .catch((err: Error) => {
+      ctx.status = 400;
+      return err;
+    });
+  if (tokens instanceof Error) {
+    return renderPage(
+      ctx,
+      'demo',
+      { title: 'Demo relying party', claims: null, issuer, error: tokens.message },
+      400,
+    );
+  }
+  const claims = tokens.claims() ?? {};
+  await renderPage(ctx, 'demo', {
+    title: 'Demo relying party',
+    issuer,
+    claims: JSON.stringify(claims, null, 2),
+    idToken: tokens.id_token ?? '',
+    logout: client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? '',
+      post_logout_redirect_uri: `${issuer}/demo`,
+      state: randomBytes(8).toString('hex'),
+    }).href,
+  });
 }

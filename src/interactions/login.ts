@@ -86,28 +86,11 @@ export async function submitLogin(
 ): Promise<void> {
   const t = ctx.state.t;
   const details = await loadInteraction(ctx, provider, 'login');
-  let form: { email: string; password: string };
-  try {
-    form = readForm(ctx, { email: { maxLength: 254 }, password: { maxLength: 1024, optional: true } });
-  } catch (err) {
-    if (err instanceof HttpError && err.status === 400) {
-      return showLogin(ctx, provider, details, { error: t('login.missing'), status: 400, hooks });
-    }
-    throw err;
-  }
-  if (form.password === '') {
-    // The e-mail step (L1): home-realm discovery may send the person to their organization's SSO.
-    for (const h of hooks) if (await h.beforePassword?.(ctx, details, form)) return;
-    return showLogin(ctx, provider, details, {
-      error: t('login.missing'),
-      email: form.email,
-      status: 400,
-      hooks,
-    });
-  }
+  const form = await passwordForm(ctx, provider, details, hooks);
+  if (!form) return;
+  const again = (error: string, status: number) =>
+    showLogin(ctx, provider, details, { error, email: form.email, status, hooks });
   const account = normalizeEmail(form.email);
-  const retry = (seconds: number) =>
-    t('login.rate_limited', { minutes: Math.max(1, Math.ceil(seconds / 60)) });
 
   // V2: the attempt counts (per IP: every attempt; per account: failures) before the password is
   // checked, so parallel guesses check at most the per-account limit.
@@ -119,12 +102,8 @@ export async function submitLogin(
   if (!attempt.allowed) {
     signIn('rate_limited');
     ctx.set('retry-after', String(attempt.retryAfterSeconds));
-    return showLogin(ctx, provider, details, {
-      error: retry(attempt.retryAfterSeconds),
-      email: form.email,
-      status: 429,
-      hooks,
-    });
+    const minutes = Math.max(1, Math.ceil(attempt.retryAfterSeconds / 60));
+    return again(t('login.rate_limited', { minutes }), 429);
   }
   for (const h of hooks) {
     if (await checkWith(attempt, async () => h.beforePassword?.(ctx, details, form))) {
@@ -138,19 +117,49 @@ export async function submitLogin(
   if (!user) {
     signIn('wrong_password');
     services.logger.info({ event: 'login.failed', interaction: details.uid }, 'password sign-in failed');
-    return showLogin(ctx, provider, details, {
-      error: t('login.invalid'),
-      email: form.email,
-      status: 401,
-      hooks,
-    });
+    return again(t('login.invalid'), 401);
   }
   await attempt.succeed();
   for (const h of hooks) {
     if (await h.afterPassword?.(ctx, details, user, form.email)) return signIn('refused');
   }
   signIn('success');
+  await finishLogin(ctx, provider, user, startedAt);
+}
 
+/**
+ * The posted e-mail and password; without a password, the e-mail step (L1), where home-realm
+ * discovery may send the person to their organization's SSO. Undefined once a page is shown.
+ */
+async function passwordForm(
+  ctx: Context,
+  provider: Provider,
+  details: Interaction,
+  hooks: LoginHooks[],
+): Promise<{ email: string; password: string } | undefined> {
+  const t = ctx.state.t;
+  let form: { email: string; password: string };
+  try {
+    form = readForm(ctx, { email: { maxLength: 254 }, password: { maxLength: 1024, optional: true } });
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 400) {
+      await showLogin(ctx, provider, details, { error: t('login.missing'), status: 400, hooks });
+      return undefined;
+    }
+    throw err;
+  }
+  if (form.password !== '') return form;
+  for (const h of hooks) if (await h.beforePassword?.(ctx, details, form)) return undefined;
+  await showLogin(ctx, provider, details, {
+    error: t('login.missing'),
+    email: form.email,
+    status: 400,
+    hooks,
+  });
+  return undefined;
+}
+
+async function finishLogin(ctx: Context, provider: Provider, user: User, startedAt: number): Promise<void> {
   const redirectTo = await provider.interactionResult(
     ctx.req,
     ctx.res,

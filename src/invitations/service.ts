@@ -31,28 +31,8 @@ export interface Sent {
   mail: MailOutcome;
 }
 
-export function createInvitations({ sor, mail, issuer, ttlSeconds }: InviteDeps) {
-  const fresh = () => {
-    const token = randomBytes(32).toString('base64url');
-    return { token, hash: sha256(token), expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
-  };
-
-  async function mailLink(i: Invitation, token: string, locale: Locale, who: AuditWho): Promise<MailOutcome> {
-    const org = await sor.findOrgById(i.orgId);
-    const msg = await renderMail(i.email, locale, {
-      subject: 'mail.invite.subject',
-      paragraphs: ['mail.invite.body', 'mail.invite.expires', 'mail.invite.not_you'],
-      params: { org: org?.name ?? '', days: Math.max(1, Math.round(ttlSeconds / 86_400)) },
-      // The token is a secret: only in the mail, never in logs (the mail service logs the kind).
-      link: { href: `${issuer}/invite?token=${token}`, label: 'mail.invite.action' },
-    });
-    return mail.send(msg, {
-      kind: 'invitation',
-      userId: who.actorUserId ?? undefined,
-      ip: who.ip ?? undefined,
-    });
-  }
-
+export function createInvitations(deps: InviteDeps) {
+  const { sor, ttlSeconds } = deps;
   return {
     async invite(
       org: Organization,
@@ -60,7 +40,7 @@ export function createInvitations({ sor, mail, issuer, ttlSeconds }: InviteDeps)
       who: AuditWho,
       locale: Locale,
     ): Promise<Sent> {
-      const { token, hash, expiresAt } = fresh();
+      const { token, hash, expiresAt } = freshToken(ttlSeconds);
       const invitation = await sor.transaction(async (tx) => {
         const created = await tx.createInvitation({ orgId: org.id, ...input, tokenHash: hash, expiresAt });
         await audit(
@@ -72,31 +52,19 @@ export function createInvitations({ sor, mail, issuer, ttlSeconds }: InviteDeps)
         );
         return created;
       });
-      return { invitation, mail: await mailLink(invitation, token, locale, who) };
+      return { invitation, mail: await mailLink(deps, invitation, token, locale, who) };
     },
 
     /** A new link (the old one stops working) and a new expiry; undefined when not open any more. */
     async resend(i: Invitation, who: AuditWho, locale: Locale): Promise<Sent | undefined> {
-      const { token, hash, expiresAt } = fresh();
+      const { token, hash, expiresAt } = freshToken(ttlSeconds);
       if (i.acceptedAt || i.revokedAt || !(await sor.renewInvitation(i.id, hash, expiresAt)))
         return undefined;
       const invitation = { ...i, expiresAt };
-      return { invitation, mail: await mailLink(invitation, token, locale, who) };
+      return { invitation, mail: await mailLink(deps, invitation, token, locale, who) };
     },
 
-    async revoke(i: Invitation, who: AuditWho): Promise<boolean> {
-      return sor.transaction(async (tx) => {
-        if (!(await tx.closeInvitation(i.id, 'revoked'))) return false;
-        await audit(
-          tx,
-          who,
-          'invitation.revoked',
-          { orgId: i.orgId },
-          { invitationId: i.id, email: i.email },
-        );
-        return true;
-      });
-    },
+    revoke: (i: Invitation, who: AuditWho) => revoke(sor, i, who),
 
     /** The open invitation of a link, with its organization; undefined for any other token. */
     async lookup(token: unknown): Promise<{ invitation: Invitation; org: Organization } | undefined> {
@@ -116,31 +84,71 @@ export function createInvitations({ sor, mail, issuer, ttlSeconds }: InviteDeps)
     },
 
     /** A new person: the user (address verified, U5) and the membership, in one transaction. */
-    async acceptNew(
-      i: Invitation,
-      passwordHash: string,
-      who: Omit<AuditWho, 'actorUserId'>,
-    ): Promise<User | undefined> {
-      try {
-        return await sor.transaction(async (tx) => {
-          if (!(await tx.closeInvitation(i.id, 'accepted'))) throw new ConflictError('invitation used');
-          const user = await tx.createUser({ email: i.email, passwordHash, emailVerified: true });
-          await tx.setMembership(user.id, i.orgId, i.role);
-          await audit(
-            tx,
-            { ...who, actorUserId: user.id },
-            'invitation.accepted',
-            { userId: user.id, orgId: i.orgId },
-            { invitationId: i.id, role: i.role, newUser: true },
-          );
-          return user;
-        });
-      } catch (err) {
-        if (err instanceof ConflictError) return undefined;
-        throw err;
-      }
-    },
+    acceptNew: (i: Invitation, passwordHash: string, who: Omit<AuditWho, 'actorUserId'>) =>
+      acceptNew(sor, i, passwordHash, who),
   };
+}
+
+/** A link's token (256 random bits), its SHA-256 (all that is stored, V8) and its expiry. */
+function freshToken(ttlSeconds: number) {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: sha256(token), expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
+}
+
+async function mailLink(
+  { sor, mail, issuer, ttlSeconds }: InviteDeps,
+  i: Invitation,
+  token: string,
+  locale: Locale,
+  who: AuditWho,
+): Promise<MailOutcome> {
+  const org = await sor.findOrgById(i.orgId);
+  const msg = await renderMail(i.email, locale, {
+    subject: 'mail.invite.subject',
+    paragraphs: ['mail.invite.body', 'mail.invite.expires', 'mail.invite.not_you'],
+    params: { org: org?.name ?? '', days: Math.max(1, Math.round(ttlSeconds / 86_400)) },
+    // The token is a secret: only in the mail, never in logs (the mail service logs the kind).
+    link: { href: `${issuer}/invite?token=${token}`, label: 'mail.invite.action' },
+  });
+  return mail.send(msg, {
+    kind: 'invitation',
+    userId: who.actorUserId ?? undefined,
+    ip: who.ip ?? undefined,
+  });
+}
+
+function revoke(sor: SystemOfRecord, i: Invitation, who: AuditWho): Promise<boolean> {
+  return sor.transaction(async (tx) => {
+    if (!(await tx.closeInvitation(i.id, 'revoked'))) return false;
+    await audit(tx, who, 'invitation.revoked', { orgId: i.orgId }, { invitationId: i.id, email: i.email });
+    return true;
+  });
+}
+
+async function acceptNew(
+  sor: SystemOfRecord,
+  i: Invitation,
+  passwordHash: string,
+  who: Omit<AuditWho, 'actorUserId'>,
+): Promise<User | undefined> {
+  try {
+    return await sor.transaction(async (tx) => {
+      if (!(await tx.closeInvitation(i.id, 'accepted'))) throw new ConflictError('invitation used');
+      const user = await tx.createUser({ email: i.email, passwordHash, emailVerified: true });
+      await tx.setMembership(user.id, i.orgId, i.role);
+      await audit(
+        tx,
+        { ...who, actorUserId: user.id },
+        'invitation.accepted',
+        { userId: user.id, orgId: i.orgId },
+        { invitationId: i.id, role: i.role, newUser: true },
+      );
+      return user;
+    });
+  } catch (err) {
+    if (err instanceof ConflictError) return undefined;
+    throw err;
+  }
 }
 
 export type Invitations = ReturnType<typeof createInvitations>;

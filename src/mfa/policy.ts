@@ -189,6 +189,31 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
 
   const stepUp =
     context.requestedAcr.length > 0 && context.requestedAcr.every((v) => v === ACR_MFA || v === ACR_PHR);
+  const { viaEnforcedSso, mandates, soonest } = mandatesOf(context, now);
+
+  // W5: a request for phr is met by a phishing-resistant method only; P6: else any second factor.
+  if (stepUp && requestsPhishingResistant(context.requestedAcr))
+    return phishingResistantOnly(decide('required', 'phishing_resistant'), context.enrolled);
+  if (stepUp) return decide('required', 'step_up'); // P6: the relying party demands it
+  const paid = mandates.find((m) => m.org.plan === 'paid');
+  if (paid) return decide('required', 'org_paid_plan', paid.org.id);
+  if (mandates[0]) return decide('required', 'org_requires_mfa', mandates[0].org.id);
+  if (viaEnforcedSso) return decide('exempt', 'sso_exempt', viaEnforcedSso.org.id);
+  // P4, V1: locked ones too; G3: an enrolled method no organization accepts leads to enrollment.
+  if (context.enrolled.some(isMethod)) return decide('required', 'enrolled');
+  if (soonest)
+    return {
+      ...decide('optional', 'grace_period', soonest.org.id),
+      graceUntil: soonest.org.mfaEnforcedFrom!,
+    };
+  return decide('optional', 'not_required');
+};
+
+/**
+ * The memberships that mandate MFA for this sign-in (paid plan or require-MFA), in force now or
+ * (G2) the soonest still ahead, and the organization whose enforced SSO it came through (P2).
+ */
+function mandatesOf(context: PolicyContext, now: Date) {
   const sso = context.authentication.ssoOrgId;
   // P2: the organization whose enforced SSO this sign-in came through relies on its own IdP; with
   // "trust upstream MFA only" only when that IdP reported MFA, else our own step runs (F2).
@@ -205,24 +230,8 @@ export const defaultMfaPolicy: MfaPolicy = (context) => {
   const pending = (m: (typeof mandating)[number]) =>
     m.org.mfaEnforcedFrom != null && m.org.mfaEnforcedFrom.getTime() > now.getTime();
   const mandates = mandating.filter((m) => !pending(m));
-
-  // W5: a request for phr is met by a phishing-resistant method only; P6: else any second factor.
-  if (stepUp && requestsPhishingResistant(context.requestedAcr))
-    return phishingResistantOnly(decide('required', 'phishing_resistant'), context.enrolled);
-  if (stepUp) return decide('required', 'step_up'); // P6: the relying party demands it
-  const paid = mandates.find((m) => m.org.plan === 'paid');
-  if (paid) return decide('required', 'org_paid_plan', paid.org.id);
-  if (mandates[0]) return decide('required', 'org_requires_mfa', mandates[0].org.id);
-  if (viaEnforcedSso) return decide('exempt', 'sso_exempt', viaEnforcedSso.org.id);
-  // P4, V1: locked ones too; G3: an enrolled method no organization accepts leads to enrollment.
-  if (context.enrolled.some(isMethod)) return decide('required', 'enrolled');
   const soonest = mandating
     .filter(pending)
     .sort((a, b) => +a.org.mfaEnforcedFrom! - +b.org.mfaEnforcedFrom!)[0];
-  if (soonest)
-    return {
-      ...decide('optional', 'grace_period', soonest.org.id),
-      graceUntil: soonest.org.mfaEnforcedFrom!,
-    };
-  return decide('optional', 'not_required');
-};
+  return { viaEnforcedSso, mandates, soonest };
+}

@@ -47,98 +47,41 @@ const who = (ctx: CookieContext, userId: string) => ({
   userAgent: ctx.get('user-agent'),
 });
 
+type ResumeContext = CookieContext & { oidc: { result?: unknown; session?: { uid?: string } } };
+
 export function createRememberedDevices(
   sor: SystemOfRecord,
   kv: KeyValueStore,
   logger: Logger,
   markTtlSeconds: number,
 ) {
-  /** The user's device whose token this browser holds (never another user's). */
-  async function deviceOf(ctx: CookieContext, userId: string): Promise<RememberedDevice | undefined> {
-    const token = ctx.cookies.get(REMEMBER_COOKIE, { signed: false });
-    if (!token || !TOKEN.test(token)) return undefined;
-    const device = await sor.findRememberedDeviceByTokenHash(hashOf(token));
-    return device?.userId === userId ? device : undefined;
-  }
-
   return {
     /**
      * After a second factor, with the box ticked and `days` allowed by the decision. Best effort:
      * the step is already done, so a store failure is logged and the device simply not remembered.
      */
-    async remember(ctx: CookieContext, userId: string, days: number): Promise<boolean> {
-      const token = randomBytes(32).toString('base64url');
-      const device = await afterCommit(logger, 'remember_device', () =>
-        sor.transaction(async (tx) => {
-          const created = await tx.createRememberedDevice({
-            userId,
-            tokenHash: hashOf(token),
-            browser: describeBrowser(ctx.get('user-agent')) ?? null,
-            ip: ctx.ip || null,
-            expiresAt: new Date(Date.now() + days * DAY_MS),
-          });
-          await audit(tx, who(ctx, userId), 'device.remembered', { userId }, { days });
-          return created;
-        }),
-      );
-      if (!device) return false;
-      ctx.cookies.set(REMEMBER_COOKIE, token, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: ctx.secure,
-        signed: false,
-        overwrite: true,
-        path: '/',
-        maxAge: days * DAY_MS,
-      });
-      return true;
-    },
+    remember: (ctx: CookieContext, userId: string, days: number): Promise<boolean> =>
+      rememberDevice(sor, logger, ctx, userId, days),
 
     /** On the resume request of a sign-in (the mfa gate): records, or drops, the session's device. */
-    async record(
-      ctx: CookieContext & { oidc: { result?: unknown; session?: { uid?: string } } },
-    ): Promise<void> {
-      const login = (ctx.oidc.result as { login?: { accountId?: unknown; amr?: unknown } } | undefined)
-        ?.login;
-      const uid = ctx.oidc.session?.uid;
-      if (!login || typeof login.accountId !== 'string' || !uid) return;
-      const device = await deviceOf(ctx, login.accountId);
-      if (!device) return kv.del(markKey(uid));
-      const mark: Mark = { accountId: login.accountId, deviceId: device.id };
-      await kv.set(markKey(uid), JSON.stringify(mark), markTtlSeconds);
-      // "Last used": a sign-in that relies on it (not the MFA step that just remembered it).
-      const amr = Array.isArray(login.amr) ? login.amr : [];
-      if (!amr.includes('mfa')) await sor.touchRememberedDevice(device.id, ctx.ip || null);
-    },
+    record: (ctx: ResumeContext): Promise<void> => recordMark(sor, kv, markTtlSeconds, ctx),
 
     /** The session's (or its token's) remembered device, while it exists and has not expired. */
-    async read(
-      sessionUid: string | undefined,
-      accountId: string,
-    ): Promise<RememberedDeviceInput | undefined> {
-      if (!sessionUid) return undefined;
-      const raw = await kv.get(markKey(sessionUid));
-      if (!raw) return undefined;
-      let mark: Partial<Mark>;
-      try {
-        mark = JSON.parse(raw) as Partial<Mark>;
-      } catch {
-        return undefined;
-      }
-      if (mark.accountId !== accountId || typeof mark.deviceId !== 'string') return undefined;
-      const device = await sor.findRememberedDevice(accountId, mark.deviceId);
-      return device && { rememberedAt: device.createdAt, expiresAt: device.expiresAt };
-    },
+    read: (sessionUid: string | undefined, accountId: string): Promise<RememberedDeviceInput | undefined> =>
+      readMark(sor, kv, sessionUid, accountId),
 
     /** The security page's list; `current` is the device of this browser. */
     async list(ctx: CookieContext, userId: string) {
-      const [devices, mine] = await Promise.all([sor.listRememberedDevices(userId), deviceOf(ctx, userId)]);
+      const [devices, mine] = await Promise.all([
+        sor.listRememberedDevices(userId),
+        deviceOf(sor, ctx, userId),
+      ]);
       return devices.map((d) => ({ ...d, current: d.id === mine?.id }));
     },
 
     /** Forgets one device (and this browser's cookie when it is this one). */
     async revoke(ctx: CookieContext, userId: string, id: string): Promise<boolean> {
-      const mine = await deviceOf(ctx, userId);
+      const mine = await deviceOf(sor, ctx, userId);
       if (mine?.id === id) ctx.cookies.set(REMEMBER_COOKIE, null, { path: '/' });
       const removed = await sor.deleteRememberedDevice(userId, id);
       if (removed) await audit(sor, who(ctx, userId), 'device.forgotten', { userId }, { count: 1 });
@@ -153,6 +96,90 @@ export function createRememberedDevices(
       return count;
     },
   };
+}
+
+/** The user's device whose token this browser holds (never another user's). */
+async function deviceOf(
+  sor: SystemOfRecord,
+  ctx: CookieContext,
+  userId: string,
+): Promise<RememberedDevice | undefined> {
+  const token = ctx.cookies.get(REMEMBER_COOKIE, { signed: false });
+  if (!token || !TOKEN.test(token)) return undefined;
+  const device = await sor.findRememberedDeviceByTokenHash(hashOf(token));
+  return device?.userId === userId ? device : undefined;
+}
+
+async function rememberDevice(
+  sor: SystemOfRecord,
+  logger: Logger,
+  ctx: CookieContext,
+  userId: string,
+  days: number,
+): Promise<boolean> {
+  const token = randomBytes(32).toString('base64url');
+  const device = await afterCommit(logger, 'remember_device', () =>
+    sor.transaction(async (tx) => {
+      const created = await tx.createRememberedDevice({
+        userId,
+        tokenHash: hashOf(token),
+        browser: describeBrowser(ctx.get('user-agent')) ?? null,
+        ip: ctx.ip || null,
+        expiresAt: new Date(Date.now() + days * DAY_MS),
+      });
+      await audit(tx, who(ctx, userId), 'device.remembered', { userId }, { days });
+      return created;
+    }),
+  );
+  if (!device) return false;
+  ctx.cookies.set(REMEMBER_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secure,
+    signed: false,
+    overwrite: true,
+    path: '/',
+    maxAge: days * DAY_MS,
+  });
+  return true;
+}
+
+async function recordMark(
+  sor: SystemOfRecord,
+  kv: KeyValueStore,
+  markTtlSeconds: number,
+  ctx: ResumeContext,
+): Promise<void> {
+  const login = (ctx.oidc.result as { login?: { accountId?: unknown; amr?: unknown } } | undefined)?.login;
+  const uid = ctx.oidc.session?.uid;
+  if (!login || typeof login.accountId !== 'string' || !uid) return;
+  const device = await deviceOf(sor, ctx, login.accountId);
+  if (!device) return kv.del(markKey(uid));
+  const mark: Mark = { accountId: login.accountId, deviceId: device.id };
+  await kv.set(markKey(uid), JSON.stringify(mark), markTtlSeconds);
+  // "Last used": a sign-in that relies on it (not the MFA step that just remembered it).
+  const amr = Array.isArray(login.amr) ? login.amr : [];
+  if (!amr.includes('mfa')) await sor.touchRememberedDevice(device.id, ctx.ip || null);
+}
+
+async function readMark(
+  sor: SystemOfRecord,
+  kv: KeyValueStore,
+  sessionUid: string | undefined,
+  accountId: string,
+): Promise<RememberedDeviceInput | undefined> {
+  if (!sessionUid) return undefined;
+  const raw = await kv.get(markKey(sessionUid));
+  if (!raw) return undefined;
+  let mark: Partial<Mark>;
+  try {
+    mark = JSON.parse(raw) as Partial<Mark>;
+  } catch {
+    return undefined;
+  }
+  if (mark.accountId !== accountId || typeof mark.deviceId !== 'string') return undefined;
+  const device = await sor.findRememberedDevice(accountId, mark.deviceId);
+  return device && { rememberedAt: device.createdAt, expiresAt: device.expiresAt };
 }
 
 export type RememberedDevices = ReturnType<typeof createRememberedDevices>;

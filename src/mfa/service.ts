@@ -2,7 +2,7 @@
 // limits. Both the sign-in prompt and the settings pages use it.
 
 import type { AuditWho } from '../audit.ts';
-import { type Authentication, createDecisionPoint } from '../core/decision.ts';
+import { type Authentication, createDecisionPoint, type DecisionPoint } from '../core/decision.ts';
 import { createSessionEnder } from '../core/sessions.ts';
 import type { Amr } from '../oidc/acr.ts';
 import type { MfaResult } from '../ops/metrics.ts';
@@ -53,12 +53,11 @@ export interface MfaServiceOptions {
 export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = {}) {
   const { sor } = deps;
   const policy = options.policy ?? defaultMfaPolicy;
-  const factors = new Map<FactorType, Factor>(
-    [createTotpFactor(deps), createBackupCodeFactor(deps), ...(options.extraFactors ?? [])].map((f) => [
-      f.type,
-      f,
-    ]),
-  );
+  const factors = factorMap([
+    createTotpFactor(deps),
+    createBackupCodeFactor(deps),
+    ...(options.extraFactors ?? []),
+  ]);
   const sessions = createSessionEnder(sor, deps.eph);
   const guard = createAttemptGuard(deps, sessions);
   const ssoMarks = createSsoMarks(deps.eph.kv, deps.config);
@@ -70,10 +69,11 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     deps.logger,
     Math.max(ttl.sessionMfa, ttl.sessionPassword, ttl.refreshToken),
   );
+  const load = (userId: string) => loadMfaState(deps, factors, userId);
   // The one decision point (src/core/decision.ts): every place asks it.
   const decisions = createDecisionPoint({
     policy,
-    load: (userId) => load(userId),
+    load,
     ssoMark: (a) => ssoMarks.read(a.uid, a.accountId, a.amr),
     // G4 off on this server (REMEMBER_DEVICE_MAX_DAYS=0): no device is read, none can count.
     ...(deps.config.mfa.rememberDeviceMaxDays > 0
@@ -82,79 +82,7 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     maxRememberDays: deps.config.mfa.rememberDeviceMaxDays,
     now: options.now,
   });
-
-  /** How a session (or a token of it) authenticated: its amr, the SSO mark of P2, the device of G4. */
-  async function authenticationOf(session: {
-    uid: string | undefined;
-    accountId: string;
-    amr: string[] | undefined;
-  }): Promise<Authentication & { amr: string[] }> {
-    const amr = session.amr ?? [];
-    return { amr, ...(await decisions.marksOf({ uid: session.uid, accountId: session.accountId, amr })) };
-  }
-
-  async function load(userId: string): Promise<UserMfaState | undefined> {
-    const [user, memberships, records] = await Promise.all([
-      sor.findUserById(userId),
-      sor.listMembershipsOfUser(userId),
-      sor.listFactors(userId),
-    ]);
-    if (!user) return undefined;
-    const usable = [...factors.values()].filter((f) => f.usable(records).length > 0).map((f) => f.type);
-    const locked = [...factors.keys()].filter((t) => records.some((r) => r.type === t && isLocked(r)));
-    const enrolled = [...new Set([...usable, ...locked])];
-    return { user, memberships, records, enrolled, usable };
-  }
-
-  async function verify(
-    state: UserMfaState,
-    type: FactorType,
-    code: string,
-    flowKey: string,
-    who: AuditWho & { ip: string },
-  ): Promise<MfaVerifyOutcome> {
-    const { outcome, result, lockedNow } = await check(state, type, code, flowKey, who);
-    // Z5: one count per code check, by method and result (e.g. a replayed TOTP step), and lockouts.
-    deps.metrics?.mfaVerifications.inc({ method: type, result });
-    if (lockedNow) deps.metrics?.lockouts.inc({ method: type });
-    return outcome;
-  }
-
-  async function check(
-    state: UserMfaState,
-    type: FactorType,
-    code: string,
-    flowKey: string,
-    who: AuditWho & { ip: string },
-  ): Promise<{ outcome: MfaVerifyOutcome; result: MfaResult; lockedNow?: boolean }> {
-    const refuse = (error: 'rate_limited' | 'locked' | 'not_enrolled', retryAfterSeconds?: number) => ({
-      outcome: { ok: false as const, error, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) },
-      result: error,
-    });
-    const factor = factors.get(type);
-    // Backup codes come with the app (T3): usable while any are left, even with the app locked (V1).
-    const companionOf = isFactorType(type) ? moduleOf(type).companionOf : undefined;
-    const allowed = companionOf === undefined || state.enrolled.includes(companionOf);
-    if (!factor || !allowed || factor.usable(state.records).length === 0) {
-      return refuse(state.records.some((r) => r.type === type && isLocked(r)) ? 'locked' : 'not_enrolled');
-    }
-    // V2: counted before the code is checked.
-    const attempt = await guard.begin(state.user.id, who.ip);
-    if (!attempt.allowed) return refuse('rate_limited', attempt.retryAfterSeconds);
-    const result = await checkWith(attempt, () =>
-      factor.verify({ user: state.user, records: state.records, code, flowKey }),
-    );
-    if (result.ok) {
-      await attempt.succeed();
-      return { outcome: { ok: true, amr: result.amr, factor: type }, result: 'ok' };
-    }
-    const after = await attempt.fail(result.factorId, { ...who, actorUserId: state.user.id });
-    if (after.locked) return { ...refuse('locked'), lockedNow: true };
-    return {
-      outcome: { ok: false, error: 'incorrect', remaining: after.remaining, reason: result.reason },
-      result: result.reason === 'invalid' ? 'incorrect' : result.reason,
-    };
-  }
+  const codes: CodeChecks = { deps, factors, guard };
 
   return {
     policy,
@@ -162,11 +90,13 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     load,
     decisions,
     decide: decisions.decide,
-    authenticationOf,
+    /** How a session (or a token of it) authenticated: its amr, the SSO mark of P2, the device of G4. */
+    authenticationOf: (session: SessionOfAccount) => authenticationOf(decisions, session),
     ssoMarks,
     /** G4: remembered devices (cookie, marks, list, revoke). */
     rememberedDevices,
-    verify,
+    verify: (state: UserMfaState, type: FactorType, code: string, flowKey: string, who: Who) =>
+      verifyCode(codes, state, type, code, flowKey, who),
     guard,
     /** Wrong codes per user in a window (the "attempts left" notice counts from it, X6). */
     maxFailuresPerWindow: deps.config.mfa.maxFailuresPerWindow,
@@ -178,6 +108,100 @@ export function createMfaService(deps: FactorDeps, options: MfaServiceOptions = 
     graceSetup: createGraceSetup(deps.eph.kv),
     /** G5: a second factor from the last MFA_BINDING_WINDOW_SECONDS, per session uid. */
     binding: createBinding(deps.eph.kv, deps.config.mfa.bindingWindowSeconds),
+  };
+}
+
+const factorMap = (list: Factor[]) => new Map<FactorType, Factor>(list.map((f) => [f.type, f]));
+
+type Who = AuditWho & { ip: string };
+
+interface SessionOfAccount {
+  uid: string | undefined;
+  accountId: string;
+  amr: string[] | undefined;
+}
+
+async function authenticationOf(
+  decisions: DecisionPoint,
+  session: SessionOfAccount,
+): Promise<Authentication & { amr: string[] }> {
+  const amr = session.amr ?? [];
+  return { amr, ...(await decisions.marksOf({ uid: session.uid, accountId: session.accountId, amr })) };
+}
+
+/** The user, memberships and factor rows, with the enrolled and the usable factor types (V1). */
+async function loadMfaState(
+  { sor }: FactorDeps,
+  factors: Map<FactorType, Factor>,
+  userId: string,
+): Promise<UserMfaState | undefined> {
+  const [user, memberships, records] = await Promise.all([
+    sor.findUserById(userId),
+    sor.listMembershipsOfUser(userId),
+    sor.listFactors(userId),
+  ]);
+  if (!user) return undefined;
+  const usable = [...factors.values()].filter((f) => f.usable(records).length > 0).map((f) => f.type);
+  const locked = [...factors.keys()].filter((t) => records.some((r) => r.type === t && isLocked(r)));
+  const enrolled = [...new Set([...usable, ...locked])];
+  return { user, memberships, records, enrolled, usable };
+}
+
+interface CodeChecks {
+  deps: FactorDeps;
+  factors: Map<FactorType, Factor>;
+  guard: ReturnType<typeof createAttemptGuard>;
+}
+
+async function verifyCode(
+  codes: CodeChecks,
+  state: UserMfaState,
+  type: FactorType,
+  code: string,
+  flowKey: string,
+  who: Who,
+): Promise<MfaVerifyOutcome> {
+  const { outcome, result, lockedNow } = await check(codes, state, type, code, flowKey, who);
+  // Z5: one count per code check, by method and result (e.g. a replayed TOTP step), and lockouts.
+  codes.deps.metrics?.mfaVerifications.inc({ method: type, result });
+  if (lockedNow) codes.deps.metrics?.lockouts.inc({ method: type });
+  return outcome;
+}
+
+async function check(
+  { factors, guard }: CodeChecks,
+  state: UserMfaState,
+  type: FactorType,
+  code: string,
+  flowKey: string,
+  who: Who,
+): Promise<{ outcome: MfaVerifyOutcome; result: MfaResult; lockedNow?: boolean }> {
+  const refuse = (error: 'rate_limited' | 'locked' | 'not_enrolled', retryAfterSeconds?: number) => ({
+    outcome: { ok: false as const, error, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) },
+    result: error,
+  });
+  const factor = factors.get(type);
+  // Backup codes come with the app (T3): usable while any are left, even with the app locked (V1).
+  const companionOf = isFactorType(type) ? moduleOf(type).companionOf : undefined;
+  const allowed = companionOf === undefined || state.enrolled.includes(companionOf);
+  if (!factor || !allowed || factor.usable(state.records).length === 0) {
+    return refuse(state.records.some((r) => r.type === type && isLocked(r)) ? 'locked' : 'not_enrolled');
+  }
+  // V2: counted before the code is checked.
+  const attempt = await guard.begin(state.user.id, who.ip);
+  if (!attempt.allowed) return refuse('rate_limited', attempt.retryAfterSeconds);
+  const result = await checkWith(attempt, () =>
+    factor.verify({ user: state.user, records: state.records, code, flowKey }),
+  );
+  if (result.ok) {
+    await attempt.succeed();
+    return { outcome: { ok: true, amr: result.amr, factor: type }, result: 'ok' };
+  }
+  const after = await attempt.fail(result.factorId, { ...who, actorUserId: state.user.id });
+  if (after.locked) return { ...refuse('locked'), lockedNow: true };
+  return {
+    outcome: { ok: false, error: 'incorrect', remaining: after.remaining, reason: result.reason },
+    result: result.reason === 'invalid' ? 'incorrect' : result.reason,
   };
 }
 

@@ -8,126 +8,136 @@ import type { Interaction } from 'oidc-provider';
 import { interactionExpired } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import { loadInteraction } from '../interactions/load.ts';
+import type { LoginHooks } from '../interactions/login.ts';
 import { showLogin } from '../interactions/login.ts';
 import type { InteractionExtension } from '../interactions/router.ts';
 import type { Services } from '../services.ts';
-import { attemptOf, beginSso, finishSso, showSsoError, stateOf } from './flow.ts';
+import { finishSso } from './callback.ts';
+import { attemptOf, beginSso, showSsoError, stateOf } from './flow.ts';
 import { createSsoOffered } from './offered.ts';
 import { enforcingOrg, homeRealm, type SsoOrganization } from './realm.ts';
 import { reauthenticationOf, startSsoReauth } from './reauth.ts';
 import { createSsoMarks } from './session-mark.ts';
 import { SSO_CALLBACK_PATH } from './settings.ts';
 
-export function ssoExtension(provider: Provider, services: Services): InteractionExtension {
-  const { sor, logger } = services;
-  const marks = createSsoMarks(services.eph.kv, services.config);
-  const ssoOffered = createSsoOffered(sor);
-  const ssoAction = (details: Interaction) => `/interaction/${details.uid}/sso`;
-  const button = (ctx: Context, details: Interaction, org?: SsoOrganization) => {
-    const t = ctx.state.t;
-    return {
-      action: ssoAction(details),
-      label: org ? t('login.sso_org', { org: org.name }) : t('login.sso'),
-    };
-  };
-  // The sign-in page again, with a message and the SSO button naming the organization.
-  const again = (
+/** What the hooks and the routes share: the SSO button and the sign-in page shown again. */
+interface SsoUi {
+  button(ctx: Context, details: Interaction, org?: SsoOrganization): { action: string; label: string };
+  /** The sign-in page again, with a message and the SSO button naming the organization. */
+  again(
     ctx: Context,
     details: Interaction,
     org: SsoOrganization | undefined,
     email: string,
     view: { error?: string; notice?: string; status: number },
-  ) => showLogin(ctx, provider, details, { ...view, email, locals: { sso: button(ctx, details, org) } });
+  ): Promise<void>;
+}
 
+export function ssoExtension(provider: Provider, services: Services): InteractionExtension {
+  const button: SsoUi['button'] = (ctx, details, org) => {
+    const t = ctx.state.t;
+    return {
+      action: `/interaction/${details.uid}/sso`,
+      label: org ? t('login.sso_org', { org: org.name }) : t('login.sso'),
+    };
+  };
+  const again: SsoUi['again'] = (ctx, details, org, email, view) =>
+    showLogin(ctx, provider, details, { ...view, email, locals: { sso: button(ctx, details, org) } });
+  const ui = { button, again };
   return {
-    login: {
-      // F2, P6: a re-authentication (prompt=login, max_age) of an SSO user goes back through the SSO.
-      async show(ctx, details) {
-        const who = reauthenticationOf(details);
-        return who ? startSsoReauth(ctx, services, marks, details, who) : false;
-      },
+    login: loginHooks(provider, services, ui),
+    routes: (router) => ssoRoutes(router, provider, services, ui),
+  };
+}
 
-      async page(ctx, details) {
-        return { sso: (await ssoOffered()) ? button(ctx, details) : null };
-      },
+function loginHooks(provider: Provider, services: Services, { button, again }: SsoUi): LoginHooks {
+  const { sor, logger } = services;
+  const marks = createSsoMarks(services.eph.kv, services.config);
+  const ssoOffered = createSsoOffered(sor);
+  return {
+    // F2, P6: a re-authentication (prompt=login, max_age) of an SSO user goes back through the SSO.
+    async show(ctx, details) {
+      const who = reauthenticationOf(details);
+      return who ? startSsoReauth(ctx, services, marks, details, who) : false;
+    },
 
-      async beforePassword(ctx, details, form) {
-        const t = ctx.state.t;
-        const org = await homeRealm(sor, form.email);
-        if (!org) return false;
-        if (org.ssoEnforced) {
-          if (form.password === '') {
-            await beginSso(ctx, services, details, org, form.email);
-            return true;
-          }
-          // F1: no password sign-in for an e-mail domain whose organization enforces SSO.
-          logger.info(
-            { event: 'login.sso_required', org: org.id, interaction: details.uid },
-            'password refused',
-          );
-          await again(ctx, details, org, form.email, {
-            error: t('login.sso_required', { org: org.name }),
-            status: 403,
-          });
+    async page(ctx, details) {
+      return { sso: (await ssoOffered()) ? button(ctx, details) : null };
+    },
+
+    async beforePassword(ctx, details, form) {
+      const t = ctx.state.t;
+      const org = await homeRealm(sor, form.email);
+      if (!org) return false;
+      if (org.ssoEnforced) {
+        if (form.password === '') {
+          await beginSso(ctx, services, details, org, form.email);
           return true;
         }
-        if (form.password !== '') return false; // a connection the organization does not enforce
-        await again(ctx, details, org, form.email, {
-          notice: t('login.sso_choose', { org: org.name }),
-          status: 200,
-        });
-        return true;
-      },
-
-      async afterPassword(ctx, details, user, email) {
-        // F1: a member of an organization that enforces SSO, whatever their e-mail's domain.
-        const org = enforcingOrg(await sor.listMembershipsOfUser(user.id));
-        if (!org) return false;
-        const t = ctx.state.t;
+        // F1: no password sign-in for an e-mail domain whose organization enforces SSO.
         logger.info(
           { event: 'login.sso_required', org: org.id, interaction: details.uid },
           'password refused',
         );
-        await showLogin(ctx, provider, details, {
+        await again(ctx, details, org, form.email, {
           error: t('login.sso_required', { org: org.name }),
-          email,
           status: 403,
         });
         return true;
-      },
+      }
+      if (form.password !== '') return false; // a connection the organization does not enforce
+      await again(ctx, details, org, form.email, {
+        notice: t('login.sso_choose', { org: org.name }),
+        status: 200,
+      });
+      return true;
     },
 
-    routes(router) {
-      // The "Sign in with SSO" button (formaction): the e-mail decides the organization.
-      router.post('/sso', async (ctx) => {
-        const t = ctx.state.t;
-        const details = await loadInteraction(ctx, provider, 'login');
-        const form = readForm(ctx, {
-          email: { maxLength: 254, optional: true },
-          password: { maxLength: 1024, optional: true },
-        });
-        const email = form.email.trim();
-        if (!email) {
-          return again(ctx, details, undefined, '', { error: t('sso.enter_email'), status: 400 });
-        }
-        const org = await homeRealm(sor, email);
-        if (!org) {
-          return again(ctx, details, undefined, email, { error: t('sso.no_connection'), status: 400 });
-        }
-        await beginSso(ctx, services, details, org, email);
+    async afterPassword(ctx, details, user, email) {
+      // F1: a member of an organization that enforces SSO, whatever their e-mail's domain.
+      const org = enforcingOrg(await sor.listMembershipsOfUser(user.id));
+      if (!org) return false;
+      const t = ctx.state.t;
+      logger.info({ event: 'login.sso_required', org: org.id, interaction: details.uid }, 'password refused');
+      await showLogin(ctx, provider, details, {
+        error: t('login.sso_required', { org: org.name }),
+        email,
+        status: 403,
       });
-
-      router.get('/sso/callback', async (ctx) => {
-        const details = await loadInteraction(ctx, provider);
-        // The login prompt, or the MFA step's re-authentication through SSO (T1, F2).
-        if (details.prompt.name !== 'login' && details.prompt.name !== 'mfa') throw interactionExpired();
-        await finishSso(ctx, provider, services, details);
-        // Z5: a redirect onwards is a sign-in; a 5xx page, an upstream that failed; else a refusal.
-        const result = ctx.status === 303 ? 'success' : ctx.status >= 500 ? 'upstream_error' : 'refused';
-        services.metrics.signIns.inc({ method: 'sso', result });
-      });
+      return true;
     },
   };
+}
+
+function ssoRoutes(router: Router, provider: Provider, services: Services, { again }: SsoUi): void {
+  // The "Sign in with SSO" button (formaction): the e-mail decides the organization.
+  router.post('/sso', async (ctx) => {
+    const t = ctx.state.t;
+    const details = await loadInteraction(ctx, provider, 'login');
+    const form = readForm(ctx, {
+      email: { maxLength: 254, optional: true },
+      password: { maxLength: 1024, optional: true },
+    });
+    const email = form.email.trim();
+    if (!email) {
+      return again(ctx, details, undefined, '', { error: t('sso.enter_email'), status: 400 });
+    }
+    const org = await homeRealm(services.sor, email);
+    if (!org) {
+      return again(ctx, details, undefined, email, { error: t('sso.no_connection'), status: 400 });
+    }
+    await beginSso(ctx, services, details, org, email);
+  });
+
+  router.get('/sso/callback', async (ctx) => {
+    const details = await loadInteraction(ctx, provider);
+    // The login prompt, or the MFA step's re-authentication through SSO (T1, F2).
+    if (details.prompt.name !== 'login' && details.prompt.name !== 'mfa') throw interactionExpired();
+    await finishSso(ctx, provider, services, details);
+    // Z5: a redirect onwards is a sign-in; a 5xx page, an upstream that failed; else a refusal.
+    const result = ctx.status === 303 ? 'success' : ctx.status >= 500 ? 'upstream_error' : 'refused';
+    services.metrics.signIns.inc({ method: 'sso', result });
+  });
 }
 
 /**

@@ -41,52 +41,13 @@ export function createPasskeyFactor(deps: FactorDeps): PasskeyFactor {
   const { sor, config } = deps;
   const rp: RelyingParty = { ...config.webauthn, rpName: config.mfa.issuerName };
   const challenges = createChallengeStore(deps.eph.kv, config.webauthn.challengeTtlSeconds);
-  const usable = (records: FactorRecord[]) => records.filter((r) => r.type === 'passkey' && !isLocked(r));
-
-  async function usablePasskeys(user: Pick<User, 'id'>, records: FactorRecord[]): Promise<PasskeyRecord[]> {
-    const ids = new Set(usable(records).map((r) => r.id));
-    return (await sor.listPasskeys(user.id)).filter((p) => ids.has(p.factorId));
-  }
-
-  async function check(
-    user: User,
-    records: FactorRecord[],
-    response: AuthenticationResponseJSON,
-    challenge: string,
-  ): Promise<VerifyResult> {
-    const credential = (await usablePasskeys(user, records)).find((p) => p.credentialId === response.id);
-    // An unknown credential, another user's, or a locked one: refused like a wrong code.
-    if (!credential) return { ok: false, reason: 'invalid' };
-    const result = await verifyAssertion(rp, response, challenge, credential);
-    if (!result.ok && result.reason === 'counter') {
-      await audit(
-        sor,
-        { actorUserId: user.id },
-        'passkey.counter_regression',
-        { userId: user.id },
-        { factorId: credential.factorId, name: credential.name, storedCounter: credential.counter },
-      );
-      deps.logger.warn(
-        { event: 'passkey.counter_regression', userId: user.id, factorId: credential.factorId },
-        'a passkey signature counter went backwards: possible cloned authenticator',
-      );
-      return { ok: false, reason: 'replay', factorId: credential.factorId };
-    }
-    if (!result.ok) return { ok: false, reason: 'invalid', factorId: credential.factorId };
-    // Two requests racing with one assertion: only one moves the counter (or, at 0, takes the challenge).
-    if (!(await sor.recordPasskeyUse(credential.factorId, result.counter))) {
-      return { ok: false, reason: 'replay', factorId: credential.factorId };
-    }
-    return { ok: true, factorId: credential.factorId, amr: passkeyAmr(result.deviceType) };
-  }
-
   const factor: PasskeyFactor = {
     ...passkeyModule,
     rp,
     challenges,
     usable,
     async challenge({ user, records, flowKey }) {
-      const options = await authenticationOptions(rp, await usablePasskeys(user, records));
+      const options = await authenticationOptions(rp, await usablePasskeys(sor, user, records));
       await challenges.issue('assert', flowKey, options.challenge);
       return { ceremony: options };
     },
@@ -96,7 +57,7 @@ export function createPasskeyFactor(deps: FactorDeps): PasskeyFactor {
       // W7: single use — whatever the outcome, this flow's challenge is gone.
       const challenge = await challenges.take('assert', flowKey);
       if (!challenge) return { ok: false, reason: 'expired' };
-      return check(user, records, response, challenge);
+      return checkAssertion(deps, rp, { user, records }, response, challenge);
     },
     async disable(userId: string, target: SystemOfRecord) {
       return target.deleteFactorsOfUser(userId, ['passkey']);
@@ -120,4 +81,50 @@ export function createPasskeyFactor(deps: FactorDeps): PasskeyFactor {
     registration: createPasskeyRegistration(sor, rp, challenges),
   };
   return factor;
+}
+
+const usable = (records: FactorRecord[]) => records.filter((r) => r.type === 'passkey' && !isLocked(r));
+
+async function usablePasskeys(
+  sor: SystemOfRecord,
+  user: Pick<User, 'id'>,
+  records: FactorRecord[],
+): Promise<PasskeyRecord[]> {
+  const ids = new Set(usable(records).map((r) => r.id));
+  return (await sor.listPasskeys(user.id)).filter((p) => ids.has(p.factorId));
+}
+
+/** W7: the assertion of one of the user's usable passkeys, verified and its counter moved once. */
+async function checkAssertion(
+  deps: FactorDeps,
+  rp: RelyingParty,
+  { user, records }: { user: User; records: FactorRecord[] },
+  response: AuthenticationResponseJSON,
+  challenge: string,
+): Promise<VerifyResult> {
+  const { sor } = deps;
+  const credential = (await usablePasskeys(sor, user, records)).find((p) => p.credentialId === response.id);
+  // An unknown credential, another user's, or a locked one: refused like a wrong code.
+  if (!credential) return { ok: false, reason: 'invalid' };
+  const result = await verifyAssertion(rp, response, challenge, credential);
+  if (!result.ok && result.reason === 'counter') {
+    await audit(
+      sor,
+      { actorUserId: user.id },
+      'passkey.counter_regression',
+      { userId: user.id },
+      { factorId: credential.factorId, name: credential.name, storedCounter: credential.counter },
+    );
+    deps.logger.warn(
+      { event: 'passkey.counter_regression', userId: user.id, factorId: credential.factorId },
+      'a passkey signature counter went backwards: possible cloned authenticator',
+    );
+    return { ok: false, reason: 'replay', factorId: credential.factorId };
+  }
+  if (!result.ok) return { ok: false, reason: 'invalid', factorId: credential.factorId };
+  // Two requests racing with one assertion: only one moves the counter (or, at 0, takes the challenge).
+  if (!(await sor.recordPasskeyUse(credential.factorId, result.counter))) {
+    return { ok: false, reason: 'replay', factorId: credential.factorId };
+  }
+  return { ok: true, factorId: credential.factorId, amr: passkeyAmr(result.deviceType) };
 }

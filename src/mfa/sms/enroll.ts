@@ -4,7 +4,7 @@
 // Re-authentication (S1/T1) is the caller's job, with `mfa.reauth`, exactly as for the app.
 import { type AuditWho, audit } from '../../audit.ts';
 import type { Locale } from '../../i18n/index.ts';
-import { ConflictError } from '../../store/ports.ts';
+import { ConflictError, type SystemOfRecord } from '../../store/ports.ts';
 import type { User } from '../../store/records.ts';
 import type { FactorDeps } from '../factor.ts';
 import type { SmsChallengeStatus, SmsFactor, SmsSendOutcome } from './factor.ts';
@@ -71,21 +71,7 @@ export function createSmsEnrollment(deps: FactorDeps, factor: SmsFactor) {
       const result = await factor.check({ user, purpose: 'enroll', flowKey, code });
       if (!result.ok) return { ok: false, reason: result.reason === 'invalid' ? 'incorrect' : 'expired' };
       try {
-        const factorId = await sor.transaction(async (tx) => {
-          const created = await tx.insertFactor({
-            userId: user.id,
-            type: 'sms',
-            data: { phone: result.phone },
-          });
-          await audit(
-            tx,
-            who,
-            'factor.enrolled',
-            { userId: user.id },
-            { type: 'sms', phone: maskPhone(result.phone) },
-          );
-          return created.id;
-        });
+        const factorId = await saveSmsFactor(sor, user, result.phone, who);
         return { ok: true, factorId, phone: result.phone };
       } catch (err) {
         if (err instanceof ConflictError) return { ok: false, reason: 'already_enrolled' };
@@ -97,6 +83,15 @@ export function createSmsEnrollment(deps: FactorDeps, factor: SmsFactor) {
       return factor.discard(user, 'enroll', flowKey);
     },
   };
+}
+
+/** The proven number becomes the user's SMS factor, audited in the same transaction. */
+function saveSmsFactor(sor: SystemOfRecord, user: User, phone: string, who: AuditWho): Promise<string> {
+  return sor.transaction(async (tx) => {
+    const created = await tx.insertFactor({ userId: user.id, type: 'sms', data: { phone } });
+    await audit(tx, who, 'factor.enrolled', { userId: user.id }, { type: 'sms', phone: maskPhone(phone) });
+    return created.id;
+  });
 }
 
 export type SmsEnrollment = ReturnType<typeof createSmsEnrollment>;

@@ -59,20 +59,7 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
   );
   client.on('error', (error: Error) => opts.onError?.(error));
 
-  // Without an offline queue, a command sent before the first connection is up would fail at once;
-  // so calls wait for the first outcome (ready, an error, or the connect timeout) and never again.
-  const firstOutcome = new Promise<void>((resolve) => {
-    if (client.status === 'ready') return resolve(); // a host's client, already connected
-    const done = (): void => {
-      clearTimeout(timer);
-      client.off('ready', done).off('error', done).off('end', done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    timer.unref();
-    client.once('ready', done).once('error', done).once('end', done);
-  });
-
+  const firstOutcome = firstOutcomeOf(client, timeoutMs);
   const run: RedisRunner = async (operation) => {
     await firstOutcome;
     try {
@@ -81,42 +68,7 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
       throw toStoreError(error);
     }
   };
-  const k = (key: string): string => prefix + key;
-
-  const kv: KeyValueStore = {
-    get: async (key) => (await run((c) => c.get(k(key)))) ?? undefined,
-    set: async (key, value, ttlSeconds) => {
-      await run((c) => c.set(k(key), value, 'EX', ttlSeconds));
-    },
-    setIfAbsent: async (key, value, ttlSeconds) =>
-      (await run((c) => c.set(k(key), value, 'EX', ttlSeconds, 'NX'))) === 'OK',
-    take: async (key) => (await run((c) => c.getdel(k(key)))) ?? undefined,
-    del: async (key) => {
-      await run((c) => c.del(k(key)));
-    },
-    incr: async (key, ttlSeconds) => {
-      const [count] = await run((c) => execMulti(c.multi().incr(k(key)).expire(k(key), ttlSeconds, 'NX')));
-      return Number(count);
-    },
-    // Seconds left; undefined when absent, Infinity for a key without expiry.
-    ttl: async (key) => {
-      const seconds = await run((c) => c.ttl(k(key)));
-      if (seconds === -2) return undefined;
-      return seconds === -1 ? Number.POSITIVE_INFINITY : seconds;
-    },
-    // The set's TTL follows its longest-lived member (EXPIRE NX, then GT).
-    addToSet: async (key, member, ttlSeconds) => {
-      await run((c) =>
-        execMulti(
-          c.multi().sadd(k(key), member).expire(k(key), ttlSeconds, 'NX').expire(k(key), ttlSeconds, 'GT'),
-        ),
-      );
-    },
-    setMembers: (key) => run((c) => c.smembers(k(key))),
-    removeFromSet: async (key, member) => {
-      await run((c) => c.srem(k(key), member));
-    },
-  };
+  const kv = redisKeyValue(run, prefix);
 
   const changes = redisChangeFeed(client, `${prefix}changes:`, run);
   return {
@@ -150,6 +102,64 @@ export function createRedisStore(target: string | RedisTarget, opts: RedisStoreO
       } catch {
         client.disconnect();
       }
+    },
+  };
+}
+
+/**
+ * Without an offline queue, a command sent before the first connection is up would fail at once;
+ * so calls wait for the first outcome (ready, an error, or the connect timeout) and never again.
+ */
+function firstOutcomeOf(client: ReturnType<typeof connectRedis>, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (client.status === 'ready') return resolve(); // a host's client, already connected
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done).off('error', done).off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    client.once('ready', done).once('error', done).once('end', done);
+  });
+}
+
+/** The key-value primitives over Redis, every key under `prefix`. */
+function redisKeyValue(run: RedisRunner, prefix: string): KeyValueStore {
+  const k = (key: string): string => prefix + key;
+
+  return {
+    get: async (key) => (await run((c) => c.get(k(key)))) ?? undefined,
+    set: async (key, value, ttlSeconds) => {
+      await run((c) => c.set(k(key), value, 'EX', ttlSeconds));
+    },
+    setIfAbsent: async (key, value, ttlSeconds) =>
+      (await run((c) => c.set(k(key), value, 'EX', ttlSeconds, 'NX'))) === 'OK',
+    take: async (key) => (await run((c) => c.getdel(k(key)))) ?? undefined,
+    del: async (key) => {
+      await run((c) => c.del(k(key)));
+    },
+    incr: async (key, ttlSeconds) => {
+      const [count] = await run((c) => execMulti(c.multi().incr(k(key)).expire(k(key), ttlSeconds, 'NX')));
+      return Number(count);
+    },
+    // Seconds left; undefined when absent, Infinity for a key without expiry.
+    ttl: async (key) => {
+      const seconds = await run((c) => c.ttl(k(key)));
+      if (seconds === -2) return undefined;
+      return seconds === -1 ? Number.POSITIVE_INFINITY : seconds;
+    },
+    // The set's TTL follows its longest-lived member (EXPIRE NX, then GT).
+    addToSet: async (key, member, ttlSeconds) => {
+      await run((c) =>
+        execMulti(
+          c.multi().sadd(k(key), member).expire(k(key), ttlSeconds, 'NX').expire(k(key), ttlSeconds, 'GT'),
+        ),
+      );
+    },
+    setMembers: (key) => run((c) => c.smembers(k(key))),
+    removeFromSet: async (key, member) => {
+      await run((c) => c.srem(k(key), member));
     },
   };
 }
