@@ -1,6 +1,7 @@
 // Opens what every part of Deadbolt runs on — config → logger, stores (timed, memoized, with
 // notifications), clients, mail — for the reference server (src/server.ts), the CLI, the tests and
 // an embedding host (src/extension/create.ts) alike.
+
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { withNotifications } from './core/notifications.ts';
@@ -13,6 +14,7 @@ import { readClientsFile } from './oidc/clients.ts';
 import { timedEphemeralStore, timedSystemOfRecord } from './ops/timed-stores.ts';
 import type { Services } from './services.ts';
 import { openEphemeralStore } from './store/ephemeral/index.ts';
+import { memoizedEphemeral } from './store/ephemeral/request-memo.ts';
 import { memoizedReads } from './store/read-memo.ts';
 import { openSystemOfRecord } from './store/sor/index.ts';
 
@@ -92,7 +94,7 @@ export async function openServices(
   return {
     config,
     sor: memoizedReads(notified.sor), // issue 18: one read per request; U6: notices after commit
-    eph: timedEph,
+    eph: memoizedEphemeral(timedEph), // issue 18: a request reads a key once
     logger,
     clients,
     metrics,

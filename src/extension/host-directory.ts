@@ -99,6 +99,15 @@ export function hostDirectory(inner: SystemOfRecord, accounts: AccountsPort): Sy
       const records = await inner.listFactors(storageIdOf(accountId));
       return records.map((r) => ({ ...r, userId: accountId }));
     },
+    async loadUserBundle(accountId) {
+      const user = await findUserById(accountId);
+      if (!user) return undefined;
+      const [memberships, factors] = await Promise.all([
+        own.listMembershipsOfUser!(accountId),
+        own.listFactors!(accountId),
+      ]);
+      return { user, memberships, factors };
+    },
     appendAudit(event) {
       const map = (id: string | null) => (id ? storageIdOf(id) : null);
       return inner.appendAudit({

@@ -119,10 +119,18 @@ export async function submitLogin(
     services.logger.info({ event: 'login.failed', interaction: details.uid }, 'password sign-in failed');
     return again(t('login.invalid'), 401);
   }
-  await attempt.succeed();
-  for (const h of hooks) {
-    if (await h.afterPassword?.(ctx, details, user, form.email)) return signIn('refused');
+  // The limits' reset and the hooks (e.g. forgetting a recovery link) in one round trip (issue 18).
+  const succeeded = attempt.succeed();
+  let refused = false;
+  try {
+    for (const h of hooks) {
+      refused = (await h.afterPassword?.(ctx, details, user, form.email)) === true;
+      if (refused) break;
+    }
+  } finally {
+    await succeeded;
   }
+  if (refused) return signIn('refused');
   signIn('success');
   await finishLogin(ctx, provider, user, startedAt);
 }

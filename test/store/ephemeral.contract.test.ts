@@ -9,7 +9,9 @@ import {
   createRedisStore,
   listSessionIdsOfAccount,
 } from '../../src/store/ephemeral/index.ts';
+import { memoizedEphemeral } from '../../src/store/ephemeral/request-memo.ts';
 import { type EphemeralStore, StoreUnavailableError } from '../../src/store/ports.ts';
+import { type RequestMemos, withReadMemo } from '../../src/store/read-memo.ts';
 import {
   type SentinelGroup,
   startRedisCluster,
@@ -26,6 +28,8 @@ interface Backend {
   name: string;
   open(): EphemeralStore | Promise<EphemeralStore>;
   cleanup(): Promise<void>;
+  /** Before each test (the request memo: a fresh request). */
+  reset?(): void;
 }
 
 function memoryBackend(): Backend {
@@ -93,6 +97,44 @@ async function expectUnavailable(operation: () => Promise<unknown>): Promise<voi
   assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
 }
 
+/**
+ * Issue 18: the store as a request sees it (src/store/ephemeral/request-memo.ts) — every call of a
+ * test inside one request, so the memo answers each repeated read: it must keep the same contract.
+ */
+function inOneRequest(base: Backend): Backend {
+  const fresh = (): RequestMemos => ({ sor: new Map(), eph: new Map() });
+  let memos = fresh();
+  const calls = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        const value: unknown = Reflect.get(t, prop, t);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => withReadMemo(() => value.apply(t, args), memos);
+      },
+    });
+  return {
+    name: `${base.name}, within one request (issue 18: request memo)`,
+    async open() {
+      const store = memoizedEphemeral(await base.open());
+      const Adapter = new Proxy(store.OidcAdapter, {
+        construct: (target, args: [string]) => calls(new target(...args)),
+      });
+      return new Proxy(store, {
+        get(t, prop) {
+          if (prop === 'kv') return calls(t.kv);
+          if (prop === 'OidcAdapter') return Adapter;
+          const value: unknown = Reflect.get(t, prop, t);
+          return typeof value === 'function' ? calls(t)[prop as keyof EphemeralStore] : value;
+        },
+      });
+    },
+    cleanup: () => base.cleanup(),
+    reset: () => {
+      memos = fresh();
+    },
+  };
+}
+
 function contract(backend: Backend): void {
   describe(`ephemeral store contract: ${backend.name}`, function () {
     this.timeout(60_000);
@@ -100,6 +142,7 @@ function contract(backend: Backend): void {
     before(async () => {
       store = await backend.open();
     });
+    beforeEach(() => backend.reset?.());
     after(async () => {
       await store?.close();
       await backend.cleanup();
@@ -350,6 +393,8 @@ function contract(backend: Backend): void {
 
 contract(memoryBackend());
 contract(redisBackend());
+contract(inOneRequest(memoryBackend()));
+contract(inOneRequest(redisBackend()));
 contract(clusterBackend());
 contract(sentinelBackend());
 

@@ -10,6 +10,7 @@ import { createPostgresStore, KyselySystemOfRecord } from '../../src/store/sor/i
 import { createPgliteStore } from '../../src/store/sor/pglite.ts';
 import { startPgBouncer } from '../support/pgbouncer.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { userBundleContract } from './sor.contract.bundle.ts';
 import { rememberedDeviceContract } from './sor.contract.devices.ts';
 import { type ContractContext, factorAndAuditContract } from './sor.contract.factors.ts';
 import { passkeyContract } from './sor.contract.passkeys.ts';
@@ -196,6 +197,7 @@ function sorContract(name: string, factory: () => Promise<Harness>): void {
     factorAndAuditContract(ctx);
     rememberedDeviceContract(ctx); // G4
     passkeyContract(ctx); // W1, W4, W7
+    userBundleContract(ctx); // issue 18
 
     it('deleting a user removes their factors and memberships; deleting an org its memberships', async () => {
       const [a, b] = [await newUser(), await newUser()];

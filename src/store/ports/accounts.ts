@@ -2,6 +2,7 @@
 // invitations and the bulk import (parts of SystemOfRecord in ../ports.ts).
 
 import type {
+  FactorRecord,
   FactorType,
   Invitation,
   MembershipWithOrg,
@@ -58,12 +59,21 @@ export interface ImportedUser {
   emailVerified?: boolean;
 }
 
+/** A user with what the MFA decision reads of them (issue 18: in one round trip). */
+export interface UserBundle {
+  user: User;
+  memberships: MembershipWithOrg[];
+  factors: FactorRecord[];
+}
+
 export interface UserStore {
   /** ConflictError on a duplicate address; unverified (U5) unless `emailVerified`. */
   createUser(input: NewUser): Promise<User>;
   /** U5: the address is verified — only while it is still the user's (false otherwise). */
   markEmailVerified(userId: string, email: string): Promise<boolean>;
   findUserById(id: string): Promise<User | undefined>;
+  /** findUserById, listMembershipsOfUser and listFactors in one read; undefined: no such user. */
+  loadUserBundle(id: string): Promise<UserBundle | undefined>;
   findUserByEmail(email: string): Promise<User | undefined>; // case-insensitive
   listUsers(): Promise<User[]>;
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;

@@ -48,7 +48,7 @@ export function toOrg(r: Selectable<OrganizationsTable>): Organization {
   };
 }
 
-function toMembership(r: { user_id: string; org_id: string; role: Role; m_created_at: Date }) {
+export function toMembership(r: { user_id: string; org_id: string; role: Role; m_created_at: Date }) {
   return { userId: r.user_id, orgId: r.org_id, role: r.role, createdAt: r.m_created_at };
 }
 

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { InvitationStore, OrgStore, SsoStore, UserStore } from '../ports/accounts.ts';
 import * as accounts from './account-queries.ts';
 import * as admin from './admin-queries.ts';
+import { loadUserBundle } from './bundle-queries.ts';
 import { run } from './errors.ts';
 import { importUsers } from './import-queries.ts';
 import * as invitations from './invitation-queries.ts';
@@ -17,6 +18,7 @@ export function userStore(db: Kysely<Database>): UserStore {
     createUser: (input) => run(() => accounts.createUser(db, input)),
     markEmailVerified: (userId, email) => run(() => accounts.markEmailVerified(db, userId, email)),
     findUserById: (id) => run(() => accounts.findUserById(db, id)),
+    loadUserBundle: (id) => run(() => loadUserBundle(db, id)),
     findUserByEmail: (email) => run(() => accounts.findUserByEmail(db, email)),
     listUsers: () => run(() => accounts.listUsers(db)),
     revokeSessionsBefore: (userId, notBefore) =>

@@ -12,7 +12,7 @@ type Db = Kysely<Database>;
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
-function toFactor(r: Selectable<FactorsTable>): FactorRecord {
+export function toFactor(r: Selectable<FactorsTable>): FactorRecord {
   return {
     id: r.id,
     userId: r.user_id,
