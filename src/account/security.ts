@@ -2,7 +2,6 @@
 // method is added, each factor's own settings routes (src/mfa/<factor>/pages/, listed in
 // src/mfa/page-registry.ts), revoking an app's access and ending the other sessions.
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
 import { revokeConsent } from '../core/consents.ts';

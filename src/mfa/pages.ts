@@ -136,6 +136,8 @@ export interface FactorPages {
    * current method", src/account/binding-gate.ts), as a method of its own.
    */
   readonly codeProof?: boolean;
+  /** Its codes have letters: the challenge page's field asks for no numeric keyboard (default digits). */
+  readonly lettersInCode?: boolean;
   /** Its part of the security settings page (M1–M4): its row, and lines under the table. */
   settings?: {
     /** Undefined: no row (e.g. a factor not configured that the user does not have). */

@@ -86,6 +86,7 @@ export async function showChallenge(
       title: t('mfa.title'),
       intro: part.intro,
       method,
+      numeric: !pagesOf(method)?.lettersInCode,
       action: `/interaction/${step.details.uid}/mfa/verify`,
       error: view.error ?? part.error ?? null,
       notice: [view.notice, part.notice].filter(Boolean).join(' ') || null,

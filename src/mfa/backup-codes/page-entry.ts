@@ -24,6 +24,7 @@ const lowNote = (ctx: Context, count: number): PageNote[] =>
 
 export const backupCodesPages: FactorPages = {
   type: 'backup_code',
+  lettersInCode: true,
   challengeNotes(ctx, mfa, step, method) {
     // Only where the app they come with is asked for (T3).
     if (!step.decision.allowedFactors.includes(backupCodesModule.companionOf!)) return [];
