@@ -8,12 +8,11 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
-import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import { ACCOUNT_CLIENT_ID } from './login.ts';
-import { checkCsrf, loadAccountSession } from './session.ts';
+import { accountMiddleware } from './middleware.ts';
 
 const APP_COOKIE = 'deadbolt_account_app';
 
@@ -42,12 +41,11 @@ export function accountNavRoutes(router: Router, provider: Provider, services: S
     return next();
   });
 
-  router.post('/account/logout', async (ctx) => {
-    const s = await loadAccountSession(ctx, provider, mfa, services.config.cookieKeys[0]);
-    if (s) {
-      checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
-      await mfa.sessions.endSession(s.sessionId);
-    }
+  // Without a signed-in session there is nothing to end (and no token to check): signed out.
+  const account = accountMiddleware(provider, mfa, services.config.cookieKeys[0]);
+  router.post('/account/logout', account({ optional: true }), async (ctx) => {
+    const s = ctx.state.account;
+    if (s) await mfa.sessions.endSession(s.sessionId);
     const name = provider.cookieName('session');
     ctx.cookies.set(name, null);
     ctx.cookies.set(`${name}.sig`, null);

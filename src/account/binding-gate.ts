@@ -8,18 +8,19 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
+import { canProveWithCode, FIRST_ENROLLMENT } from '../mfa/page-registry.ts';
+import type { BindingGate } from '../mfa/pages.ts';
 import { refusalMessage } from '../mfa/refusal.ts';
 import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
 import { proofMethod, type SmsProofView, smsOnly, smsProof } from '../mfa/sms/pages/proof.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
-import { type AccountSession, checkCsrf } from './session.ts';
+import { type AccountMiddleware, accountOf } from './middleware.ts';
+import type { AccountSession } from './session.ts';
 
 const BASE = '/account/security';
 type Next = FactorType;
-
-export type BindingGate = ReturnType<typeof createBindingGate>;
 
 /** The flow an SMS code sent for this confirmation belongs to (it works here only). */
 const flowKey = (s: AccountSession) => `bind:${s.sessionUid}`;
@@ -27,8 +28,8 @@ const flowKey = (s: AccountSession) => `bind:${s.sessionUid}`;
 export function createBindingGate(
   services: Services,
   mfa: MfaService,
-  signedIn: (ctx: Context) => Promise<AccountSession | undefined>,
-) {
+  account: AccountMiddleware,
+): BindingGate {
   async function show(
     ctx: Context,
     s: AccountSession,
@@ -36,8 +37,8 @@ export function createBindingGate(
     opts: { error?: string | null; status: number; sms?: 'open' | 'resend' | 'status' },
   ) {
     const sms: SmsProofView = await smsProof(ctx, services, mfa, s.state, flowKey(s), opts.sms ?? 'status');
-    // A code from the app, a backup code or SMS; without any of them usable, sign in again.
-    const canProve = s.state.usable.includes('totp') || sms.phone !== null;
+    // A code of a method (the app, with its backup codes; SMS); without one usable, sign in again.
+    const canProve = canProveWithCode(s.state.usable);
     const action = canProve ? `${BASE}/confirm-method?next=${next}` : null;
     const title = ctx.state.t('binding.title');
     return renderPage(
@@ -56,7 +57,7 @@ export function createBindingGate(
     );
   }
 
-  const nextOf = (ctx: Context): Next => (isFactorType(ctx.query.next) ? ctx.query.next : 'totp');
+  const nextOf = (ctx: Context): Next => (isFactorType(ctx.query.next) ? ctx.query.next : FIRST_ENROLLMENT);
 
   return {
     /** True when the step may go on; otherwise the confirm form was shown. */
@@ -73,23 +74,14 @@ export function createBindingGate(
     },
 
     routes(router: Router): void {
-      router.post(`${BASE}/confirm-method/sms`, async (ctx) => {
-        const s = await signedIn(ctx);
-        if (!s) return;
-        checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
-        await show(ctx, s, nextOf(ctx), { status: 200, sms: 'resend' });
-      });
+      router.post(`${BASE}/confirm-method/sms`, account(), (ctx) =>
+        show(ctx, accountOf(ctx), nextOf(ctx), { status: 200, sms: 'resend' }),
+      );
 
-      router.post(`${BASE}/confirm-method`, async (ctx) => {
+      router.post(`${BASE}/confirm-method`, account(), async (ctx) => {
         const next = nextOf(ctx);
-        const s = await signedIn(ctx);
-        if (!s) return;
-        const form = readForm(ctx, {
-          csrf: { maxLength: 100 },
-          code: { maxLength: 64 },
-          method: { maxLength: 16, optional: true },
-        });
-        checkCsrf(s, form.csrf);
+        const s = accountOf(ctx);
+        const form = readForm(ctx, { code: { maxLength: 64 }, method: { maxLength: 16, optional: true } });
         const t = ctx.state.t;
         const code = form.code.normalize('NFKC');
         const type = proofMethod(s.state, code, form.method);

@@ -7,13 +7,12 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
-import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { renderMail } from '../mail/render.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import { accountMiddleware, accountOf } from './middleware.ts';
 import { createRecoveryTokens } from './recovery-tokens.ts';
-import { checkCsrf, loadAccountSession } from './session.ts';
 
 export function emailVerifyRoutes(router: Router, provider: Provider, services: Services, mfa: MfaService) {
   const { sor, config } = services;
@@ -21,14 +20,10 @@ export function emailVerifyRoutes(router: Router, provider: Provider, services: 
   const tokens = createRecoveryTokens(services.eph.kv, ttl, 'verify');
   const minutes = Math.ceil(ttl / 60);
 
-  router.post('/account/security/verify-email', async (ctx) => {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      return ctx.redirect('/account/login?return_to=%2Faccount%2Fsecurity');
-    }
-    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
-    const { user } = s.state;
+  const account = accountMiddleware(provider, mfa, config.cookieKeys[0]);
+
+  router.post('/account/security/verify-email', account({ returnTo: '/account/security' }), async (ctx) => {
+    const { user } = accountOf(ctx).state;
     const token = await tokens.issue(user.id);
     const msg = await renderMail(user.email, ctx.state.locale, {
       subject: 'mail.verify.subject',

@@ -16,8 +16,8 @@ import { INVITE_COOKIE, invitationOf } from '../invitations/use.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import type { Invitation, Organization } from '../store/records.ts';
+import { accountMiddleware, accountOf } from './middleware.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
-import { loadAccountSession } from './session.ts';
 
 const COMPLETE = '/account/invite/complete';
 
@@ -115,12 +115,9 @@ export function inviteAcceptRoutes(router: Router, provider: Provider, services:
     return member ? i.orgId : undefined;
   };
 
-  router.get(COMPLETE, async (ctx) => {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      return ctx.redirect(signIn(COMPLETE));
-    }
+  // Signed in (the middleware sends anyone else to the sign-in, coming back here).
+  router.get(COMPLETE, accountMiddleware(provider, mfa, config.cookieKeys[0])(), async (ctx) => {
+    const s = accountOf(ctx);
     const token = ctx.cookies.get(INVITE_COOKIE, { signed: true });
     ctx.cookies.set(INVITE_COOKIE, null);
     const found = await invitations.lookup(token);

@@ -8,13 +8,12 @@ import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
 import { AA_NORMAL_TEXT, checkAccent } from '../branding/colour.ts';
 import { imageTypeOf } from '../branding/image.ts';
-import { readUpload } from '../branding/upload.ts';
 import { HttpError } from '../http/errors.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import type { BrandingPatch } from '../store/records.ts';
+import { accountMiddleware } from './middleware.ts';
 import { orgMember } from './org-member.ts';
-import { checkCsrf } from './session.ts';
 
 export const LOGO_MAX_BYTES = 200 * 1024;
 const NAME_MAX = 80;
@@ -49,16 +48,17 @@ export function orgBrandingRoutes(
   mfa: MfaService,
 ): void {
   const { sor, config } = services;
-  router.post('/account/organizations/:id/branding', async (ctx: Context) => {
-    const c = await orgMember(ctx, provider, mfa, config.cookieKeys[0], {
-      roles: ['owner'],
-      returnTo: `/account/organizations/${ctx.params.id}`,
-    });
-    if (!c) return;
+  const account = accountMiddleware(provider, mfa, config.cookieKeys[0]);
+  // The multipart form is read (with its limits) and its CSRF token checked by the middleware.
+  const signedIn = account({
+    returnTo: (ctx) => `/account/organizations/${ctx.params.id}`,
+    upload: { field: 'logo', maxBytes: LOGO_MAX_BYTES },
+  });
+  router.post('/account/organizations/:id/branding', signedIn, async (ctx: Context) => {
+    const c = orgMember(ctx, { roles: ['owner'] });
     const { s } = c;
     const orgId = c.org.id;
-    const upload = await readUpload(ctx, 'logo', LOGO_MAX_BYTES);
-    checkCsrf(s, upload.fields.csrf);
+    const upload = ctx.state.upload!;
     const patch = patchOf(upload.fields, upload.file);
     await sor.transaction(async (tx) => {
       await tx.saveBranding(orgId, patch);

@@ -8,22 +8,15 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
-import type { Role } from '../store/records.ts';
-import { type AccountSession, checkCsrf } from './session.ts';
+import type { OrgRoutes } from './org-member.ts';
+import type { AccountSession } from './session.ts';
 
-type OrgContext = (
-  ctx: Context,
-) => Promise<{ s: AccountSession; org: { id: string; name: string; plan: string }; role: Role } | undefined>;
-
-export function orgConfirmRoutes(router: Router, services: Services, context: OrgContext): void {
+export function orgConfirmRoutes(router: Router, services: Services, { context, account }: OrgRoutes): void {
   const confirm = (ctx: Context, s: AccountSession, view: { title: string } & Record<string, unknown>) =>
     renderPage(ctx, 'org-confirm', { ...view, csrf: s.csrf });
 
-  router.post('/account/organizations/:id/require-mfa/off/confirm', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 } });
-    checkCsrf(c.s, form.csrf);
+  router.post('/account/organizations/:id/require-mfa/off/confirm', account(), async (ctx) => {
+    const c = context(ctx);
     if (c.role !== 'owner') throw forbidden();
     const t = ctx.state.t;
     await confirm(ctx, c.s, {
@@ -36,11 +29,9 @@ export function orgConfirmRoutes(router: Router, services: Services, context: Or
     });
   });
 
-  router.post('/account/organizations/:id/members/:userId/reset-mfa/confirm', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, reason: { maxLength: 500 } });
-    checkCsrf(c.s, form.csrf);
+  router.post('/account/organizations/:id/members/:userId/reset-mfa/confirm', account(), async (ctx) => {
+    const c = context(ctx);
+    const form = readForm(ctx, { reason: { maxLength: 500 } });
     const targetId = ctx.params.userId;
     const target = isUserId(targetId)
       ? (await services.sor.listMembersOfOrg(c.org.id)).find((m) => m.userId === targetId)

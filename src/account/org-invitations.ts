@@ -12,8 +12,9 @@ import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import type { Role } from '../store/records.ts';
 import { normalizeEmail } from './credentials.ts';
-import { orgMember } from './org-member.ts';
-import { type AccountSession, checkCsrf } from './session.ts';
+import { accountMiddleware } from './middleware.ts';
+import { type OrgMember, orgMember } from './org-member.ts';
+import type { AccountSession } from './session.ts';
 
 const ROLES: Role[] = ['member', 'admin', 'owner'];
 
@@ -27,8 +28,8 @@ export function orgInvitationRoutes(router: Router, provider: Provider, services
   });
   const base = '/account/organizations/:id/invitations';
 
-  const context = (ctx: Context) =>
-    orgMember(ctx, provider, mfa, config.cookieKeys[0], { roles: ['owner', 'admin'] });
+  const account = accountMiddleware(provider, mfa, config.cookieKeys[0]);
+  const context = (ctx: Context) => orgMember(ctx, { roles: ['owner', 'admin'] });
   const who = (ctx: Context, s: AccountSession) => ({
     actorUserId: s.state.user.id,
     ip: ctx.ip,
@@ -37,7 +38,7 @@ export function orgInvitationRoutes(router: Router, provider: Provider, services
 
   async function page(
     ctx: Context,
-    c: NonNullable<Awaited<ReturnType<typeof context>>>,
+    c: OrgMember,
     flash: { error?: string; notice?: string } = {},
     status = 200,
   ) {
@@ -65,21 +66,17 @@ export function orgInvitationRoutes(router: Router, provider: Provider, services
     );
   }
 
-  router.get(base, async (ctx) => {
-    const c = await context(ctx);
-    if (c) await page(ctx, c);
+  router.get(base, account(), async (ctx) => {
+    await page(ctx, context(ctx));
   });
 
-  router.post(base, async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
+  router.post(base, account(), async (ctx) => {
+    const c = context(ctx);
     const t = ctx.state.t;
     const form = readForm(ctx, {
-      csrf: { maxLength: 100 },
       email: { maxLength: 254 },
       role: { maxLength: 10 },
     });
-    checkCsrf(c.s, form.csrf);
     const role = ROLES.find((r) => r === form.role);
     if (!role) throw new HttpError(400, 'invite.bad_role');
     if (!mayInvite(c.role, role)) throw forbidden(); // admins invite members only
@@ -99,11 +96,9 @@ export function orgInvitationRoutes(router: Router, provider: Provider, services
   });
 
   for (const action of ['revoke', 'resend'] as const) {
-    router.post(`${base}/:invitationId/${action}`, async (ctx) => {
-      const c = await context(ctx);
-      if (!c) return;
+    router.post(`${base}/:invitationId/${action}`, account(), async (ctx) => {
+      const c = context(ctx);
       const t = ctx.state.t;
-      checkCsrf(c.s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
       const i = await sor.findInvitation(c.org.id, ctx.params.invitationId);
       if (!i || !mayInvite(c.role, i.role)) throw forbidden();
       if (action === 'revoke') {

@@ -17,12 +17,8 @@ import { forbidden, HttpError } from '../http/errors.ts';
 import { readForm } from '../http/form.ts';
 import type { Services } from '../services.ts';
 import type { Organization } from '../store/records.ts';
+import type { OrgRoutes } from './org-member.ts';
 import type { AccountSession } from './session.ts';
-import { checkCsrf } from './session.ts';
-
-type OrgContext = (
-  ctx: Context,
-) => Promise<{ s: AccountSession; org: Organization; role: string } | undefined>;
 
 /** What the page's rollout section shows (owners only). */
 export function rolloutSection(
@@ -54,7 +50,11 @@ export function rolloutSection(
   };
 }
 
-export function orgRolloutSettingsRoutes(router: Router, services: Services, context: OrgContext): void {
+export function orgRolloutSettingsRoutes(
+  router: Router,
+  services: Services,
+  { context, account }: OrgRoutes,
+): void {
   const { sor, config } = services;
   async function save(
     ctx: Context,
@@ -76,15 +76,12 @@ export function orgRolloutSettingsRoutes(router: Router, services: Services, con
     ctx.redirect(`/account/organizations/${c.org.id}`);
   }
 
-  router.post('/account/organizations/:id/enforcement-date', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
+  router.post('/account/organizations/:id/enforcement-date', account(), async (ctx) => {
+    const c = context(ctx);
     const form = readForm(ctx, {
-      csrf: { maxLength: 100 },
       date: { maxLength: 10, optional: true },
       clear: { maxLength: 3, optional: true },
     });
-    checkCsrf(c.s, form.csrf);
     if (c.role !== 'owner') throw forbidden();
     const date = form.clear || !form.date ? null : new Date(`${form.date}T00:00:00Z`);
     if (date && (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}$/.test(form.date)))
@@ -97,11 +94,9 @@ export function orgRolloutSettingsRoutes(router: Router, services: Services, con
   const fields = Object.fromEntries(
     allowableMethods().map((f) => [`method_${f}`, { maxLength: 3, optional: true }]),
   );
-  router.post('/account/organizations/:id/allowed-methods', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, ...fields }) as Record<string, string | undefined>;
-    checkCsrf(c.s, form.csrf!);
+  router.post('/account/organizations/:id/allowed-methods', account(), async (ctx) => {
+    const c = context(ctx);
+    const form = readForm(ctx, fields) as Record<string, string | undefined>;
     if (c.role !== 'owner') throw forbidden();
     const chosen = allowableMethods().filter((f) => form[`method_${f}`]);
     const checked = checkAllowedMethods(chosen);
@@ -110,11 +105,9 @@ export function orgRolloutSettingsRoutes(router: Router, services: Services, con
   });
 
   // Issue 16 item 5: the default country of members' phone numbers (SMS), or none ('').
-  router.post('/account/organizations/:id/sms-country', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, country: { maxLength: 2, optional: true } });
-    checkCsrf(c.s, form.csrf);
+  router.post('/account/organizations/:id/sms-country', account(), async (ctx) => {
+    const c = context(ctx);
+    const form = readForm(ctx, { country: { maxLength: 2, optional: true } });
     if (c.role !== 'owner') throw forbidden();
     const country = checkSmsCountry(form.country, config.sms.blockedCountries);
     if (country === undefined) throw new HttpError(400, 'org.sms_country_invalid');
@@ -122,11 +115,9 @@ export function orgRolloutSettingsRoutes(router: Router, services: Services, con
   });
 
   // G4: 0 turns it off; the page's number field is bounded by REMEMBER_DEVICE_MAX_DAYS.
-  router.post('/account/organizations/:id/remember-devices', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, days: { maxLength: 3 } });
-    checkCsrf(c.s, form.csrf);
+  router.post('/account/organizations/:id/remember-devices', account(), async (ctx) => {
+    const c = context(ctx);
+    const form = readForm(ctx, { days: { maxLength: 3 } });
     if (c.role !== 'owner') throw forbidden();
     if (!/^\d{1,3}$/.test(form.days)) throw new HttpError(400, 'error.bad_request');
     const days = Number(form.days);

@@ -12,8 +12,8 @@ import { readForm } from '../http/form.ts';
 import { renderPage } from '../http/render.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
+import { accountMiddleware } from './middleware.ts';
 import { orgMember } from './org-member.ts';
-import { checkCsrf } from './session.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -74,10 +74,11 @@ export function orgRolloutRoutes(
 ): void {
   const { sor, config } = services;
 
+  const account = accountMiddleware(provider, mfa, config.cookieKeys[0]);
+
   /** The signed-in owner of organization :id (R1: only their own organizations). */
   async function owner(ctx: Context) {
-    const c = await orgMember(ctx, provider, mfa, config.cookieKeys[0], { roles: ['owner'] });
-    if (!c) return undefined;
+    const c = orgMember(ctx, { roles: ['owner'] });
     return { s: c.s, org: (await sor.findOrgById(c.org.id)) ?? c.org };
   }
 
@@ -86,7 +87,6 @@ export function orgRolloutRoutes(
 
   const view = async (ctx: Context, proposal: Proposal, confirm: boolean) => {
     const c = await owner(ctx);
-    if (!c) return;
     const rows = await rowsOf(c.org, proposal);
     const t = ctx.state.t;
     const self = rows.find((r) => r.userId === c.s.state.user.id);
@@ -115,13 +115,12 @@ export function orgRolloutRoutes(
     });
   };
 
-  router.get('/account/organizations/:id/enforcement-preview', (ctx) =>
+  router.get('/account/organizations/:id/enforcement-preview', account(), (ctx) =>
     view(ctx, proposalOf(ctx.query), false),
   );
 
-  router.get('/account/organizations/:id/enforcement-preview.csv', async (ctx) => {
+  router.get('/account/organizations/:id/enforcement-preview.csv', account(), async (ctx) => {
     const c = await owner(ctx);
-    if (!c) return;
     const rows = await rowsOf(c.org, proposalOf(ctx.query));
     ctx.set('content-disposition', `attachment; filename="enforcement-preview-${c.org.id}.csv"`);
     ctx.type = 'text/csv; charset=utf-8';
@@ -130,27 +129,20 @@ export function orgRolloutRoutes(
 
   // G1: "Preview" on the enforcement-date and allowed-methods forms posts their fields here.
   const formFields = {
-    csrf: { maxLength: 100 },
     preview: { maxLength: 10 },
     date: { maxLength: 10, optional: true },
     clear: { maxLength: 3, optional: true },
     ...Object.fromEntries(allowableMethods().map((f) => [`method_${f}`, { maxLength: 3, optional: true }])),
   };
-  router.post('/account/organizations/:id/enforcement-preview', async (ctx) => {
-    const c = await owner(ctx);
-    if (!c) return;
+  router.post('/account/organizations/:id/enforcement-preview', account(), async (ctx) => {
+    await owner(ctx); // R1: the owner's, before the form is read
     const form = readForm(ctx, formFields) as Record<string, string | undefined>;
-    checkCsrf(c.s, form.csrf!);
     if (form.preview !== 'date' && form.preview !== 'methods') throw new HttpError(400, 'error.bad_request');
     await view(ctx, proposalOfForm(form), false);
   });
 
   // G7: the confirmation step before switching the requirement on (the form posts to require-mfa).
-  router.post('/account/organizations/:id/require-mfa/confirm', async (ctx) => {
-    const c = await owner(ctx);
-    if (!c) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, value: { maxLength: 3, optional: true } });
-    checkCsrf(c.s, form.csrf);
+  router.post('/account/organizations/:id/require-mfa/confirm', account(), async (ctx) => {
     await view(ctx, { requireMfaForAllUsers: true }, true);
   });
 }

@@ -16,11 +16,12 @@ import { isUserId } from '../oidc/account.ts';
 import type { Services } from '../services.ts';
 import { ssoOverview } from '../sso/overview.ts';
 import type { MembershipWithOrg, MembershipWithUser, Role } from '../store/records.ts';
+import { accountMiddleware } from './middleware.ts';
 import { auditSection, exportAudit } from './org-audit.ts';
 import { orgConfirmRoutes } from './org-confirm.ts';
 import { orgMember } from './org-member.ts';
 import { orgRolloutSettingsRoutes, rolloutSection } from './org-rollout-settings.ts';
-import { type AccountSession, checkCsrf } from './session.ts';
+import type { AccountSession } from './session.ts';
 
 /** One membership, as the reset rule needs it. */
 export interface OrgRole {
@@ -81,7 +82,8 @@ export function organizationRoutes(
 ): void {
   const { sor, config } = services;
 
-  const context = (ctx: Context) => orgMember(ctx, provider, mfa, config.cookieKeys[0]);
+  const account = accountMiddleware(provider, mfa, config.cookieKeys[0]);
+  const context = (ctx: Context) => orgMember(ctx);
 
   async function page(
     ctx: Context,
@@ -104,7 +106,7 @@ export function organizationRoutes(
         userId: m.userId,
         email: m.user.email,
         role: m.role,
-        methods: states[i]?.enrolled.filter((f) => f !== 'backup_code') ?? [],
+        methods: states[i]?.enrolled.filter(isMethod) ?? [],
         canReset: decision.allowed,
         // V5, X7: why there is no reset button, and who can.
         resetNote: decision.allowed
@@ -148,31 +150,28 @@ export function organizationRoutes(
   }
 
   // Issue 16 item 9: the risky actions are confirmed first.
-  orgConfirmRoutes(router, services, context);
-  orgRolloutSettingsRoutes(router, services, context);
+  orgConfirmRoutes(router, services, { context, account });
+  orgRolloutSettingsRoutes(router, services, { context, account });
 
-  router.get('/account/organizations/:id', async (ctx) => {
-    const c = await context(ctx);
-    if (c) await page(ctx, c.s, c.org.id, c.role);
+  router.get('/account/organizations/:id', account(), async (ctx) => {
+    const c = context(ctx);
+    await page(ctx, c.s, c.org.id, c.role);
   });
 
   // A5: the owner's export of the audit log (the page's filters apply).
   for (const format of ['csv', 'jsonl'] as const) {
-    router.get(`/account/organizations/:id/audit.${format}`, async (ctx) => {
-      const c = await context(ctx);
-      if (!c) return;
+    router.get(`/account/organizations/:id/audit.${format}`, account(), async (ctx) => {
+      const c = context(ctx);
       if (c.role !== 'owner') throw forbidden();
       await exportAudit(ctx, sor, c.org.id, await sor.listMembersOfOrg(c.org.id), format);
     });
   }
 
   // M5: the owner's switch; always on (and locked) for a paid organization.
-  router.post('/account/organizations/:id/require-mfa', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
+  router.post('/account/organizations/:id/require-mfa', account(), async (ctx) => {
+    const c = context(ctx);
     const t = ctx.state.t;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, value: { maxLength: 3 } });
-    checkCsrf(c.s, form.csrf);
+    const form = readForm(ctx, { value: { maxLength: 3 } });
     if (c.role !== 'owner') throw forbidden();
     if (form.value !== 'on' && form.value !== 'off') throw forbidden();
     if (c.org.plan === 'paid' && form.value === 'off') {
@@ -195,12 +194,10 @@ export function organizationRoutes(
   });
 
   // R1: reset a member's MFA — every factor and backup code goes, their sessions end.
-  router.post('/account/organizations/:id/members/:userId/reset-mfa', async (ctx) => {
-    const c = await context(ctx);
-    if (!c) return;
+  router.post('/account/organizations/:id/members/:userId/reset-mfa', account(), async (ctx) => {
+    const c = context(ctx);
     const t = ctx.state.t;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, reason: { maxLength: 500 } });
-    checkCsrf(c.s, form.csrf);
+    const form = readForm(ctx, { reason: { maxLength: 500 } });
     const targetId = ctx.params.userId;
     const target = isUserId(targetId)
       ? (await sor.listMembersOfOrg(c.org.id)).find((m) => m.userId === targetId)

@@ -14,8 +14,9 @@ import type { MfaService } from '../mfa/service.ts';
 import { proofMethod, type SmsProofView, smsOnly, smsProof } from '../mfa/sms/pages/proof.ts';
 import type { Services } from '../services.ts';
 import { checkPassword } from './credentials.ts';
+import { accountMiddleware, accountOf } from './middleware.ts';
 import { checkNewPassword, PASSWORD_MIN_LENGTH } from './password-policy.ts';
-import { type AccountSession, checkCsrf, loadAccountSession } from './session.ts';
+import type { AccountSession } from './session.ts';
 
 const PATH = '/account/security/password';
 
@@ -26,14 +27,7 @@ export function passwordChangeRoutes(
   mfa: MfaService,
 ) {
   const { sor, config } = services;
-  const signedIn = async (ctx: Context) => {
-    const s = await loadAccountSession(ctx, provider, mfa, config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
-    }
-    return s;
-  };
+  const account = accountMiddleware(provider, mfa, config.cookieKeys[0]);
   const who = (ctx: Context, s: AccountSession) => ({
     actorUserId: s.state.user.id,
     ip: ctx.ip,
@@ -69,34 +63,28 @@ export function passwordChangeRoutes(
       notice: undefined,
     });
 
-  router.get(PATH, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
+  router.get(PATH, account(), async (ctx) => {
+    const s = accountOf(ctx);
     // An SMS-only user gets the code as the page opens (once per session; resend below).
     const mode = smsOnly(s.state) ? 'open' : 'status';
     await show(ctx, s, null, 200, await smsProof(ctx, services, mfa, s.state, smsFlow(s), mode));
   });
 
-  router.post(`${PATH}/sms`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+  router.post(`${PATH}/sms`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     await show(ctx, s, null, 200, await smsProof(ctx, services, mfa, s.state, smsFlow(s), 'resend'));
   });
 
-  router.post(PATH, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
+  router.post(PATH, account(), async (ctx) => {
+    const s = accountOf(ctx);
     const t = ctx.state.t;
     const form = readForm(ctx, {
-      csrf: { maxLength: 100 },
       username: { maxLength: 254, optional: true },
       current: { maxLength: 1024 },
       new: { maxLength: 4096 },
       code: { maxLength: 64, optional: true },
       method: { maxLength: 20, optional: true },
     });
-    checkCsrf(s, form.csrf);
     const problem = checkNewPassword(form.new, s.state.user.email);
     if (problem) return again(ctx, s, t(problem.key, problem.params), 400);
     // V2: the password attempt counts before it is checked (as the re-authentication does).

@@ -7,7 +7,7 @@ import type Provider from 'oidc-provider';
 import { readForm } from '../http/form.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
-import { accountSessionOrSignIn, checkCsrf } from './session.ts';
+import { accountMiddleware, accountOf } from './middleware.ts';
 
 const BASE = '/account/security';
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -39,25 +39,21 @@ export function rememberedDeviceRoutes(
   services: Services,
   mfa: MfaService,
 ): void {
-  const key = services.config.cookieKeys[0];
+  const account = accountMiddleware(provider, mfa, services.config.cookieKeys[0]);
   const done = (ctx: Context, count: number) => {
     ctx.status = 303;
     ctx.redirect(`${BASE}?done=devices&forgotten=${count}#devices`);
   };
 
-  router.post(`${BASE}/devices/forget`, async (ctx) => {
-    const s = await accountSessionOrSignIn(ctx, provider, mfa, key, BASE);
-    if (!s) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, id: { maxLength: 64 } });
-    checkCsrf(s, form.csrf);
+  router.post(`${BASE}/devices/forget`, account({ returnTo: BASE }), async (ctx) => {
+    const s = accountOf(ctx);
+    const form = readForm(ctx, { id: { maxLength: 64 } });
     const removed = await mfa.rememberedDevices.revoke(ctx, s.state.user.id, form.id);
     done(ctx, removed ? 1 : 0);
   });
 
-  router.post(`${BASE}/devices/forget-all`, async (ctx) => {
-    const s = await accountSessionOrSignIn(ctx, provider, mfa, key, BASE);
-    if (!s) return;
-    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+  router.post(`${BASE}/devices/forget-all`, account({ returnTo: BASE }), async (ctx) => {
+    const s = accountOf(ctx);
     done(ctx, await mfa.rememberedDevices.revokeAll(ctx, s.state.user.id));
   });
 }

@@ -1,9 +1,10 @@
-// The page /account/security (M1–M4, I8, U5, U7): the user's methods, which one sign-in uses,
-// backup codes left, the apps with access; and the refusal to remove the last method (M3, X7).
+// The page /account/security (M1–M4, I8, U5, U7): the user's methods — each factor's own row and
+// notes (FactorPages.settings, src/mfa/pages.ts) in the page registry's order —, the apps with
+// access; and the refusal to remove the last method (M3, X7).
 import type { Context } from 'koa';
 import { renderPage } from '../http/render.ts';
+import { FACTOR_PAGES, FIRST_ENROLLMENT, SETTINGS_ENROLLMENTS } from '../mfa/page-registry.ts';
 import type { MfaService } from '../mfa/service.ts';
-import { maskPhone } from '../mfa/sms/phone.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
 import { devicesSection } from './remembered-devices.ts';
@@ -22,13 +23,13 @@ async function appsWithAccess(services: Services, userId: string) {
   }));
 }
 
-/** X7: where "Add another method first" leads (null when no other method can be added). */
-function addFirstHref(
-  mfa: MfaService,
-  enrolled: readonly FactorType[],
-): Record<'totp' | 'sms', string | null> {
-  const smsFree = mfa.factors.has('sms') && !enrolled.includes('sms');
-  return { totp: smsFree ? `${BASE}/sms` : null, sms: enrolled.includes('totp') ? null : `${BASE}/totp` };
+/**
+ * X7: where "Add another method first" leads when `type` cannot go: the first other method with an
+ * enrollment on this page that is configured and not yet enrolled (null when there is none).
+ */
+function addFirstHref(mfa: MfaService, enrolled: readonly FactorType[], type: FactorType): string | null {
+  const other = SETTINGS_ENROLLMENTS.find((t) => t !== type && mfa.factors.has(t) && !enrolled.includes(t));
+  return other ? `${BASE}/${other}` : null;
 }
 
 /** The message after a step that came back here (?done=…). */
@@ -48,25 +49,18 @@ function doneMessage(ctx: Context, services: Services): { error: string | null; 
   };
 }
 
-/** M1: the methods as the page shows them. */
-function methods(mfa: MfaService, s: AccountSession) {
+/** M1: each factor's row and notes (src/mfa/page-registry.ts, in its order). */
+function methods(ctx: Context, mfa: MfaService, s: AccountSession) {
   const { enrolled, records } = s.state;
-  const sms = records.find((r) => r.type === 'sms');
+  const preferred =
+    s.decision.preferred ?? (enrolled.includes(FIRST_ENROLLMENT) ? FIRST_ENROLLMENT : (enrolled[0] ?? null));
+  const locked = records.filter((r) => r.lockedAt).map((r) => r.type);
   return {
-    passkeys: records.filter((r) => r.type === 'passkey').length, // W4 (src/mfa/passkey/)
-    hasTotp: enrolled.includes('totp'),
-    hasSms: enrolled.includes('sms'),
-    smsAvailable: mfa.factors.has('sms'),
-    phone: typeof sms?.data.phone === 'string' ? maskPhone(sms.data.phone) : null,
-    preferred: s.decision.preferred ?? (enrolled.includes('totp') ? 'totp' : (enrolled[0] ?? null)),
-    backupLeft: mfa.factors.get('backup_code')?.usable(records).length ?? 0,
-    // X7, M3: a method that cannot go shows why and the way forward, not a form that fails.
-    removable: {
-      totp: mfa.decisions.canRemove(s.state, 'totp').ok,
-      sms: mfa.decisions.canRemove(s.state, 'sms').ok,
-    },
-    addFirst: addFirstHref(mfa, enrolled),
-    locked: records.filter((r) => r.lockedAt).map((r) => r.type),
+    rows: FACTOR_PAGES.flatMap(
+      (p) =>
+        p.settings?.row?.(mfa, { s, preferred, addFirst: addFirstHref(mfa, enrolled, p.type), locked }) ?? [],
+    ),
+    notes: FACTOR_PAGES.flatMap((p) => p.settings?.notes?.(ctx, mfa, s) ?? []),
   };
 }
 
@@ -92,7 +86,7 @@ export function securityPage(services: Services, mfa: MfaService) {
           emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
           backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
           csrf: s.csrf,
-          ...methods(mfa, s),
+          ...methods(ctx, mfa, s),
           mandatory: mfa.decisions.mandatory(s.state),
           orgs: s.state.memberships.map((m) => ({ id: m.orgId, name: m.org.name, role: m.role })),
           apps: await appsWithAccess(services, s.state.user.id),
@@ -105,10 +99,10 @@ export function securityPage(services: Services, mfa: MfaService) {
     },
 
     /** M3, X7: the refusal to remove the last method, with the way forward. */
-    kept(ctx: Context, enrolled: readonly FactorType[]) {
+    kept(ctx: Context, enrolled: readonly FactorType[], type: FactorType) {
       const t = ctx.state.t;
       const message = t('security.only_method');
-      const addHref = addFirstHref(mfa, enrolled).totp;
+      const addHref = addFirstHref(mfa, enrolled, type);
       return renderPage(ctx, 'method-kept', { title: t('security.kept_title'), message, addHref }, 409);
     },
   };

@@ -2,29 +2,26 @@
 // method is added, each factor's own settings routes (src/mfa/<factor>/pages/, listed in
 // src/mfa/page-registry.ts), revoking an app's access and ending the other sessions.
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { audit } from '../audit.ts';
 import { revokeConsent } from '../core/consents.ts';
 import { whoActs } from '../core/flow.ts';
 import { ensureFresh, reenterPassword } from '../core/flow-steps.ts';
 import { readForm } from '../http/form.ts';
-import { FACTOR_PAGES, pagesOf } from '../mfa/page-registry.ts';
+import { FACTOR_PAGES, FIRST_ENROLLMENT, pagesOf } from '../mfa/page-registry.ts';
 import type { SettingsDeps } from '../mfa/pages.ts';
 import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
 import { createBindingGate } from './binding-gate.ts';
+import { accountMiddleware, accountOf } from './middleware.ts';
 import { type SecurityPage, securityPage } from './security-page.ts';
-import { type AccountSession, checkCsrf, loadAccountSession, settingsFlow } from './session.ts';
+import { type AccountSession, loadAccountSession, settingsFlow } from './session.ts';
 
 const BASE = '/account/security';
-/**
- * The strongest code method with settings pages and an enrollment (the app): the password page
- * leads back to it unless told (T1, ?next=<type>).
- */
-const FIRST = FACTOR_PAGES.find((p) => p.routes?.settings && p.enroll)!.type;
+/** The password page leads back to the first enrollment unless told (T1, ?next=<type>). */
+const FIRST = FIRST_ENROLLMENT;
 
 /** T1: the method whose settings page the password page leads back to (?next=…). */
 function nextOf(value: unknown): FactorType | undefined {
@@ -33,22 +30,15 @@ function nextOf(value: unknown): FactorType | undefined {
 
 /** What every settings route gets (src/mfa/pages.ts SettingsDeps), with the page itself. */
 function settingsDeps(provider: Provider, services: Services, mfa: MfaService) {
-  const signedIn = async (ctx: Context): Promise<AccountSession | undefined> => {
-    const s = await loadAccountSession(ctx, provider, mfa, services.config.cookieKeys[0]);
-    if (!s) {
-      ctx.status = 303;
-      ctx.redirect(`/account/login?return_to=${encodeURIComponent(ctx.path)}`);
-    }
-    return s;
-  };
+  const account = accountMiddleware(provider, mfa, services.config.cookieKeys[0]);
   const flowOf = (s: AccountSession) => settingsFlow(provider, mfa, s);
-  const binding = createBindingGate(services, mfa, signedIn); // G5
+  const binding = createBindingGate(services, mfa, account); // G5
   const page = securityPage(services, mfa);
   const deps: SettingsDeps = {
     provider,
     services,
     mfa,
-    signedIn,
+    account,
     binding,
     flowOf,
     // G5 first (a recent second factor when a method is enrolled), then T1's password.
@@ -74,24 +64,18 @@ export function securityRoutes(
   mfa: MfaService,
 ): void {
   const { deps, page } = settingsDeps(provider, services, mfa);
-  const { signedIn, flowOf } = deps;
+  const { account, flowOf } = deps;
   deps.binding.routes(router);
 
-  router.get(BASE, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (s) await page.show(ctx, s);
-  });
+  router.get(BASE, account(), (ctx) => page.show(ctx, accountOf(ctx)));
 
   // T1: adding a method starts with the password; fresh for REAUTH_WINDOW_SECONDS.
-  router.post(`${BASE}/reauth`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
+  router.post(`${BASE}/reauth`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     const form = readForm(ctx, {
-      csrf: { maxLength: 100 },
       password: { maxLength: 1024 },
       username: { maxLength: 254, optional: true },
     });
-    checkCsrf(s, form.csrf);
     const next = nextOf(ctx.query.next);
     if (!(await reenterPassword(ctx, deps, flowOf(s), form.password, next))) return;
     ctx.status = 303;
@@ -104,13 +88,11 @@ export function securityRoutes(
 
 /** I8: revoking an app's access; ending the other sessions. */
 function accessRoutes(router: Router, deps: SettingsDeps, page: SecurityPage): void {
-  const { services, mfa, signedIn } = deps;
+  const { services, mfa, account } = deps;
   // I8: revoking an app's access removes the consent and that client's grants and tokens.
-  router.post(`${BASE}/apps/revoke`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, client_id: { maxLength: 128 } });
-    checkCsrf(s, form.csrf);
+  router.post(`${BASE}/apps/revoke`, account(), async (ctx) => {
+    const s = accountOf(ctx);
+    const form = readForm(ctx, { client_id: { maxLength: 128 } });
     const { sor } = services;
     const { removed } = await revokeConsent(sor, services.eph, s.state.user.id, form.client_id);
     if (removed) {
@@ -120,10 +102,8 @@ function accessRoutes(router: Router, deps: SettingsDeps, page: SecurityPage): v
     await page.show(ctx, s, { notice: ctx.state.t('security.app_revoked') });
   });
 
-  router.post(`${BASE}/sessions/end-others`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+  router.post(`${BASE}/sessions/end-others`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     const { sessionsEnded } = await mfa.sessions.endEverything(s.state.user.id, { keep: s.sessionId });
     const notice = ctx.state.t('security.sessions_ended', { count: sessionsEnded });
     await page.show(ctx, s, { notice });

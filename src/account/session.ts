@@ -47,23 +47,7 @@ export async function loadAccountSession(
   return { sessionId, sessionUid: session.uid, amr, state, decision, csrf: csrfToken(key, session.uid) };
 }
 
-/** The signed-in account session, or a redirect to the sign-in (returning to `returnTo`). */
-export async function accountSessionOrSignIn(
-  ctx: Context,
-  provider: Provider,
-  mfa: MfaService,
-  key: string,
-  returnTo = ctx.path,
-): Promise<AccountSession | undefined> {
-  const s = await loadAccountSession(ctx, provider, mfa, key);
-  if (!s) {
-    ctx.status = 303;
-    ctx.redirect(`/account/login?return_to=${encodeURIComponent(returnTo)}`);
-  }
-  return s;
-}
-
-/** For POSTs: the form's csrf field must match this session's token (constant-time). */
+/** For POSTs (./middleware.ts): the form's csrf field must match this session's token (constant-time). */
 export function checkCsrf(session: AccountSession, submitted: string | undefined): void {
   const a = Buffer.from(session.csrf);
   const b = Buffer.from(submitted ?? '');

@@ -5,7 +5,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { BindingGate } from '../account/binding-gate.ts';
+import type { AccountMiddleware } from '../account/middleware.ts';
 import type { AccountSession } from '../account/session.ts';
 import type { Flow } from '../core/flow.ts';
 import type { MfaStep } from '../interactions/mfa/context.ts';
@@ -45,9 +45,20 @@ export interface SignInDeps extends PageDeps {
   enrollLinks(ctx: Context, step: MfaStep): EnrollLink[];
 }
 
+/** G5 on the settings pages (src/account/binding-gate.ts). */
+export interface BindingGate {
+  /** True when adding `next` may go on; otherwise the "Confirm with your current method" page was shown. */
+  ensure(ctx: Context, s: AccountSession, next: FactorType): Promise<boolean>;
+  /** Its own routes (the confirmation posts). */
+  routes(router: Router): void;
+}
+
 export interface SettingsDeps extends PageDeps {
-  /** The signed-in account session; undefined once the response leads to the sign-in. */
-  signedIn(ctx: Context): Promise<AccountSession | undefined>;
+  /**
+   * The account middleware of a settings route (src/account/middleware.ts): the signed-in session
+   * in ctx.state.account (read it with accountOf), the CSRF token checked for a POST.
+   */
+  account: AccountMiddleware;
   /** G5: a second factor completed recently, before a method is added. */
   binding: BindingGate;
   /** The settings pages as a Flow (src/core/flow.ts) for this session. */
@@ -64,8 +75,8 @@ export interface SettingsDeps extends PageDeps {
     flash: { error?: string; notice?: string },
     status?: number,
   ): Promise<void>;
-  /** M3, X7: the refusal to remove the last method, with the way forward. */
-  showKept(ctx: Context, enrolled: readonly FactorType[]): Promise<void>;
+  /** M3, X7: the refusal to remove the last method (`type`), with the way forward. */
+  showKept(ctx: Context, enrolled: readonly FactorType[], type: FactorType): Promise<void>;
 }
 
 export interface EnrollLink {
@@ -89,8 +100,52 @@ export interface ChallengePart {
   resend: ResendLink | null;
 }
 
+/**
+ * A line of text a factor adds to a page (views/page-note.ejs): `<p>` with an optional class, the
+ * `status` role and a `data-<mark>` attribute the tests find it by.
+ */
+export interface PageNote {
+  text: string;
+  class?: 'notice' | 'sub';
+  status?: boolean;
+  mark?: string;
+}
+
+/** What the security page (src/account/security-page.ts) knows that a factor's row shows. */
+export interface SettingsRowContext {
+  s: AccountSession;
+  /** The method the sign-in uses (its row says so). */
+  preferred: FactorType | null;
+  /** X7: where "Add another method first" leads when this one cannot go; null: nowhere. */
+  addFirst: string | null;
+  /** The types with a locked record (V1). */
+  locked: readonly FactorType[];
+}
+
+/** A factor's row in the methods table of /account/security: its partial under views/ and its data. */
+export interface SettingsRow {
+  /** The partial's path under views/ (e.g. `factors/sms/settings-row`); it gets `row`. */
+  view: string;
+  row: Record<string, unknown>;
+}
+
 export interface FactorPages {
   readonly type: FactorType;
+  /**
+   * A code of it typed into a form proves the person outside the sign-in (G5's "Confirm with your
+   * current method", src/account/binding-gate.ts), as a method of its own.
+   */
+  readonly codeProof?: boolean;
+  /** Its codes have letters: the challenge page's field asks for no numeric keyboard (default digits). */
+  readonly lettersInCode?: boolean;
+  /** Its part of the security settings page (M1–M4): its row, and lines under the table. */
+  settings?: {
+    /** Undefined: no row (e.g. a factor not configured that the user does not have). */
+    row?(mfa: MfaService, view: SettingsRowContext): SettingsRow | undefined;
+    notes?(ctx: Context, mfa: MfaService, s: AccountSession): PageNote[];
+  };
+  /** Lines under the challenge page's form while `method` is asked (G6: backup codes left). */
+  challengeNotes?(ctx: Context, mfa: MfaService, step: MfaStep, method: FactorType): PageNote[];
   /** Only when the factor has more to say on the challenge page than `mfa.intro.<type>`. */
   challenge?(ctx: Context, deps: PageDeps, step: MfaStep, mode: ChallengeMode): Promise<ChallengePart>;
   /** Enrollment inside the sign-in (P5), after the re-authentication (T1). */

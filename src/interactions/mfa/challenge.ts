@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { HttpError } from '../../http/errors.ts';
 import { readForm } from '../../http/form.ts';
 import { renderPage } from '../../http/render.ts';
-import { pagesOf } from '../../mfa/page-registry.ts';
+import { FACTOR_PAGES, pagesOf } from '../../mfa/page-registry.ts';
 import type { ChallengeMode, ChallengePart, PageDeps } from '../../mfa/pages.ts';
 import { attemptsLeftNotice, refusalError } from '../../mfa/refusal.ts';
 import { isFactorType, isMethod, moduleOf } from '../../mfa/registry.ts';
@@ -79,8 +79,6 @@ export async function showChallenge(
     return factor.challengePage(ctx, { ...page, canSubmit: view.canSubmit ?? true, status: view.status });
   }
   const part = await ownPart(ctx, deps, step, view);
-  const backupLeft = deps.mfa.factors.get('backup_code')?.usable(step.state.records).length ?? 0;
-  const allowed = step.decision.allowedFactors;
   await renderPage(
     ctx,
     'mfa-challenge',
@@ -88,20 +86,17 @@ export async function showChallenge(
       title: t('mfa.title'),
       intro: part.intro,
       method,
+      numeric: !pagesOf(method)?.lettersInCode,
       action: `/interaction/${step.details.uid}/mfa/verify`,
       error: view.error ?? part.error ?? null,
       notice: [view.notice, part.notice].filter(Boolean).join(' ') || null,
       canSubmit: view.canSubmit ?? true,
       resend: part.resend,
       alternatives,
-      noBackupLeft: allowed.includes('totp') && backupLeft === 0 && method === 'backup_code',
       // G4: "don't ask again on this device", only where the decision offers it (off by default).
       rememberDays: step.decision.rememberDays ?? 0,
-      // G6: one backup code left (or none): say so, with the T3 path to new codes.
-      backupLow:
-        allowed.includes('totp') && backupLeft <= 1
-          ? t(backupLeft === 0 ? 'mfa.backup_none' : 'mfa.backup_low', { count: backupLeft })
-          : null,
+      // What the factors say under the form (G6: backup codes left, src/mfa/backup-codes/).
+      notes: FACTOR_PAGES.flatMap((p) => p.challengeNotes?.(ctx, deps.mfa, step, method) ?? []),
     },
     view.status ?? part.status,
   );

@@ -4,7 +4,8 @@
 // backup code — where the last-method rule allows (M3). Every change is audited.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { type AccountSession, checkCsrf, loadAccountSession, upgradeSession } from '../../account/session.ts';
+import { accountOf } from '../../account/middleware.ts';
+import { type AccountSession, loadAccountSession, upgradeSession } from '../../account/session.ts';
 import { audit } from '../../audit.ts';
 import { afterCommit } from '../../core/after-commit.ts';
 import { whoActs } from '../../core/flow.ts';
@@ -23,7 +24,7 @@ const BASE = '/account/security/passkey';
 export const RESPONSE_MAX = 16_384;
 
 export function passkeySettingsRoutes(router: Router, deps: SettingsDeps, factor: PasskeyFactor): void {
-  const { provider, services, mfa, signedIn, binding, flowOf } = deps;
+  const { provider, services, mfa, account, binding, flowOf } = deps;
   const { registration } = factor;
   const { sor, config } = services;
   const flowKey = (s: AccountSession) => flowOf(s).flowKey;
@@ -85,25 +86,20 @@ export function passkeySettingsRoutes(router: Router, deps: SettingsDeps, factor
     );
   }
 
-  router.get(BASE, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (s) await page(ctx, s);
-  });
+  router.get(BASE, account(), (ctx) => page(ctx, accountOf(ctx)));
 
   // T1, G5: the password first (the security page's re-authentication comes back here), then the
   // ceremony, whose response is posted here.
-  router.get(`${BASE}/add`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s || !(await binding.ensure(ctx, s, 'passkey'))) return;
+  router.get(`${BASE}/add`, account(), async (ctx) => {
+    const s = accountOf(ctx);
+    if (!(await binding.ensure(ctx, s, 'passkey'))) return;
     if (await fresh(s)) return ctx.redirect(BASE);
     return showReauth(ctx, flowOf(s), 'passkey');
   });
 
-  router.post(`${BASE}/register`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, response: { maxLength: RESPONSE_MAX } });
-    checkCsrf(s, form.csrf);
+  router.post(`${BASE}/register`, account(), async (ctx) => {
+    const s = accountOf(ctx);
+    const form = readForm(ctx, { response: { maxLength: RESPONSE_MAX } });
     if (!(await binding.ensure(ctx, s, 'passkey'))) return;
     if (!(await fresh(s))) {
       return showReauth(ctx, flowOf(s), 'passkey', { expired: true });
@@ -118,11 +114,9 @@ export function passkeySettingsRoutes(router: Router, deps: SettingsDeps, factor
     ctx.redirect(`${BASE}?done=added`);
   });
 
-  router.post(`${BASE}/rename`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, id: { maxLength: 64 }, name: { maxLength: 256 } });
-    checkCsrf(s, form.csrf);
+  router.post(`${BASE}/rename`, account(), async (ctx) => {
+    const s = accountOf(ctx);
+    const form = readForm(ctx, { id: { maxLength: 64 }, name: { maxLength: 256 } });
     const t = ctx.state.t;
     const name = cleanPasskeyName(form.name);
     if (!name) return page(ctx, s, { error: t('passkey.name_invalid', { max: MAX_NAME_LENGTH }) }, 400);
@@ -143,24 +137,16 @@ export function passkeySettingsRoutes(router: Router, deps: SettingsDeps, factor
 
   // M2: the proof is a passkey assertion (any of the user's) or a code from the app / a backup code.
   // W4: "Send a code by SMS" on the remove form (the SMS sign-in's resend wait and budgets).
-  router.post(`${BASE}/remove/sms`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
-    await page(ctx, s, {}, 200, 'resend');
-  });
+  router.post(`${BASE}/remove/sms`, account(), (ctx) => page(ctx, accountOf(ctx), {}, 200, 'resend'));
 
-  router.post(`${BASE}/remove`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
+  router.post(`${BASE}/remove`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     const form = readForm(ctx, {
-      csrf: { maxLength: 100 },
       id: { maxLength: 64 },
       response: { maxLength: RESPONSE_MAX, optional: true },
       code: { maxLength: 64, optional: true },
       method: { maxLength: 16, optional: true },
     });
-    checkCsrf(s, form.csrf);
     const t = ctx.state.t;
     const passkeys = await sor.listPasskeys(s.state.user.id);
     const target = passkeys.find((p) => p.factorId === form.id);

@@ -4,13 +4,16 @@ import type { FactorPages } from '../../pages.ts';
 import { smsChallengeView, smsRoutes } from './challenge.ts';
 import { enrollLink, showSmsEnrollment } from './enroll.ts';
 import { smsSettingsRoutes } from './settings.ts';
+import { smsSettings } from './settings-row.ts';
 
 export const smsPages: FactorPages = {
   type: 'sms',
+  codeProof: true,
   challenge: (ctx, { mfa }, step, mode) => smsChallengeView(ctx, mfa, step, mode),
   enroll: {
     link: enrollLink,
     show: showSmsEnrollment,
   },
+  settings: smsSettings,
   routes: { signIn: smsRoutes, settings: smsSettingsRoutes },
 };

@@ -3,6 +3,7 @@
 // SMS and adding it again).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { accountOf } from '../../../account/middleware.ts';
 import type { AccountSession } from '../../../account/session.ts';
 import { audit } from '../../../audit.ts';
 import { whoActs } from '../../../core/flow.ts';
@@ -67,9 +68,8 @@ async function showDisablePage(
 async function disableSms(ctx: Context, scope: SmsSettingsScope): Promise<void> {
   const { deps, parts } = scope;
   const { mfa } = deps;
-  const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
-  const s = await scope.signedIn(ctx, form);
-  if (!s) return;
+  const form = readForm(ctx, { code: { maxLength: 64 } });
+  const s = accountOf(ctx);
   if (!s.state.enrolled.includes('sms')) return ctx.redirect('/account/security');
   const t = tOf(ctx);
   if (!canRemoveSms(s.state, mfa.policy).ok) return showDisablePage(ctx, scope, s, false);
@@ -108,21 +108,19 @@ async function disableSms(ctx: Context, scope: SmsSettingsScope): Promise<void> 
 
 /** GET and POST /account/security/sms/disable, and POST …/disable/resend. */
 export function smsDisableRoutes(router: Router, scope: SmsSettingsScope): void {
-  const { base, signedIn } = scope;
+  const { base, account } = scope;
 
-  router.get(`${base}/disable`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
+  router.get(`${base}/disable`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     if (!s.state.enrolled.includes('sms')) return ctx.redirect('/account/security');
     await showDisablePage(ctx, scope, s, true);
   });
 
-  router.post(`${base}/disable/resend`, async (ctx) => {
-    const s = await signedIn(ctx, readForm(ctx, { csrf: { maxLength: 100 } }));
-    if (!s) return;
+  router.post(`${base}/disable/resend`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     if (!s.state.enrolled.includes('sms')) return ctx.redirect('/account/security');
     await showDisablePage(ctx, scope, s, true);
   });
 
-  router.post(`${base}/disable`, async (ctx) => disableSms(ctx, scope));
+  router.post(`${base}/disable`, account(), (ctx) => disableSms(ctx, scope));
 }

@@ -3,9 +3,12 @@
 import type { FactorPages } from '../../pages.ts';
 import { showSignInEnrollment, totpSignInRoutes } from './enroll.ts';
 import { totpSettingsRoutes } from './settings.ts';
+import { totpSettings } from './settings-row.ts';
 
 export const totpPages: FactorPages = {
   type: 'totp',
+  codeProof: true,
   enroll: { show: showSignInEnrollment },
+  settings: totpSettings,
   routes: { signIn: totpSignInRoutes, settings: totpSettingsRoutes },
 };

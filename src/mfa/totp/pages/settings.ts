@@ -3,7 +3,8 @@
 // disabling it with a current code or an unused backup code.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { type AccountSession, checkCsrf } from '../../../account/session.ts';
+import { accountOf } from '../../../account/middleware.ts';
+import type { AccountSession } from '../../../account/session.ts';
 import { audit } from '../../../audit.ts';
 import { whoActs } from '../../../core/flow.ts';
 import { isFresh } from '../../../core/flow-steps.ts';
@@ -18,7 +19,7 @@ import { showTotpEnrollment, type TotpPageOptions } from './view.ts';
 const BASE = '/account/security';
 
 export function totpSettingsRoutes(router: Router, deps: SettingsDeps): void {
-  const { services, mfa, signedIn, flowOf } = deps;
+  const { services, mfa, account, flowOf } = deps;
   const showPage = (ctx: Context, s: AccountSession, opts: Partial<TotpPageOptions> = {}) =>
     showTotpEnrollment(ctx, mfa, {
       userFlow: { user: s.state.user, flowKey: flowOf(s).flowKey },
@@ -28,28 +29,23 @@ export function totpSettingsRoutes(router: Router, deps: SettingsDeps): void {
       ...opts,
     });
 
-  router.get(`${BASE}/totp`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
+  router.get(`${BASE}/totp`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
     if (await deps.ensureFresh(ctx, s, 'totp')) await showPage(ctx, s);
   });
 
-  router.post(`${BASE}/enroll/totp/restart`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    checkCsrf(s, readForm(ctx, { csrf: { maxLength: 100 } }).csrf);
+  router.post(`${BASE}/enroll/totp/restart`, account(), async (ctx) => {
+    const s = accountOf(ctx);
     if (!(await deps.binding.ensure(ctx, s, 'totp'))) return;
     if (await isFresh(mfa, flowOf(s))) await mfa.totpEnrollment.start(s.state.user, flowOf(s).flowKey, true);
     ctx.status = 303;
     ctx.redirect(`${BASE}/totp`);
   });
 
-  router.post(`${BASE}/enroll/totp/confirm`, async (ctx) => {
-    const s = await signedIn(ctx);
-    if (!s) return;
-    const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
-    checkCsrf(s, form.csrf);
+  router.post(`${BASE}/enroll/totp/confirm`, account(), async (ctx) => {
+    const s = accountOf(ctx);
+    const form = readForm(ctx, { code: { maxLength: 64 } });
     if (s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
     if (!(await deps.ensureFresh(ctx, s, 'totp', true))) return;
     const outcome = await confirmTotpCode(ctx, deps, flowOf(s), form.code);
@@ -59,7 +55,7 @@ export function totpSettingsRoutes(router: Router, deps: SettingsDeps): void {
     await showBackupCodes(ctx, services, outcome.result.backupCodes, s.state.user.email, done);
   });
 
-  router.post(`${BASE}/totp/disable`, async (ctx) => disableTotp(ctx, deps));
+  router.post(`${BASE}/totp/disable`, account(), (ctx) => disableTotp(ctx, deps));
 }
 
 /**
@@ -68,13 +64,11 @@ export function totpSettingsRoutes(router: Router, deps: SettingsDeps): void {
  */
 async function disableTotp(ctx: Context, deps: SettingsDeps): Promise<void> {
   const { services, mfa } = deps;
-  const s = await deps.signedIn(ctx);
-  if (!s) return;
+  const s = accountOf(ctx);
   const t = ctx.state.t;
-  const form = readForm(ctx, { csrf: { maxLength: 100 }, code: { maxLength: 64 } });
-  checkCsrf(s, form.csrf);
+  const form = readForm(ctx, { code: { maxLength: 64 } });
   if (!s.state.enrolled.includes('totp')) return ctx.redirect(BASE);
-  if (!mfa.decisions.canRemove(s.state, 'totp').ok) return deps.showKept(ctx, s.state.enrolled);
+  if (!mfa.decisions.canRemove(s.state, 'totp').ok) return deps.showKept(ctx, s.state.enrolled, 'totp');
   const code = form.code.normalize('NFKC');
   const type = normalizeBackupCode(code) ? 'backup_code' : 'totp';
   const flow = deps.flowOf(s);
