@@ -8,7 +8,6 @@
 // the interaction cookie proves it is the browser that started the attempt (./callback.ts).
 
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 import * as client from 'openid-client';
 import { renderPage } from '../http/render.ts';
