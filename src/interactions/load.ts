@@ -24,24 +24,17 @@ export async function loadInteraction(
 }
 
 /**
- * provider.interactionDetails in two halves, so the MFA step can run the session check alongside
- * its other reads (one Redis round trip fewer on every MFA request). The same checks, in the same
- * order of strictness: the signed `_interaction` cookie names this uid, the interaction exists…
+ * The interaction named by the signed `_interaction` cookie, read ahead of
+ * provider.interactionDetails so a caller can start the reads that depend on it (its user, its
+ * session's marks) alongside the provider's own checks; the request memo
+ * (src/store/ephemeral/request-memo.ts) answers the provider's second read of it.
  */
-export async function findInteraction(ctx: Context, provider: Provider): Promise<Interaction> {
+export async function peekInteraction(ctx: Context, provider: Provider): Promise<Interaction> {
   const id = ctx.cookies.get(provider.cookieName('interaction'), { signed: true });
   if (!id || id !== ctx.params.uid) throw interactionExpired();
   const interaction = await provider.Interaction.find(id);
   if (!interaction) throw interactionExpired();
   return interaction;
-}
-
-/** …and its session still exists and still belongs to the same account. */
-export async function checkInteractionSession(provider: Provider, interaction: Interaction): Promise<void> {
-  const { session } = interaction;
-  if (!session?.uid) return;
-  const current = await provider.Session.findByUid(session.uid);
-  if (!current || current.accountId !== session.accountId) throw interactionExpired();
 }
 
 export function clientNameOf(provider: Provider, clientId: unknown): Promise<string> {

@@ -245,6 +245,11 @@ function contract(backend: Backend): void {
         assert.equal((await devices.findByUserCode('BCDF-GHJK'))?.clientId, 'tv');
         assert.equal(await sessions.findByUid(id()), undefined);
         assert.equal(await devices.findByUserCode('XXXX-XXXX'), undefined);
+        // Saved again (another sign-in in the same browser) and then ended: the uid follows.
+        await sessions.upsert(sid, { uid, accountId: 'other', loginTs: 2 }, 60);
+        assert.equal((await sessions.findByUid(uid))?.accountId, 'other');
+        await sessions.destroy(sid);
+        assert.equal(await sessions.findByUid(uid), undefined);
       });
 
       it("lists a user's live sessions so they can all be ended", async () => {

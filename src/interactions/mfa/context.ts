@@ -12,7 +12,7 @@ import type { MfaDecision } from '../../mfa/policy.ts';
 import type { MfaService, UserMfaState } from '../../mfa/service.ts';
 import { ACR_MFA } from '../../oidc/acr.ts';
 import type { FactorType } from '../../store/records.ts';
-import { checkInteractionSession, findInteraction } from '../load.ts';
+import { loadInteraction, peekInteraction } from '../load.ts';
 
 export interface MfaStep {
   details: Interaction;
@@ -35,8 +35,9 @@ export interface MfaStep {
 }
 
 /**
- * The interaction (already loaded by the caller, or read here) and, in parallel, its session check,
- * the user's factors and organizations and the session's SSO mark. A code check counts its attempt
+ * The interaction (already loaded by the caller, or read here through the provider's
+ * interactionDetails, which also checks its session, alongside the user's factors and
+ * organizations and the session's SSO mark). A code check counts its attempt
  * afterwards, before the code is checked (V2).
  */
 export async function loadMfaStep(
@@ -46,14 +47,15 @@ export async function loadMfaStep(
   given?: Interaction,
 ): Promise<MfaStep> {
   const startedAt = Date.now();
-  const details = given ?? (await findInteraction(ctx, provider));
-  if (details.prompt.name !== 'mfa') throw interactionExpired();
-  const accountId = details.session?.accountId;
+  const peeked = given ?? (await peekInteraction(ctx, provider));
+  if (peeked.prompt.name !== 'mfa') throw interactionExpired();
+  const accountId = peeked.session?.accountId;
   if (!accountId) throw interactionExpired();
-  const session = details.session as { amr?: string[]; uid?: string } | undefined;
+  const session = peeked.session as { amr?: string[]; uid?: string } | undefined;
   const amr = session?.amr ?? [];
-  const [, state, authentication] = await Promise.all([
-    given ? undefined : checkInteractionSession(provider, details),
+  // The provider's interactionDetails (cookie, interaction, its session) alongside the user's reads.
+  const [details, state, authentication] = await Promise.all([
+    given ?? loadInteraction(ctx, provider, 'mfa'),
     mfa.load(accountId),
     mfa.authenticationOf({ uid: session?.uid, accountId, amr }), // P2: the session's SSO mark
   ]);
@@ -118,26 +120,30 @@ export function accepts(step: MfaStep, type: FactorType): boolean {
 }
 
 /**
- * Finishes the MFA step: the same account signs in again with the upgraded amr/acr (L4). This is
- * what provider.interactionResult does, on the interaction already loaded (and checked against its
- * session) at the start of this request, which saves re-reading it.
+ * Finishes the MFA step: the same account signs in again with the upgraded amr/acr (L4), through
+ * the provider's interactionResult. It reads the interaction and its session again, which this
+ * request already read: the request memo (src/store/ephemeral/request-memo.ts) answers both, so no
+ * round trip is added (issue 10: the provider's own calls, the saving in one documented place).
  */
 export async function completeMfa(
-  _ctx: Context,
-  _provider: Provider,
+  ctx: Context,
+  provider: Provider,
   step: Omit<MfaStep, 'flow'>,
   factorAmr: string[],
   acr: string,
 ): Promise<string> {
   const amr = withSecondFactor(step.amr, factorAmr);
-  const { details } = step;
   // V3: the auth time is when this request read the factors it checked, so a code that raced a
   // reset yields a session that is void from the start.
   const ts = authTimeFor(step.state.user, step.startedAt);
-  details.result = { login: { accountId: step.state.user.id, amr, acr, ts } };
-  await details.save(details.exp - Math.floor(Date.now() / 1000));
+  const returnTo = await provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { login: { accountId: step.state.user.id, amr, acr, ts } },
+    { mergeWithLastSubmission: false },
+  );
   // G5: the session's second factor is fresh for adding or removing a method on the settings page
   // (the session keeps its uid when the same account signs in again).
   if (step.sessionUid) await step.binding.record(step.sessionUid);
-  return details.returnTo;
+  return returnTo;
 }

@@ -140,15 +140,34 @@ function memoizedAdapter(Adapter: AdapterConstructor): AdapterConstructor {
         ephemeralMemo()?.clear();
       }
     }
-    findByUid(uid: string) {
-      return this.inner.findByUid(uid);
+    /** By uid (a session, every interaction step): kept until this request writes the model. */
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const memo = current();
+      if (!memo) return (await this.inner.findByUid(uid)) ?? undefined;
+      const entry = await memo.read(this.uidKey(uid), async () => {
+        const found = (await this.inner.findByUid(uid)) ?? undefined;
+        return found === undefined ? ABSENT : JSON.stringify(found);
+      });
+      return entry === ABSENT ? undefined : (JSON.parse(entry) as AdapterPayload);
+    }
+    private uidKey(uid: string): string {
+      const generation = (ephemeralMemo()?.get(`uids\u0000${this.model}`) as number | undefined) ?? 0;
+      return `oidc\u0000${this.model}\u0000uid${generation}\u0000${uid}`;
+    }
+    /** Any write of the model may change what a uid points to: forget every uid read of it. */
+    private forgetUids(): void {
+      const map = ephemeralMemo();
+      const key = `uids\u0000${this.model}`;
+      map?.set(key, ((map.get(key) as number | undefined) ?? 0) + 1);
     }
     findByUserCode(userCode: string) {
       return this.inner.findByUserCode(userCode);
     }
     private through<T>(id: string, call: () => Promise<T>, after?: Entry): Promise<T> {
       const memo = current();
-      return memo ? memo.write(this.key(id), call, () => after) : call();
+      if (!memo) return call();
+      this.forgetUids();
+      return memo.write(this.key(id), call, () => after).finally(() => this.forgetUids());
     }
   } as unknown as AdapterConstructor;
 }
