@@ -5,6 +5,7 @@ import { createDeadbolt } from 'deadbolt';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import Provider from 'oidc-provider';
+import { homePage } from './home.js';
 import { loginRoutes } from './login.js';
 import { checkPassword, findUser } from './users.js';
 
@@ -51,6 +52,7 @@ export async function createHost({ issuer, clients, cookieKeys, stores, policy, 
   app.use(deadbolt.routes(provider));
   // End of Deadbolt.
 
+  app.use(homePage); // links to Deadbolt's security settings, /account/security
   app.use(loginRoutes(provider));
   app.use(mount(provider));
   return { app, provider, close: () => deadbolt.close() };
