@@ -7,7 +7,7 @@ import mount from 'koa-mount';
 import Provider from 'oidc-provider';
 import { homePage } from './home.js';
 import { loginRoutes } from './login.js';
-import { checkPassword, findUser } from './users.js';
+import { checkPassword, findUser, rememberDaysOf } from './users.js';
 
 export function hostConfiguration(clients, cookieKeys) {
   return {
@@ -38,7 +38,8 @@ export async function createHost({ issuer, clients, cookieKeys, stores, policy, 
       async findAccount(id) {
         const user = findUser(id);
         if (!user) return undefined;
-        const company = { id: user.company, plan: user.paying ? 'paid' : 'free' };
+        const rememberDeviceDays = rememberDaysOf(user.company); // "don't ask again on this device"
+        const company = { id: user.company, plan: user.paying ? 'paid' : 'free', rememberDeviceDays };
         return { accountId: user.id, email: user.email, organizations: [company] };
       },
       async verifyPassword(id, password) {

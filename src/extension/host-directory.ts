@@ -31,7 +31,7 @@ const BY_USER = new Set([
   'deleteFactorsOfUser',
   'deleteUser',
   'setEmail',
-  // G4 (remembered devices: a host's organizations allow none yet, so these stay unused)
+  // G4: remembered devices (a host organization's rememberDeviceDays)
   'findRememberedDevice',
   'listRememberedDevices',
   'deleteRememberedDevice',
@@ -50,6 +50,9 @@ function asHost(result: unknown, stored: string, accountId: string): unknown {
   return result;
 }
 
+/** G4: a whole number of days, else 0 (never): a host's bad value remembers nothing (fail closed). */
+const allowance = (days: unknown) => (Number.isSafeInteger(days) && (days as number) > 0 ? (days as number) : 0);
+
 function membershipsOf(account: HostAccount): MembershipWithOrg[] {
   const createdAt = new Date(0);
   return account.organizations.map((o) => ({
@@ -66,6 +69,7 @@ function membershipsOf(account: HostAccount): MembershipWithOrg[] {
       sso: null,
       mfaEnforcedFrom: o.mfaEnforcedFrom ?? null,
       allowedMethods: o.allowedMethods ?? null,
+      rememberDeviceDays: allowance(o.rememberDeviceDays),
       createdAt,
     },
   }));

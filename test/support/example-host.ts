@@ -22,6 +22,7 @@ export interface HostModule {
 }
 export interface UsersModule {
   setPaying(id: string, paying: boolean): void;
+  setRememberDays(company: string, days: number): void;
 }
 
 /** The example, copied out of the repository with Deadbolt's tarball as its dependency, installed. */
