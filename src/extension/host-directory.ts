@@ -51,7 +51,8 @@ function asHost(result: unknown, stored: string, accountId: string): unknown {
 }
 
 /** G4: a whole number of days, else 0 (never): a host's bad value remembers nothing (fail closed). */
-const allowance = (days: unknown) => (Number.isSafeInteger(days) && (days as number) > 0 ? (days as number) : 0);
+const allowance = (days: unknown) =>
+  Number.isSafeInteger(days) && (days as number) > 0 ? (days as number) : 0;
 
 function membershipsOf(account: HostAccount): MembershipWithOrg[] {
   const createdAt = new Date(0);
