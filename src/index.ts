@@ -10,6 +10,7 @@
  * app.use(mount(provider));
  * ```
  * @packageDocumentation
+ * @module deadbolt
  */
 
 export { ConfigError } from './config/index.ts';
