@@ -1,9 +1,9 @@
 // E2: Deadbolt's system of record seen through a host's accounts port. The host's directory answers
 // who the user is and which organizations they belong to (the policy's inputs, P1–P2); Deadbolt's
-// own tables keep only what is Deadbolt's: factors, the V3 session cut-off, audit events. A host
-// account id may be any string, so those rows live under a derived UUID (`storageIdOf`), and the
-// records handed back carry the host's id again. The row of `users` is a mirror created on first
-// sight (no password; the e-mail shown is always the host's current one).
+// own tables keep only what is Deadbolt's: factors, remembered devices (G4), the V3 session
+// cut-off, audit events. A host account id may be any string, so those rows live under a derived
+// UUID (`storageIdOf`), and the records handed back carry the host's id again. The row of `users`
+// is a mirror created on first sight (no password; the e-mail shown is always the host's current one).
 import { createHash } from 'node:crypto';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { FactorRecord, MembershipWithOrg, User } from '../store/records.ts';
