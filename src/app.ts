@@ -49,7 +49,11 @@ export interface AppOptions {
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
   const { config, logger, sor, eph, metrics } = services;
   // E4: the MFA step comes through the public API, as for any host: configure() and routes().
-  const deadbolt = deadboltOnServices(services, { policy: options.mfaPolicy, clock: options.clock });
+  const deadbolt = deadboltOnServices(services, {
+    policy: options.mfaPolicy,
+    clock: options.clock,
+    accountPages: false, // its own account pages (below) have the password, e-mail and organizations too
+  });
   const { mfa } = deadbolt;
   const provider = createProvider(services, deadbolt);
   // I4: routes() also logs every session endEverything destroys out at its relying parties.

@@ -10,17 +10,18 @@
  * app.use(mount(provider));
  * ```
  * @packageDocumentation
+ * @module deadbolt
  */
 
 export { ConfigError } from './config/index.ts';
 export type { AccountsPort, HostAccount, HostOrganization } from './extension/accounts.ts';
 export type { ConfigureOptions } from './extension/configure.ts';
-export { DeadboltConfigurationError } from './extension/configure.ts';
 export type { Deadbolt, DeadboltCore, DeadboltOptions, DeadboltStores } from './extension/create.ts';
 // `deadboltOnServices` and `DeadboltCore` (both @internal, not part of the public API): the
 // reference server's composition (E4) — Deadbolt over the stores the server opened itself, so its
 // provider configuration and MFA pages come through configure() and routes() like a host's.
 export { createDeadbolt, deadboltOn as deadboltOnServices } from './extension/create.ts';
+export { DeadboltConfigurationError } from './extension/errors.ts';
 export type { NodeHandler } from './extension/node-handler.ts';
 export type { PagesOptions } from './extension/pages.ts';
 export type { Locale } from './i18n/index.ts';

@@ -5,8 +5,9 @@ import { createDeadbolt } from 'deadbolt';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import Provider from 'oidc-provider';
+import { homePage } from './home.js';
 import { loginRoutes } from './login.js';
-import { checkPassword, findUser } from './users.js';
+import { checkPassword, findUser, rememberDaysOf } from './users.js';
 
 export function hostConfiguration(clients, cookieKeys) {
   return {
@@ -37,7 +38,8 @@ export async function createHost({ issuer, clients, cookieKeys, stores, policy, 
       async findAccount(id) {
         const user = findUser(id);
         if (!user) return undefined;
-        const company = { id: user.company, plan: user.paying ? 'paid' : 'free' };
+        const rememberDeviceDays = rememberDaysOf(user.company); // "don't ask again on this device"
+        const company = { id: user.company, plan: user.paying ? 'paid' : 'free', rememberDeviceDays };
         return { accountId: user.id, email: user.email, organizations: [company] };
       },
       async verifyPassword(id, password) {
@@ -51,6 +53,7 @@ export async function createHost({ issuer, clients, cookieKeys, stores, policy, 
   app.use(deadbolt.routes(provider));
   // End of Deadbolt.
 
+  app.use(homePage); // links to Deadbolt's security settings, /account/security
   app.use(loginRoutes(provider));
   app.use(mount(provider));
   return { app, provider, close: () => deadbolt.close() };

@@ -28,3 +28,13 @@ export function checkPassword(email, password) {
 export function setPaying(id, paying) {
   findUser(id).paying = paying;
 }
+
+/** Each company's rule for remembered browsers: for how many days after MFA (0: never). */
+const REMEMBER_DAYS = { acme: 0, tiny: 0 };
+
+export const rememberDaysOf = (company) => REMEMBER_DAYS[company] ?? 0;
+
+/** For the demo and tests: a company changes that rule. */
+export function setRememberDays(company, days) {
+  REMEMBER_DAYS[company] = days;
+}

@@ -84,6 +84,8 @@ export function securityPage(services: Services, mfa: MfaService) {
           wide: true,
           email: s.state.user.email,
           emailVerified: Boolean(s.state.user.emailVerifiedAt), // U5
+          // E2: on a host (src/extension/account-routes.ts) no password, e-mail or organizations of ours.
+          hostDirectory: ctx.state.hostDirectory === true,
           backToApp: ctx.state.backToApp ?? null, // U7 (src/account/account-nav.ts)
           csrf: s.csrf,
           ...methods(ctx, mfa, s),

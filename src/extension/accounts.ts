@@ -21,6 +21,12 @@ export interface HostOrganization {
   mfaEnforcedFrom?: Date | null;
   /** G3: the only methods that satisfy MFA for its members (e.g. `['totp']`); absent: all. */
   allowedMethods?: FactorType[] | null;
+  /**
+   * G4: for how many days a member may have a browser remembered after MFA ("don't ask again on
+   * this device"); capped by REMEMBER_DEVICE_MAX_DAYS. Absent or 0: never. The strictest of an
+   * account's organizations applies; never for step-up.
+   */
+  rememberDeviceDays?: number;
 }
 
 /** An account of the host's directory. */

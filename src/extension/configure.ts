@@ -11,14 +11,10 @@ import { ACR_MFA, ACR_VALUES } from '../oidc/acr.ts';
 import { withMfaPrompt } from '../oidc/interaction-policy.ts';
 import { createMfaGate, createSessionVoidCheck } from '../oidc/mfa-gate.ts';
 import type { EphemeralStore, SystemOfRecord } from '../store/ports.ts';
+import { withAccountClient } from './account-client.ts';
+import { DeadboltConfigurationError } from './errors.ts';
 
-/** Thrown by `configure()` for a provider configuration Deadbolt cannot honour (E3). */
-export class DeadboltConfigurationError extends Error {
-  constructor(message: string) {
-    super(`Deadbolt cannot honour this provider configuration: ${message}`);
-    this.name = 'DeadboltConfigurationError';
-  }
-}
+export { DeadboltConfigurationError };
 
 export interface ConfigureOptions {
   /** Use Deadbolt's ephemeral store (Redis or memory) as the provider's adapter. Default: when the host has none. */
@@ -36,6 +32,8 @@ export interface ConfigureDeps {
   findAccount?: FindAccount;
   /** Where the mfa prompt's page lives. */
   mfaUrl: (uid: string) => string;
+  /** The security pages are served (routes()): their sign-in's client goes into the host's clients. */
+  accountPages?: boolean;
 }
 
 const AUTH_CLAIMS = ['acr', 'amr', 'auth_time'];
@@ -82,12 +80,13 @@ function withAuthClaims(claims: Configuration['claims']): Configuration['claims'
 }
 
 export function configureProvider(
-  host: Configuration,
+  given: Configuration,
   deps: ConfigureDeps,
   options: ConfigureOptions = {},
 ): Configuration {
-  refuseUnsupported(host, deps);
+  refuseUnsupported(given, deps);
   const { config, sor, eph, mfa } = deps;
+  const host = deps.accountPages ? withAccountClient(given, config.issuer) : given;
   const hostUrl = host.interactions?.url;
   const policy = withMfaPrompt(
     (host.interactions?.policy as interactionPolicy.DefaultPolicy | undefined) ?? interactionPolicy.base(),

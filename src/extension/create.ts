@@ -17,6 +17,7 @@ import { createBackchannelNotifier } from '../oidc/backchannel.ts';
 import { createLogger, openServices } from '../open-services.ts';
 import type { Services } from '../services.ts';
 import type { SmsSender } from '../sms/sender.ts';
+import { accountRoutes } from './account-routes.ts';
 import type { AccountsPort } from './accounts.ts';
 import { type ConfigureOptions, configureProvider } from './configure.ts';
 import { hostDirectory } from './host-directory.ts';
@@ -53,6 +54,14 @@ export interface DeadboltOptions {
   sms?: SmsSender;
   pages?: PagesOptions;
   /**
+   * Serve the security settings pages (`/account/security`: the methods, adding and removing
+   * them, backup codes, remembered devices, ending other sessions) from `routes()`, signed in
+   * through the provider session your login created. They also claim `/account/login`,
+   * `/account/callback` and `/account/logout`, and `configure()` adds their sign-in's client
+   * (`deadbolt-account`) to yours. Default true; false leaves every URL but the mfa prompt's to you.
+   */
+  accountPages?: boolean;
+  /**
    * Any other setting, by the variable names of README's configuration table (e.g.
    * `FACTOR_ENCRYPTION_KEYS`, `MFA_ISSUER_NAME`, `SESSION_TTL_MFA_SECONDS`); validated like the
    * server's environment. `NODE_ENV=production` makes the secrets mandatory.
@@ -67,7 +76,10 @@ export interface DeadboltOptions {
 export interface Deadbolt {
   /** Augments the host's provider configuration with the MFA step (E3); throws DeadboltConfigurationError. */
   configure(configuration: Configuration, options?: ConfigureOptions): Configuration;
-  /** Koa middleware serving only Deadbolt's pages (the mfa prompt); mount it before the provider. */
+  /**
+   * Koa middleware serving only Deadbolt's pages (the mfa prompt, and the security settings unless
+   * `accountPages: false`); mount it before the provider and your own routes.
+   */
   routes(provider: Provider): Koa.Middleware;
   /** The same as `(req, res, next)` middleware for Express or a Node http server; mount it before body parsers. */
   handler(provider: Provider): NodeHandler;
@@ -120,7 +132,7 @@ export function deadboltOn(
   services: Services,
   options: Omit<DeadboltOptions, 'issuer' | 'stores'>,
 ): DeadboltCore {
-  const { accounts } = options;
+  const { accounts, accountPages = true } = options;
   const s: Services = accounts
     ? {
         ...services,
@@ -146,6 +158,7 @@ export function deadboltOn(
           mfa,
           findAccount: options.accounts && accountsFindAccount(options.accounts),
           mfaUrl: (uid) => `/interaction/${uid}`,
+          accountPages,
         },
         configureOptions,
       );
@@ -161,7 +174,11 @@ export function deadboltOn(
         const origins = uris.flatMap((u) => (URL.canParse(u) ? [new URL(u).origin] : []));
         return ["'self'", ...new Set(origins.filter((o) => o !== new URL(s.config.issuer).origin))];
       };
-      return mfaRoutes(provider, { services: s, mfa, pages: options.pages, formAction });
+      const deps = { services: s, mfa, pages: options.pages, formAction };
+      const prompt = mfaRoutes(provider, deps);
+      if (!accountPages) return prompt;
+      const settings = accountRoutes(provider, deps);
+      return (ctx, next) => prompt(ctx, () => settings(ctx, next));
     },
     handler(provider) {
       return nodeHandler(this.routes(provider), keys, s.config.trustProxy);

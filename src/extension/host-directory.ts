@@ -1,9 +1,9 @@
 // E2: Deadbolt's system of record seen through a host's accounts port. The host's directory answers
 // who the user is and which organizations they belong to (the policy's inputs, P1–P2); Deadbolt's
-// own tables keep only what is Deadbolt's: factors, the V3 session cut-off, audit events. A host
-// account id may be any string, so those rows live under a derived UUID (`storageIdOf`), and the
-// records handed back carry the host's id again. The row of `users` is a mirror created on first
-// sight (no password; the e-mail shown is always the host's current one).
+// own tables keep only what is Deadbolt's: factors, remembered devices (G4), the V3 session
+// cut-off, audit events. A host account id may be any string, so those rows live under a derived
+// UUID (`storageIdOf`), and the records handed back carry the host's id again. The row of `users`
+// is a mirror created on first sight (no password; the e-mail shown is always the host's current one).
 import { createHash } from 'node:crypto';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { FactorRecord, MembershipWithOrg, User } from '../store/records.ts';
@@ -31,7 +31,7 @@ const BY_USER = new Set([
   'deleteFactorsOfUser',
   'deleteUser',
   'setEmail',
-  // G4 (remembered devices: a host's organizations allow none yet, so these stay unused)
+  // G4: remembered devices (a host organization's rememberDeviceDays)
   'findRememberedDevice',
   'listRememberedDevices',
   'deleteRememberedDevice',
@@ -50,6 +50,10 @@ function asHost(result: unknown, stored: string, accountId: string): unknown {
   return result;
 }
 
+/** G4: a whole number of days, else 0 (never): a host's bad value remembers nothing (fail closed). */
+const allowance = (days: unknown) =>
+  Number.isSafeInteger(days) && (days as number) > 0 ? (days as number) : 0;
+
 function membershipsOf(account: HostAccount): MembershipWithOrg[] {
   const createdAt = new Date(0);
   return account.organizations.map((o) => ({
@@ -66,6 +70,7 @@ function membershipsOf(account: HostAccount): MembershipWithOrg[] {
       sso: null,
       mfaEnforcedFrom: o.mfaEnforcedFrom ?? null,
       allowedMethods: o.allowedMethods ?? null,
+      rememberDeviceDays: allowance(o.rememberDeviceDays),
       createdAt,
     },
   }));

@@ -3,22 +3,16 @@
 // /interaction/:uid/mfa/, the locked page's abort link, and the pages' stylesheet and scripts.
 // Everything else — the host's login page at the same path included — goes on to the host's
 // middleware untouched.
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
-import compose from 'koa-compose';
+import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import { errorHandler } from '../http/error-handler.ts';
-import { badRequest } from '../http/errors.ts';
-import { localeMiddleware } from '../http/locale.ts';
 import { serveStatic } from '../http/static.ts';
 import { abortInteraction } from '../interactions/consent.ts';
 import { loadInteraction } from '../interactions/load.ts';
 import { mfaExtension } from '../interactions/mfa/index.ts';
 import type { MfaService } from '../mfa/service.ts';
-import type { Services } from '../services.ts';
 import { withReadMemo } from '../store/read-memo.ts';
-import { type PagesOptions, pageOverrides } from './pages.ts';
+import { type PageChainDeps, pageChain } from './page-chain.ts';
 
 const INTERACTION = /^\/interaction\/([^/]+)(\/.*)?$/;
 
@@ -45,12 +39,8 @@ async function atMfaPrompt(
   return interaction?.prompt.name === 'mfa';
 }
 
-export interface RoutesDeps {
-  services: Services;
+export interface RoutesDeps extends PageChainDeps {
   mfa: MfaService;
-  pages?: PagesOptions;
-  /** The form-action sources of the pages' CSP ('self' and the relying parties' origins). */
-  formAction: () => string[];
 }
 
 export function mfaRoutes(provider: Provider, deps: RoutesDeps): Middleware {
@@ -60,29 +50,7 @@ export function mfaRoutes(provider: Provider, deps: RoutesDeps): Middleware {
   router.get('/', async (ctx) => pages.show?.(ctx, await loadInteraction(ctx, provider, 'mfa')));
   router.get('/abort', (ctx) => abortInteraction(ctx, provider));
   pages.routes?.(router, []); // no sign-in page of ours on a host: no login hooks
-  const body = bodyParser({
-    enableTypes: ['form'],
-    formLimit: String(services.config.maxBodyBytes),
-    encoding: 'utf-8',
-    onError: (err) => {
-      throw typeof (err as { status?: unknown }).status === 'number' ? err : badRequest();
-    },
-  });
-  const chain: Middleware = compose<Context>([
-    errorHandler(services.logger),
-    async (ctx: Context, next: Next) => {
-      ctx.state.formAction ??= deps.formAction(); // the reference server's own (A2) when set
-      await next();
-      ctx.set('x-content-type-options', 'nosniff');
-      ctx.set('x-frame-options', 'DENY');
-      ctx.set('referrer-policy', 'no-referrer');
-    },
-    localeMiddleware,
-    pageOverrides(deps.pages),
-    body,
-    router.routes() as Middleware,
-    router.allowedMethods() as Middleware,
-  ]);
+  const chain = pageChain(router, deps);
 
   let warned = false;
   const warnKeys = () => {

@@ -107,7 +107,10 @@ async function deviceOf(
   const token = ctx.cookies.get(REMEMBER_COOKIE, { signed: false });
   if (!token || !TOKEN.test(token)) return undefined;
   const device = await sor.findRememberedDeviceByTokenHash(hashOf(token));
-  return device?.userId === userId ? device : undefined;
+  if (!device || device.userId === userId) return device;
+  // E2: a host's directory keeps its accounts' devices under a derived id (src/extension/
+  // host-directory.ts), so another id is asked by the user's own lookup: theirs, or nothing.
+  return sor.findRememberedDevice(userId, device.id);
 }
 
 async function rememberDevice(

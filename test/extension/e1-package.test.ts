@@ -2,10 +2,12 @@
 // The test packs it, installs the tarball into a directory outside the repository and uses it the
 // way a consumer does: plain Node 24 (nothing strips types under node_modules) and tsc.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installInto, packDeadbolt, plainNode, REPO, run } from '../support/package.ts';
+import { REDIS_URL } from '../support/server.ts';
 
 /** The public names (src/index.ts); a change here is a change of the public API (CHANGELOG). */
 const PUBLIC_VALUES = [
@@ -22,9 +24,18 @@ const PUBLIC_VALUES = [
 /** Exported for the reference server's composition only (E4), @internal: not in the reference docs. */
 const INTERNAL_VALUES = ['deadboltOnServices'];
 
+/** The `deadbolt/redis-adapter` subpath's names. */
+const REDIS_ADAPTER_VALUES = ['createRedisAdapter'];
+
 const CONSUMER = `
 import { createDeadbolt, defaultMfaPolicy, type AccountsPort, type Deadbolt, type MfaPolicy } from 'deadbolt';
+import { createRedisAdapter, type RedisAdapter } from 'deadbolt/redis-adapter';
 import type { Configuration } from 'oidc-provider';
+
+const adapter: RedisAdapter = createRedisAdapter({ url: 'redis://localhost:6379', keyPrefix: 'x:' });
+export const withAdapter = (c: Configuration): Configuration => ({ ...c, adapter });
+// @ts-expect-error keyPrefix is a string
+void createRedisAdapter({ url: 'redis://localhost:6379', keyPrefix: 1 });
 
 const accounts: AccountsPort = {
   async findAccount(accountId) {
@@ -65,6 +76,8 @@ describe('E1: the packed package installs and imports on plain Node 24, with typ
     for (const f of [
       'package/dist/index.js',
       'package/dist/index.d.ts',
+      'package/dist/redis-adapter.js',
+      'package/dist/redis-adapter.d.ts',
       'package/views/layout.ejs',
       'package/static/style.css',
       'package/dist/i18n/ja.json',
@@ -90,10 +103,32 @@ describe('E1: the packed package installs and imports on plain Node 24, with typ
       "const d = await import('deadbolt'); console.log(JSON.stringify(Object.keys(d).sort()));",
     ]);
     assert.deepEqual(JSON.parse(stdout), [...PUBLIC_VALUES, ...INTERNAL_VALUES].sort());
-    // Only the root entry is public: internals are not importable.
+    // Only the root entry (and deadbolt/redis-adapter) is public: internals are not importable.
     await assert.rejects(
       plainNode(dir, ['--input-type=module', '-e', "await import('deadbolt/dist/server.js')"]),
       /ERR_PACKAGE_PATH_NOT_EXPORTED/,
+    );
+  });
+
+  it('E1, O2: plain Node imports deadbolt/redis-adapter, and its adapter keeps a provider model in Redis', async () => {
+    const keyPrefix = `deadbolt-test:${randomBytes(6).toString('hex')}:`;
+    const script = `
+      const subpath = await import('deadbolt/redis-adapter');
+      console.log(JSON.stringify(Object.keys(subpath).sort()));
+      const Adapter = subpath.createRedisAdapter({ url: ${JSON.stringify(REDIS_URL)}, keyPrefix: ${JSON.stringify(keyPrefix)} });
+      const sessions = new Adapter('Session');
+      await sessions.upsert('s1', { uid: 'u1', accountId: 'a1' }, 60);
+      console.log(JSON.stringify([(await sessions.findByUid('u1'))?.accountId]));
+      await sessions.destroy('s1');
+      console.log(JSON.stringify([await sessions.find('s1') ?? null]));
+      await Adapter.close();`;
+    const { stdout } = await plainNode(dir, ['--input-type=module', '-e', script]);
+    assert.deepEqual(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+      [REDIS_ADAPTER_VALUES, ['a1'], [null]],
     );
   });
 

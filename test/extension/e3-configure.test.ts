@@ -53,6 +53,11 @@ describe('E3: configure() augments the host configuration', () => {
     const configured = deadbolt.configure(host());
     const prompts = (configured.interactions?.policy ?? []).map((p) => p.name);
     assert.deepEqual(prompts, ['login', 'mfa', 'consent']);
+    // The security pages' sign-in client joins the host's (E3: accountPages on by default).
+    assert.deepEqual(
+      configured.clients?.map((c) => c.client_id),
+      ['app', 'deadbolt-account'],
+    );
     const url = configured.interactions?.url;
     assert.ok(url);
     const ctx = {} as KoaContextWithOIDC;
@@ -90,6 +95,11 @@ describe('E3: configure() augments the host configuration', () => {
       /no login prompt/,
     ],
     ['empty cookie keys', { cookies: { keys: [] } }, /cookies\.keys/],
+    [
+      "a client of the host's named like the security pages' own",
+      { clients: [{ client_id: 'deadbolt-account', redirect_uris: ['http://rp.test/cb'] }] },
+      /deadbolt-account.*accountPages: false/,
+    ],
   ];
   for (const [what, extra, message] of refusals) {
     it(`E3: refuses ${what} with a clear message`, () => {

@@ -4,18 +4,26 @@
 // openid-client and a cookie-jar browser.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
-import type Koa from 'koa';
 import type * as oidc from 'openid-client';
 import { defaultMfaPolicy, type MfaPolicy } from '../../src/mfa/policy.ts';
 import { ACR_MFA } from '../../src/oidc/acr.ts';
 import { Browser, type Page, textOf } from '../support/browser.ts';
+import {
+  ALICE,
+  BOB,
+  EXAMPLE,
+  type HostModule,
+  hostPassword,
+  installExample,
+  startHost,
+  type UsersModule,
+} from '../support/example-host.ts';
 import {
   appCode,
   backupCodesFromPage,
@@ -25,73 +33,11 @@ import {
   secretFromPage,
   submitCode,
 } from '../support/mfa.ts';
-import { installInto, packDeadbolt, REPO } from '../support/package.ts';
+import { REPO } from '../support/package.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { isCallback, open, RelyingParty } from '../support/rp.ts';
-import { freePort, REDIS_URL, RP_REDIRECT, STORE_MODES } from '../support/server.ts';
+import { REDIS_URL, RP_REDIRECT, STORE_MODES } from '../support/server.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
-
-const EXAMPLE = join(REPO, 'examples/existing-provider');
-const ALICE = { email: 'alice@acme.example', password: 'alice password' }; // her company pays
-const BOB = { email: 'bob@tiny.example', password: 'bob password' }; // his does not
-
-interface HostModule {
-  createHost(options: object): Promise<{ app: Koa; close(): Promise<void> }>;
-}
-interface UsersModule {
-  setPaying(id: string, paying: boolean): void;
-}
-
-/** The example, copied out of the repository with Deadbolt's tarball as its dependency, installed. */
-async function installExample(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'deadbolt-example-'));
-  for (const f of await readdir(EXAMPLE))
-    if (f.endsWith('.js')) await copyFile(join(EXAMPLE, f), join(dir, f));
-  const pkg = JSON.parse(await readFile(join(EXAMPLE, 'package.json'), 'utf8'));
-  pkg.dependencies.deadbolt = `file:${await packDeadbolt()}`;
-  await writeFile(join(dir, 'package.json'), JSON.stringify(pkg));
-  await installInto(dir, []);
-  return dir;
-}
-
-/** From the host's own sign-in page: the e-mail and password, then wherever that leads. */
-function hostPassword(browser: Browser, page: Page, who: { email: string; password: string }) {
-  assert.match(page.text, /Sign in to Example/, `the host's own page: ${textOf(page.text).slice(0, 200)}`);
-  return browser.submit(page, who, /\/login$/, isCallback);
-}
-
-const CLIENTS = [
-  {
-    client_id: 'first-party-app',
-    redirect_uris: [RP_REDIRECT],
-    grant_types: ['authorization_code', 'refresh_token'],
-    token_endpoint_auth_method: 'none',
-  },
-];
-
-/** The example host on a free port, with these options of createHost() (stores, policy, pages…). */
-async function startHost(
-  host: HostModule,
-  options: { stores: object; policy?: MfaPolicy; settings?: object; pages?: object },
-) {
-  const port = await freePort();
-  const issuer = `http://localhost:${port}`;
-  const running = await host.createHost({
-    issuer,
-    cookieKeys: [randomBytes(32).toString('hex')],
-    clients: CLIENTS,
-    ...options,
-    settings: {
-      LOG_LEVEL: 'silent',
-      DATABASE_CONNECT_TIMEOUT_MS: '1000',
-      DATABASE_QUERY_TIMEOUT_MS: '2000',
-      ...options.settings,
-    },
-  });
-  const server = createServer(running.app.callback());
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, issuer, running };
-}
 
 const JA_INVALID = (
   JSON.parse(await readFile(join(REPO, 'src/i18n/ja.json'), 'utf8')) as Record<string, string>
