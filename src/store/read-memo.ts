@@ -15,7 +15,9 @@ import type { SystemOfRecord, UserBundle } from './ports.ts';
 const MEMOIZED = new Set<string>(['findClient', 'findOrgsBySsoDomain']);
 /**
  * The decision's inputs, read together in one round trip (`loadUserBundle`) the first time a
- * request asks for any of them: the user, their memberships, their factors.
+ * request asks for the user or their factors: the user, their memberships, their factors. A
+ * request that asks for memberships alone (e.g. the recovery form, whose answer must take the same
+ * time for a known and an unknown address, U4) gets the plain query unless a bundle is at hand.
  */
 const BUNDLED = {
   findUserById: (b: UserBundle | undefined) => b?.user,
@@ -75,10 +77,13 @@ export function memoizedReads(sor: SystemOfRecord): SystemOfRecord {
         if (!memo) return value.apply(target, args);
         const [id] = args;
         if (args.length !== 1 || typeof id !== 'string') return clearing(memo, value.apply(target, args));
-        if (isBundled(prop)) {
-          const bundle = memoized(memo, `bundle\u0000${id}`, () => target.loadUserBundle(id));
+        const bundleKey = `bundle\u0000${id}`;
+        if (isBundled(prop) && (prop !== 'listMembershipsOfUser' || memo.has(bundleKey))) {
+          const bundle = memoized(memo, bundleKey, () => target.loadUserBundle(id));
           return bundle.then((b) => BUNDLED[prop](b as UserBundle | undefined));
         }
+        if (prop === 'listMembershipsOfUser')
+          return memoized(memo, `${prop}\u0000${id}`, () => value.apply(target, args));
         if (MEMOIZED.has(prop)) return memoized(memo, `${prop}\u0000${id}`, () => value.apply(target, args));
         return clearing(memo, value.apply(target, args));
       };
