@@ -2,6 +2,7 @@
 // bodies. Responses carry ISO 8601 strings for times; no schema has a secret except the one-time
 // `client_secret` of a client create or rotate.
 import { z } from 'zod';
+import { FACTOR_TYPES } from '../store/records.ts';
 import { problemSchema } from './problem.ts';
 
 /** Named schemas: `components.schemas` of the OpenAPI document. */
@@ -59,7 +60,7 @@ export const factorSchema = named(
   'Factor',
   z.object({
     id: z.string(),
-    type: z.enum(['passkey', 'totp', 'sms', 'backup_code']),
+    type: z.enum(FACTOR_TYPES),
     createdAt: time,
     lastUsedAt: time.nullable(),
     locked: z.boolean(),

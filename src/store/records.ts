@@ -2,7 +2,9 @@
 
 export type Plan = 'free' | 'paid';
 export type Role = 'owner' | 'admin' | 'member';
-export type FactorType = 'totp' | 'sms' | 'backup_code' | 'passkey';
+/** Every factor type, as stored (the registry, src/mfa/registry.ts, says what each is). */
+export const FACTOR_TYPES = ['passkey', 'totp', 'sms', 'backup_code'] as const;
+export type FactorType = (typeof FACTOR_TYPES)[number];
 
 export interface User {
   id: string;
