@@ -47,7 +47,7 @@ export interface AppOptions {
 }
 
 export function createApp(services: Services, options: AppOptions = {}): AppParts {
-  const { config, logger, sor, eph, metrics } = services;
+  const { config, logger, metrics } = services;
   // E4: the MFA step comes through the public API, as for any host: configure() and routes().
   const deadbolt = deadboltOnServices(services, {
     policy: options.mfaPolicy,
@@ -66,7 +66,21 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   // entry); earlier entries come from the client and would let it pick its own IP (L1 limits).
   app.maxIpsCount = 1;
   app.silent = true;
+  useFoundation(app, services);
+  usePages(app, provider, services, deadbolt, mfaPages);
+  // oidc-provider swallows its own 500s: log them, and keep the error for errorHandler (X2).
+  provider.on('server_error', (ctx: Koa.Context, err: unknown) => {
+    ctx.state.providerError = err;
+    if (!unavailable(err)) (ctx.state.log ?? logger).error({ err }, 'provider error');
+  });
+  app.use(publicDocumentCache);
+  app.use(mount(provider));
+  return { app, provider, metrics, mfa };
+}
 
+/** What every request goes through first: the issuer, the read memo, headers, logs, errors, ops. */
+function useFoundation(app: Koa, services: Services): void {
+  const { config, logger, sor, eph, metrics } = services;
   app.use(pinToIssuer(app, config.issuer)); // V4: first, so every URL below comes from ISSUER
   app.use((_ctx, next) => withReadMemo(next)); // issue 18: repeated store reads within a request
   app.use(
@@ -82,7 +96,6 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.use(observe(logger, metrics));
   app.use(errorHandler(logger));
   app.use(serveStatic);
-
   const ops = new Router();
   ops.get('/healthz', healthz(sor, eph));
   ops.get('/metrics', async (ctx) => {
@@ -90,7 +103,10 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     ctx.body = await metrics.registry.metrics();
   });
   app.use(ops.routes());
+}
 
+/** Only our hosted pages parse bodies; the provider parses its own endpoints. */
+function pageBodies(config: Services['config']): Koa.Middleware {
   const body = bodyParser({
     enableTypes: ['form'],
     formLimit: String(config.maxBodyBytes),
@@ -100,6 +116,20 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
       throw typeof (err as { status?: unknown }).status === 'number' ? err : badRequest();
     },
   });
+  const pages = ['/interaction/', '/account/', '/recover'];
+  return (ctx, next) => (pages.some((p) => ctx.path.startsWith(p)) ? body(ctx, next) : next());
+}
+
+/** The hosted pages: sign-in, the MFA step, SSO, recovery, admin API, account pages, landing, demo. */
+function usePages(
+  app: Koa,
+  provider: Provider,
+  services: Services,
+  deadbolt: ReturnType<typeof deadboltOnServices>,
+  mfaPages: Koa.Middleware,
+): void {
+  const { config, sor } = services;
+  const { mfa } = deadbolt;
   // U4: recovery links, voided by a successful sign-in (the login hook).
   const recoveryTokens = createRecoveryTokens(services.eph.kv, config.mail.recoveryTtlSeconds);
   const interactions = interactionRouter(provider, services, [
@@ -108,16 +138,7 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
     ...deadbolt.signInPageExtensions(provider), // W3: the passkey button on the sign-in page
   ]);
   app.use(localeMiddleware);
-  app.use(async (ctx, next) => {
-    // Only our hosted pages parse bodies; the provider parses its own endpoints.
-    if (
-      ctx.path.startsWith('/interaction/') ||
-      ctx.path.startsWith('/account/') ||
-      ctx.path.startsWith('/recover')
-    )
-      return body(ctx, next);
-    return next();
-  });
+  app.use(pageBodies(config));
   app.use(brandingResolver(provider, services)); // X9: which organization's branding a page shows
   app.use(brandingRouter(sor).routes());
   app.use(mfaPages); // the mfa prompt's pages (/interaction/:uid while it is pending, …/mfa/*)
@@ -129,16 +150,5 @@ export function createApp(services: Services, options: AppOptions = {}): AppPart
   app.use(admin.routes()).use(admin.allowedMethods());
   for (const r of accountRouters(provider, services, mfa)) app.use(r.routes()).use(r.allowedMethods());
   app.use(landingRouter(config.issuer, config.demo).routes()); // issue 16 item 8: / is a page
-  if (config.demo) {
-    const demo = demoRouter(config.issuer);
-    app.use(demo.routes());
-  }
-  // oidc-provider swallows its own 500s: log them, and keep the error for errorHandler (X2).
-  provider.on('server_error', (ctx: Koa.Context, err: unknown) => {
-    ctx.state.providerError = err;
-    if (!unavailable(err)) (ctx.state.log ?? logger).error({ err }, 'provider error');
-  });
-  app.use(publicDocumentCache);
-  app.use(mount(provider));
-  return { app, provider, metrics, mfa };
+  if (config.demo) app.use(demoRouter(config.issuer).routes());
 }

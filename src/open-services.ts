@@ -31,16 +31,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
   return destination ? pino(options, destination) : pino(options);
 }
 
-export async function openServices(
-  config: Config,
-  logger = createLogger(config),
-  /** E2: a host's provider has its own clients: no CLIENTS_FILE import. */
-  options: { importClients?: boolean } = {},
-): Promise<Services> {
-  // A2: CLIENTS_FILE is an optional import at start (upsert by client_id); clients live in the SoR.
-  const imported =
-    options.importClients === false ? [] : await readClientsFile(config.clientsFile, { missingOk: true });
-  const builtIn = builtInClients(config);
+/** The system of record and the ephemeral store the configuration names (Z3 bounds, X5 cap). */
+async function openStores(config: Config, logger: Logger) {
   const { poolSize: max, connectTimeoutMs, queryTimeoutMs } = config.database;
   const sor = await openSystemOfRecord({
     databaseUrl: config.databaseUrl,
@@ -65,6 +57,20 @@ export async function openServices(
         ),
     },
   });
+  return { sor, eph };
+}
+
+export async function openServices(
+  config: Config,
+  logger = createLogger(config),
+  /** E2: a host's provider has its own clients: no CLIENTS_FILE import. */
+  options: { importClients?: boolean } = {},
+): Promise<Services> {
+  // A2: CLIENTS_FILE is an optional import at start (upsert by client_id); clients live in the SoR.
+  const imported =
+    options.importClients === false ? [] : await readClientsFile(config.clientsFile, { missingOk: true });
+  const builtIn = builtInClients(config);
+  const { sor, eph } = await openStores(config, logger);
   // Z5: every store call is timed and its failures counted at the port boundary.
   const metrics = createMetrics();
   const timedSor = timedSystemOfRecord(sor, metrics);

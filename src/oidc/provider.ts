@@ -43,6 +43,38 @@ function adapterWithClients(Base: AdapterConstructor, registry: ClientRegistry):
   } as unknown as AdapterConstructor;
 }
 
+/** The grant a request may reuse: I8's kept consent for third parties, an implicit one for first parties. */
+async function loadExistingGrant(ctx: KoaContextWithOIDC, sor: Services['sor']) {
+  const { client, session, result } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+  const grantId = (result?.consent?.grantId as string | undefined) ?? session.grantIdFor(client.clientId);
+  const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+  // I8: a third-party client's consent outlives the browser session it was given in.
+  if (!isFirstParty(client))
+    return existing ?? (await grantFromConsent(ctx, sor, session.accountId, client.clientId));
+  // First-party clients skip consent: their grant covers what they ask for.
+  const grant =
+    existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  restoreOfflineAccess(ctx, isFirstParty); // I1
+  const scope = ctx.oidc.params?.scope;
+  if (typeof scope === 'string') grant.addOIDCScope(scope);
+  grantResourceScopes(ctx, grant);
+  grant.addOIDCClaims(claimsAsked(ctx.oidc.params?.claims));
+  await grant.save();
+  return grant;
+}
+
+/** The claim names of a claims parameter (an invalid one is rejected by the provider itself). */
+function claimsAsked(claims: unknown): string[] {
+  if (typeof claims !== 'string') return [];
+  try {
+    const parsed = JSON.parse(claims) as { id_token?: object; userinfo?: object };
+    return [...Object.keys(parsed.id_token ?? {}), ...Object.keys(parsed.userinfo ?? {})];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * E4: the reference server's provider — its own configuration (clients from the system of record,
  * keys, scopes, features, consent), augmented with the MFA step by the public `configure()` like
@@ -91,33 +123,7 @@ export function createProvider(services: Services, deadbolt: Pick<Deadbolt, 'con
       RefreshToken: config.ttl.refreshToken,
     },
     issueRefreshToken, // I1
-    async loadExistingGrant(ctx: KoaContextWithOIDC) {
-      const { client, session, result } = ctx.oidc;
-      if (!client || !session?.accountId) return undefined;
-      const grantId = (result?.consent?.grantId as string | undefined) ?? session.grantIdFor(client.clientId);
-      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      // I8: a third-party client's consent outlives the browser session it was given in.
-      if (!isFirstParty(client))
-        return existing ?? (await grantFromConsent(ctx, sor, session.accountId, client.clientId));
-      // First-party clients skip consent: their grant covers what they ask for.
-      const grant =
-        existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      restoreOfflineAccess(ctx, isFirstParty); // I1
-      const scope = ctx.oidc.params?.scope;
-      if (typeof scope === 'string') grant.addOIDCScope(scope);
-      grantResourceScopes(ctx, grant);
-      const claims = ctx.oidc.params?.claims;
-      if (typeof claims === 'string') {
-        try {
-          const parsed = JSON.parse(claims) as { id_token?: object; userinfo?: object };
-          grant.addOIDCClaims([...Object.keys(parsed.id_token ?? {}), ...Object.keys(parsed.userinfo ?? {})]);
-        } catch {
-          // an invalid claims parameter is rejected by the provider itself
-        }
-      }
-      await grant.save();
-      return grant;
-    },
+    loadExistingGrant: (ctx: KoaContextWithOIDC) => loadExistingGrant(ctx, sor),
     renderError,
     rotateRefreshToken: true,
   };

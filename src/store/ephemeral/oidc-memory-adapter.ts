@@ -202,81 +202,91 @@ function pointerAt(space: ExpiringMap<MemoryValue>, key: string): string | undef
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The provider's models in the process's memory; createMemoryOidcAdapter binds it to one store. */
+class MemoryOidcAdapter implements Adapter {
+  readonly model: string;
+  readonly consumable: boolean;
+
+  private readonly space: ExpiringMap<MemoryValue>;
+
+  constructor(space: ExpiringMap<MemoryValue>, model: string) {
+    this.space = space;
+    this.model = model;
+    this.consumable = CONSUMABLE_MODELS.has(model);
+  }
+
+  key(id: string): string {
+    return oidcKeys.model(this.model, id);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const key = this.key(id);
+    const ttl = ttlOf(expiresIn);
+    // Like HSET on Redis, an earlier `consumed` survives: once used, a code stays used.
+    const consumed = this.consumable ? modelAt(this.space, key)?.consumed : undefined;
+    this.space.set(
+      key,
+      { kind: 'model', payload: JSON.stringify(toStored(this.model, payload)), consumed },
+      ttl,
+    );
+    if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
+      addToIndex(this.space, oidcKeys.grant(payload.grantId), key, ttl);
+    }
+    if (this.model === 'Session' && payload.uid) this.space.set(oidcKeys.uid(payload.uid), id, ttl);
+    if (payload.userCode) this.space.set(oidcKeys.userCode(payload.userCode), id, ttl);
+    if (this.model === 'Session' && payload.accountId) {
+      addToIndex(this.space, sessionsOfAccountKey(payload.accountId), id, ttl);
+    }
+    if (this.model === 'Grant' && payload.accountId) {
+      addToIndex(this.space, grantsOfAccountKey(payload.accountId), id, ttl);
+    }
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const stored = modelAt(this.space, this.key(id));
+    if (!stored) return undefined;
+    const payload = fromStored(this.model, id, JSON.parse(stored.payload) as AdapterPayload);
+    if (stored.consumed !== undefined) payload.consumed = stored.consumed;
+    return payload;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const id = pointerAt(this.space, oidcKeys.uid(uid));
+    return id ? this.find(id) : undefined;
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const id = pointerAt(this.space, oidcKeys.userCode(userCode));
+    return id ? this.find(id) : undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    if (!this.consumable) throw new TypeError(`${this.model} is not a consumable model`);
+    const stored = modelAt(this.space, this.key(id));
+    if (stored) stored.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id: string): Promise<void> {
+    const key = this.key(id);
+    if (this.model === 'Session') {
+      const stored = modelAt(this.space, key);
+      const accountId = stored && (JSON.parse(stored.payload) as AdapterPayload).accountId;
+      if (accountId) removeFromIndex(this.space, sessionsOfAccountKey(accountId), id);
+    }
+    this.space.delete(key);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const grantKey = oidcKeys.grant(grantId);
+    for (const member of setAt(this.space, grantKey) ?? []) this.space.delete(member);
+    this.space.delete(grantKey);
+  }
+}
+
 export function createMemoryOidcAdapter(space: ExpiringMap<MemoryValue>): AdapterConstructor {
-  return class MemoryOidcAdapter implements Adapter {
-    readonly model: string;
-    readonly consumable: boolean;
-
+  return class extends MemoryOidcAdapter {
     constructor(model: string) {
-      this.model = model;
-      this.consumable = CONSUMABLE_MODELS.has(model);
-    }
-
-    key(id: string): string {
-      return oidcKeys.model(this.model, id);
-    }
-
-    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      const key = this.key(id);
-      const ttl = ttlOf(expiresIn);
-      // Like HSET on Redis, an earlier `consumed` survives: once used, a code stays used.
-      const consumed = this.consumable ? modelAt(space, key)?.consumed : undefined;
-      space.set(
-        key,
-        { kind: 'model', payload: JSON.stringify(toStored(this.model, payload)), consumed },
-        ttl,
-      );
-      if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
-        addToIndex(space, oidcKeys.grant(payload.grantId), key, ttl);
-      }
-      if (this.model === 'Session' && payload.uid) space.set(oidcKeys.uid(payload.uid), id, ttl);
-      if (payload.userCode) space.set(oidcKeys.userCode(payload.userCode), id, ttl);
-      if (this.model === 'Session' && payload.accountId) {
-        addToIndex(space, sessionsOfAccountKey(payload.accountId), id, ttl);
-      }
-      if (this.model === 'Grant' && payload.accountId) {
-        addToIndex(space, grantsOfAccountKey(payload.accountId), id, ttl);
-      }
-    }
-
-    async find(id: string): Promise<AdapterPayload | undefined> {
-      const stored = modelAt(space, this.key(id));
-      if (!stored) return undefined;
-      const payload = fromStored(this.model, id, JSON.parse(stored.payload) as AdapterPayload);
-      if (stored.consumed !== undefined) payload.consumed = stored.consumed;
-      return payload;
-    }
-
-    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const id = pointerAt(space, oidcKeys.uid(uid));
-      return id ? this.find(id) : undefined;
-    }
-
-    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const id = pointerAt(space, oidcKeys.userCode(userCode));
-      return id ? this.find(id) : undefined;
-    }
-
-    async consume(id: string): Promise<void> {
-      if (!this.consumable) throw new TypeError(`${this.model} is not a consumable model`);
-      const stored = modelAt(space, this.key(id));
-      if (stored) stored.consumed = Math.floor(Date.now() / 1000);
-    }
-
-    async destroy(id: string): Promise<void> {
-      const key = this.key(id);
-      if (this.model === 'Session') {
-        const stored = modelAt(space, key);
-        const accountId = stored && (JSON.parse(stored.payload) as AdapterPayload).accountId;
-        if (accountId) removeFromIndex(space, sessionsOfAccountKey(accountId), id);
-      }
-      space.delete(key);
-    }
-
-    async revokeByGrantId(grantId: string): Promise<void> {
-      const grantKey = oidcKeys.grant(grantId);
-      for (const member of setAt(space, grantKey) ?? []) space.delete(member);
-      space.delete(grantKey);
+      super(space, model);
     }
   };
 }

@@ -131,119 +131,142 @@ function parse(json: string | null | undefined): AdapterPayload | undefined {
 
 const epochSeconds = (): number => Math.floor(Date.now() / 1000);
 
+interface RedisAdapterDeps {
+  run: RedisRunner;
+  prefix: string;
+  /** The client is a Redis Cluster, so multi-key operations are split (Z1). */
+  cluster: boolean;
+}
+
+/** The provider's models on Redis; createRedisOidcAdapter binds it to one store. */
+class RedisOidcAdapter implements Adapter {
+  readonly model: string;
+  readonly consumable: boolean;
+
+  private readonly run: RedisRunner;
+  private readonly k: (key: string) => string;
+  private readonly cluster: boolean;
+
+  constructor(deps: RedisAdapterDeps, model: string) {
+    this.run = deps.run;
+    this.k = (key) => deps.prefix + key;
+    this.cluster = deps.cluster;
+    this.model = model;
+    this.consumable = CONSUMABLE_MODELS.has(model);
+  }
+
+  key(id: string): string {
+    return this.k(oidcKeys.model(this.model, id));
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const ttl = ttlOf(expiresIn);
+    const writes = [this.modelWrite(id, payload, ttl)];
+    if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
+      const member = this.key(id);
+      writes.push((multi) =>
+        addToIndex(multi, this.k(oidcKeys.grant(payload.grantId as string)), member, ttl),
+      );
+    }
+    if (this.model === 'Session' && payload.uid)
+      writes.push(setPointer(this.k(oidcKeys.uid(payload.uid)), id, ttl));
+    if (payload.userCode) writes.push(setPointer(this.k(oidcKeys.userCode(payload.userCode)), id, ttl));
+    const accountId = payload.accountId;
+    if (this.model === 'Session' && accountId) {
+      writes.push((multi) => addToIndex(multi, this.k(sessionsOfAccountKey(accountId)), id, ttl));
+    }
+    if (this.model === 'Grant' && accountId) {
+      writes.push((multi) => addToIndex(multi, this.k(grantsOfAccountKey(accountId)), id, ttl));
+    }
+    await this.run((client) => writeAll(client, this.cluster, writes));
+  }
+
+  private modelWrite(id: string, payload: AdapterPayload, ttl: number | undefined): KeyWrite {
+    const key = this.key(id);
+    const json = JSON.stringify(toStored(this.model, payload));
+    return (multi) => {
+      if (this.consumable) {
+        // HSET keeps an earlier `consumed` field: once used, a code stays used.
+        multi.hset(key, 'payload', json);
+        if (ttl === undefined) multi.persist(key);
+        else multi.expire(key, ttl);
+      } else if (ttl === undefined) {
+        multi.set(key, json);
+      } else {
+        multi.set(key, json, 'EX', ttl);
+      }
+    };
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const key = this.key(id);
+    if (!this.consumable) {
+      const found = parse(await this.run((client) => client.get(key)));
+      return found && fromStored(this.model, id, found);
+    }
+    const hash = await this.run((client) => client.hgetall(key));
+    const payload = parse(hash.payload);
+    if (payload && hash.consumed) payload.consumed = Number(hash.consumed);
+    return payload && fromStored(this.model, id, payload);
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (!this.consumable) {
+      // Sessions: looked up by uid on every interaction step, so in one round trip (but a cluster).
+      const json = await this.run(async (client) => {
+        if (!this.cluster)
+          return client.eval(FIND_BY_POINTER_SCRIPT, 1, this.k(oidcKeys.uid(uid)), this.key(''));
+        const id = await client.get(this.k(oidcKeys.uid(uid)));
+        return id ? client.get(this.key(id)) : null;
+      });
+      return parse(typeof json === 'string' ? json : undefined);
+    }
+    const id = await this.run((client) => client.get(this.k(oidcKeys.uid(uid))));
+    return id ? this.find(id) : undefined;
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const id = await this.run((client) => client.get(this.k(oidcKeys.userCode(userCode))));
+    return id ? this.find(id) : undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    if (!this.consumable) throw new TypeError(`${this.model} is not a consumable model`);
+    const key = this.key(id);
+    await this.run((client) => client.eval(CONSUME_SCRIPT, 1, key, epochSeconds()));
+  }
+
+  async destroy(id: string): Promise<void> {
+    const key = this.key(id);
+    if (this.model !== 'Session') {
+      await this.run((client) => client.del(key));
+      return;
+    }
+    // A session also leaves its account's index (one extra round trip, on sign-out only).
+    const session = parse(await this.run((client) => client.get(key)));
+    const writes: KeyWrite[] = [(multi) => multi.del(key)];
+    const accountId = session?.accountId;
+    if (accountId) writes.push((multi) => multi.srem(this.k(sessionsOfAccountKey(accountId)), id));
+    await this.run((client) => writeAll(client, this.cluster, writes));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const grantKey = this.k(oidcKeys.grant(grantId));
+    const members = await this.run((client) => client.smembers(grantKey));
+    await this.run((client) => delAll(client, this.cluster, [...members, grantKey]));
+  }
+}
+
 /** `cluster`: the client is a Redis Cluster, so multi-key operations are split (Z1). */
 export function createRedisOidcAdapter(
   run: RedisRunner,
   prefix: string,
   cluster = false,
 ): AdapterConstructor {
-  const k = (key: string): string => prefix + key;
-
-  return class RedisOidcAdapter implements Adapter {
-    readonly model: string;
-    readonly consumable: boolean;
-
+  const deps: RedisAdapterDeps = { run, prefix, cluster };
+  return class extends RedisOidcAdapter {
     constructor(model: string) {
-      this.model = model;
-      this.consumable = CONSUMABLE_MODELS.has(model);
-    }
-
-    key(id: string): string {
-      return k(oidcKeys.model(this.model, id));
-    }
-
-    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      const ttl = ttlOf(expiresIn);
-      const writes = [this.modelWrite(id, payload, ttl)];
-      if (GRANTABLE_MODELS.has(this.model) && payload.grantId) {
-        const member = this.key(id);
-        writes.push((multi) => addToIndex(multi, k(oidcKeys.grant(payload.grantId as string)), member, ttl));
-      }
-      if (this.model === 'Session' && payload.uid)
-        writes.push(setPointer(k(oidcKeys.uid(payload.uid)), id, ttl));
-      if (payload.userCode) writes.push(setPointer(k(oidcKeys.userCode(payload.userCode)), id, ttl));
-      const accountId = payload.accountId;
-      if (this.model === 'Session' && accountId) {
-        writes.push((multi) => addToIndex(multi, k(sessionsOfAccountKey(accountId)), id, ttl));
-      }
-      if (this.model === 'Grant' && accountId) {
-        writes.push((multi) => addToIndex(multi, k(grantsOfAccountKey(accountId)), id, ttl));
-      }
-      await run((client) => writeAll(client, cluster, writes));
-    }
-
-    private modelWrite(id: string, payload: AdapterPayload, ttl: number | undefined): KeyWrite {
-      const key = this.key(id);
-      const json = JSON.stringify(toStored(this.model, payload));
-      return (multi) => {
-        if (this.consumable) {
-          // HSET keeps an earlier `consumed` field: once used, a code stays used.
-          multi.hset(key, 'payload', json);
-          if (ttl === undefined) multi.persist(key);
-          else multi.expire(key, ttl);
-        } else if (ttl === undefined) {
-          multi.set(key, json);
-        } else {
-          multi.set(key, json, 'EX', ttl);
-        }
-      };
-    }
-
-    async find(id: string): Promise<AdapterPayload | undefined> {
-      const key = this.key(id);
-      if (!this.consumable) {
-        const found = parse(await run((client) => client.get(key)));
-        return found && fromStored(this.model, id, found);
-      }
-      const hash = await run((client) => client.hgetall(key));
-      const payload = parse(hash.payload);
-      if (payload && hash.consumed) payload.consumed = Number(hash.consumed);
-      return payload && fromStored(this.model, id, payload);
-    }
-
-    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      if (!this.consumable) {
-        // Sessions: looked up by uid on every interaction step, so in one round trip (but a cluster).
-        const json = await run(async (client) => {
-          if (!cluster) return client.eval(FIND_BY_POINTER_SCRIPT, 1, k(oidcKeys.uid(uid)), this.key(''));
-          const id = await client.get(k(oidcKeys.uid(uid)));
-          return id ? client.get(this.key(id)) : null;
-        });
-        return parse(typeof json === 'string' ? json : undefined);
-      }
-      const id = await run((client) => client.get(k(oidcKeys.uid(uid))));
-      return id ? this.find(id) : undefined;
-    }
-
-    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const id = await run((client) => client.get(k(oidcKeys.userCode(userCode))));
-      return id ? this.find(id) : undefined;
-    }
-
-    async consume(id: string): Promise<void> {
-      if (!this.consumable) throw new TypeError(`${this.model} is not a consumable model`);
-      const key = this.key(id);
-      await run((client) => client.eval(CONSUME_SCRIPT, 1, key, epochSeconds()));
-    }
-
-    async destroy(id: string): Promise<void> {
-      const key = this.key(id);
-      if (this.model !== 'Session') {
-        await run((client) => client.del(key));
-        return;
-      }
-      // A session also leaves its account's index (one extra round trip, on sign-out only).
-      const session = parse(await run((client) => client.get(key)));
-      const writes: KeyWrite[] = [(multi) => multi.del(key)];
-      const accountId = session?.accountId;
-      if (accountId) writes.push((multi) => multi.srem(k(sessionsOfAccountKey(accountId)), id));
-      await run((client) => writeAll(client, cluster, writes));
-    }
-
-    async revokeByGrantId(grantId: string): Promise<void> {
-      const grantKey = k(oidcKeys.grant(grantId));
-      const members = await run((client) => client.smembers(grantKey));
-      await run((client) => delAll(client, cluster, [...members, grantKey]));
+      super(deps, model);
     }
   };
 }

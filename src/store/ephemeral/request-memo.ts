@@ -98,76 +98,83 @@ function memoizedKv(kv: KeyValueStore): KeyValueStore {
   };
 }
 
+/** A provider-model adapter whose reads are memoized per request (see the top of this file). */
+class MemoizedAdapter {
+  private readonly inner: InstanceType<AdapterConstructor>;
+  private readonly model: string;
+  constructor(Adapter: AdapterConstructor, model: string) {
+    this.inner = new Adapter(model);
+    this.model = model;
+  }
+  private key(id: string): string {
+    return `oidc\u0000${this.model}\u0000${id}`;
+  }
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const memo = current();
+    if (!memo) return (await this.inner.find(id)) ?? undefined;
+    const entry = await memo.read(this.key(id), async () => {
+      const found = (await this.inner.find(id)) ?? undefined;
+      return found === undefined ? ABSENT : JSON.stringify(found);
+    });
+    return entry === ABSENT ? undefined : (JSON.parse(entry) as AdapterPayload);
+  }
+  upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const keep = !CONSUMABLE_MODELS.has(this.model) && expiresIn > 0;
+    return this.through(
+      id,
+      () => this.inner.upsert(id, payload, expiresIn),
+      keep ? JSON.stringify(payload) : undefined,
+    );
+  }
+  destroy(id: string): Promise<void> {
+    return this.through(id, () => this.inner.destroy(id), ABSENT);
+  }
+  consume(id: string): Promise<void> {
+    return this.through(id, () => this.inner.consume(id));
+  }
+  async revokeByGrantId(grantId: string): Promise<void> {
+    ephemeralMemo()?.clear(); // every model of the grant: simplest to forget all
+    try {
+      return await this.inner.revokeByGrantId(grantId);
+    } finally {
+      ephemeralMemo()?.clear();
+    }
+  }
+  /** By uid (a session, every interaction step): kept until this request writes the model. */
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const memo = current();
+    if (!memo) return (await this.inner.findByUid(uid)) ?? undefined;
+    const entry = await memo.read(this.uidKey(uid), async () => {
+      const found = (await this.inner.findByUid(uid)) ?? undefined;
+      return found === undefined ? ABSENT : JSON.stringify(found);
+    });
+    return entry === ABSENT ? undefined : (JSON.parse(entry) as AdapterPayload);
+  }
+  private uidKey(uid: string): string {
+    const generation = (ephemeralMemo()?.get(`uids\u0000${this.model}`) as number | undefined) ?? 0;
+    return `oidc\u0000${this.model}\u0000uid${generation}\u0000${uid}`;
+  }
+  /** Any write of the model may change what a uid points to: forget every uid read of it. */
+  private forgetUids(): void {
+    const map = ephemeralMemo();
+    const key = `uids\u0000${this.model}`;
+    map?.set(key, ((map.get(key) as number | undefined) ?? 0) + 1);
+  }
+  findByUserCode(userCode: string) {
+    return this.inner.findByUserCode(userCode);
+  }
+  private through<T>(id: string, call: () => Promise<T>, after?: Entry): Promise<T> {
+    const memo = current();
+    if (!memo) return call();
+    this.forgetUids();
+    return memo.write(this.key(id), call, () => after).finally(() => this.forgetUids());
+  }
+}
+
 function memoizedAdapter(Adapter: AdapterConstructor): AdapterConstructor {
-  return class MemoizedAdapter {
-    private readonly inner: InstanceType<AdapterConstructor>;
-    private readonly model: string;
+  return class extends MemoizedAdapter {
     constructor(model: string) {
-      this.inner = new Adapter(model);
-      this.model = model;
-    }
-    private key(id: string): string {
-      return `oidc\u0000${this.model}\u0000${id}`;
-    }
-    async find(id: string): Promise<AdapterPayload | undefined> {
-      const memo = current();
-      if (!memo) return (await this.inner.find(id)) ?? undefined;
-      const entry = await memo.read(this.key(id), async () => {
-        const found = (await this.inner.find(id)) ?? undefined;
-        return found === undefined ? ABSENT : JSON.stringify(found);
-      });
-      return entry === ABSENT ? undefined : (JSON.parse(entry) as AdapterPayload);
-    }
-    upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<undefined | void> {
-      const keep = !CONSUMABLE_MODELS.has(this.model) && expiresIn > 0;
-      return this.through(
-        id,
-        () => this.inner.upsert(id, payload, expiresIn),
-        keep ? JSON.stringify(payload) : undefined,
-      );
-    }
-    destroy(id: string): Promise<undefined | void> {
-      return this.through(id, () => this.inner.destroy(id), ABSENT);
-    }
-    consume(id: string): Promise<undefined | void> {
-      return this.through(id, () => this.inner.consume(id));
-    }
-    async revokeByGrantId(grantId: string): Promise<undefined | void> {
-      ephemeralMemo()?.clear(); // every model of the grant: simplest to forget all
-      try {
-        return await this.inner.revokeByGrantId(grantId);
-      } finally {
-        ephemeralMemo()?.clear();
-      }
-    }
-    /** By uid (a session, every interaction step): kept until this request writes the model. */
-    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const memo = current();
-      if (!memo) return (await this.inner.findByUid(uid)) ?? undefined;
-      const entry = await memo.read(this.uidKey(uid), async () => {
-        const found = (await this.inner.findByUid(uid)) ?? undefined;
-        return found === undefined ? ABSENT : JSON.stringify(found);
-      });
-      return entry === ABSENT ? undefined : (JSON.parse(entry) as AdapterPayload);
-    }
-    private uidKey(uid: string): string {
-      const generation = (ephemeralMemo()?.get(`uids\u0000${this.model}`) as number | undefined) ?? 0;
-      return `oidc\u0000${this.model}\u0000uid${generation}\u0000${uid}`;
-    }
-    /** Any write of the model may change what a uid points to: forget every uid read of it. */
-    private forgetUids(): void {
-      const map = ephemeralMemo();
-      const key = `uids\u0000${this.model}`;
-      map?.set(key, ((map.get(key) as number | undefined) ?? 0) + 1);
-    }
-    findByUserCode(userCode: string) {
-      return this.inner.findByUserCode(userCode);
-    }
-    private through<T>(id: string, call: () => Promise<T>, after?: Entry): Promise<T> {
-      const memo = current();
-      if (!memo) return call();
-      this.forgetUids();
-      return memo.write(this.key(id), call, () => after).finally(() => this.forgetUids());
+      super(Adapter, model);
     }
   } as unknown as AdapterConstructor;
 }
