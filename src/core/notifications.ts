@@ -105,7 +105,7 @@ export function createNotifier(sor: SystemOfRecord, mail: MailService, logger: L
       }
       if (e.action === 'mfa.reset' && user) {
         const by =
-          d.via === 'cli'
+          d.via === 'cli' || d.via === 'host' // host: deadbolt.users.reset(), a host's support
             ? 'mail.by.support'
             : d.via === 'admin-api'
               ? 'mail.by.admin_api'
