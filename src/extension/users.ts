@@ -99,7 +99,7 @@ export function methodsOf(mfa: MfaService, records: FactorRecord[]): UserMethod[
   const codes = records.filter((r) => r.type === 'backup_code');
   const methods = records.filter((r) => r.type !== 'backup_code').map(view);
   if (codes.length === 0) return methods;
-  const created = codes.reduce((a, r) => (r.createdAt < a ? r.createdAt : a), codes[0].createdAt);
+  const created = new Date(Math.min(...codes.map((r) => r.createdAt.getTime())));
   const remaining = mfa.factors.get('backup_code')?.usable(codes).length ?? 0;
   const lastUsedAt = latest(codes.map((r) => r.usedAt));
   return [
@@ -109,18 +109,21 @@ export function methodsOf(mfa: MfaService, records: FactorRecord[]): UserMethod[
 }
 
 export function createUsers(sor: SystemOfRecord, mfa: MfaService): DeadboltUsers {
+  /** The account's state; undefined for an id that is no string or an account nobody knows. */
+  const load = (accountId: unknown) =>
+    typeof accountId === 'string' && accountId.length > 0 ? mfa.load(accountId) : Promise.resolve(undefined);
   return {
     async decide(accountId) {
-      const state = await mfa.load(accountId);
+      const state = await load(accountId);
       return state && mfa.decide(state, {});
     },
     async methods(accountId) {
-      const state = await mfa.load(accountId);
+      const state = await load(accountId);
       return state && methodsOf(mfa, state.records);
     },
     async reset(accountId, request) {
       const who = checked(request); // every precondition before anything changes
-      const state = await mfa.load(accountId);
+      const state = await load(accountId);
       if (!state) return undefined;
       const userId = state.user.id;
       const { removed, total } = await sor.transaction(async (tx) => {
