@@ -21,9 +21,10 @@ export type { Deadbolt, DeadboltCore, DeadboltOptions, DeadboltStores } from './
 // reference server's composition (E4) — Deadbolt over the stores the server opened itself, so its
 // provider configuration and MFA pages come through configure() and routes() like a host's.
 export { createDeadbolt, deadboltOn as deadboltOnServices } from './extension/create.ts';
-export { DeadboltConfigurationError } from './extension/errors.ts';
+export { DeadboltConfigurationError, DeadboltUsersError } from './extension/errors.ts';
 export type { NodeHandler } from './extension/node-handler.ts';
 export type { PagesOptions } from './extension/pages.ts';
+export type { DeadboltUsers, ResetRequest, ResetResult, UserMethod } from './extension/users.ts';
 export type { Locale } from './i18n/index.ts';
 export type { MfaDecision, MfaPolicy, MfaReason, MfaRequirement, PolicyContext } from './mfa/policy.ts';
 export { defaultMfaPolicy } from './mfa/policy.ts';

@@ -56,5 +56,6 @@ export async function createHost({ issuer, clients, cookieKeys, stores, policy, 
   app.use(homePage); // links to Deadbolt's security settings, /account/security
   app.use(loginRoutes(provider));
   app.use(mount(provider));
-  return { app, provider, close: () => deadbolt.close() };
+  // deadbolt.users: our support tools' handle on an account's MFA (methods, the support reset).
+  return { app, provider, users: deadbolt.users, close: () => deadbolt.close() };
 }

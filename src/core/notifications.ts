@@ -134,7 +134,11 @@ async function noticeFor(e: NewAuditEvent, { sor, notify, notifyOwners }: Notice
   }
   if (e.action === 'mfa.reset' && user) {
     const by =
-      d.via === 'cli' ? 'mail.by.support' : d.via === 'admin-api' ? 'mail.by.admin_api' : 'mail.by.org_admin';
+      d.via === 'cli' || d.via === 'host'
+        ? 'mail.by.support'
+        : d.via === 'admin-api'
+          ? 'mail.by.admin_api'
+          : 'mail.by.org_admin';
     return void notify(user, 'mfa.reset', { ...context, params: { by } });
   }
   if ((e.action === 'password.changed' || e.action === 'password.reset') && user) {

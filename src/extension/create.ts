@@ -24,6 +24,7 @@ import { hostDirectory } from './host-directory.ts';
 import { type NodeHandler, nodeHandler } from './node-handler.ts';
 import type { PagesOptions } from './pages.ts';
 import { mfaRoutes } from './routes.ts';
+import { createUsers, type DeadboltUsers } from './users.ts';
 
 /** Where Deadbolt keeps its state. */
 export interface DeadboltStores {
@@ -83,7 +84,12 @@ export interface Deadbolt {
   routes(provider: Provider): Koa.Middleware;
   /** The same as `(req, res, next)` middleware for Express or a Node http server; mount it before body parsers. */
   handler(provider: Provider): NodeHandler;
-  /** The policy hook's decision for an account right now (e.g. for the host's own settings page). */
+  /** One account of your directory: its MFA decision, its methods, the support reset (R2). */
+  users: DeadboltUsers;
+  /**
+   * The policy hook's decision for an account right now.
+   * @deprecated Since 0.2.0: use `users.decide(accountId)`, the same call.
+   */
   decide(accountId: string): Promise<MfaDecision | undefined>;
   /** Closes the stores (after the host's server stopped). */
   close(): Promise<void>;
@@ -144,9 +150,11 @@ export function deadboltOn(
   const mfa = createMfa(s, { policy: options.policy, now: options.clock });
   let clients: NonNullable<Configuration['clients']> = [];
   let keys: Koa['keys'] = s.config.cookieKeys;
+  const users = createUsers(s.sor, mfa);
   return {
     services: s,
     mfa,
+    users,
     signInPageExtensions: (provider) => [passkeyExtension(provider, s, mfa)],
     configure(configuration, configureOptions) {
       clients = configuration.clients ?? [];
@@ -183,10 +191,7 @@ export function deadboltOn(
     handler(provider) {
       return nodeHandler(this.routes(provider), keys, s.config.trustProxy);
     },
-    async decide(accountId) {
-      const state = await mfa.load(accountId);
-      return state && mfa.decide(state, {});
-    },
+    decide: users.decide,
     async close() {
       await s.notifier.flush();
       await Promise.allSettled([s.sor.close(), s.eph.close()]);

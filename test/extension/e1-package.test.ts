@@ -17,6 +17,7 @@ const PUBLIC_VALUES = [
   'ACR_PHR',
   'ConfigError',
   'DeadboltConfigurationError',
+  'DeadboltUsersError',
   'StoreUnavailableError',
   'createDeadbolt',
   'defaultMfaPolicy',
@@ -28,7 +29,7 @@ const INTERNAL_VALUES = ['deadboltOnServices'];
 const REDIS_ADAPTER_VALUES = ['createRedisAdapter'];
 
 const CONSUMER = `
-import { createDeadbolt, defaultMfaPolicy, type AccountsPort, type Deadbolt, type MfaPolicy } from 'deadbolt';
+import { createDeadbolt, defaultMfaPolicy, type AccountsPort, type Deadbolt, type MfaPolicy, type UserMethod } from 'deadbolt';
 import { createRedisAdapter, type RedisAdapter } from 'deadbolt/redis-adapter';
 import type { Configuration } from 'oidc-provider';
 
@@ -46,6 +47,13 @@ const policy: MfaPolicy = (context) => defaultMfaPolicy(context);
 export async function mountIt(host: Configuration): Promise<Configuration> {
   const deadbolt: Deadbolt = await createDeadbolt({ issuer: 'https://id.example', accounts, policy });
   return deadbolt.configure(host);
+}
+export async function supportReset(deadbolt: Deadbolt): Promise<number | undefined> {
+  const methods: UserMethod[] | undefined = await deadbolt.users.methods('u-1');
+  const done = await deadbolt.users.reset('u-1', { actor: 'jo', reason: 'lost phone', identityVerified: true });
+  // @ts-expect-error a reset needs a reason
+  void deadbolt.users.reset('u-1', { actor: 'jo', identityVerified: true });
+  return (methods?.length ?? 0) + (done?.factorsRemoved ?? 0);
 }
 // @ts-expect-error the issuer is a string
 void createDeadbolt({ issuer: 42 });

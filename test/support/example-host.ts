@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Koa from 'koa';
+import type { DeadboltUsers } from '../../src/extension/users.ts';
 import type { MfaPolicy } from '../../src/mfa/policy.ts';
 import { type Browser, type Page, textOf } from './browser.ts';
 import { installInto, packDeadbolt, REPO } from './package.ts';
@@ -18,7 +19,7 @@ export const ALICE = { email: 'alice@acme.example', password: 'alice password' }
 export const BOB = { email: 'bob@tiny.example', password: 'bob password' }; // his does not
 
 export interface HostModule {
-  createHost(options: object): Promise<{ app: Koa; close(): Promise<void> }>;
+  createHost(options: object): Promise<{ app: Koa; users: DeadboltUsers; close(): Promise<void> }>;
 }
 export interface UsersModule {
   setPaying(id: string, paying: boolean): void;
