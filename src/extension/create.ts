@@ -130,15 +130,9 @@ function environment(options: DeadboltOptions): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/**
- * Deadbolt over services already opened (the reference server's, or createDeadbolt's).
- * @internal
- */
-export function deadboltOn(
-  services: Services,
-  options: Omit<DeadboltOptions, 'issuer' | 'stores'>,
-): DeadboltCore {
-  const { accounts, accountPages = true } = options;
+/** The services Deadbolt runs on: a host's directory and password check over its accounts port (E2). */
+function servicesFor(services: Services, options: Omit<DeadboltOptions, 'issuer' | 'stores'>): Services {
+  const { accounts } = options;
   const s: Services = accounts
     ? {
         ...services,
@@ -147,6 +141,26 @@ export function deadboltOn(
       }
     : services;
   if (options.sms) s.sms = options.sms;
+  return s;
+}
+
+/** The pages' CSP form-action sources: 'self' and the host's clients' origins (I6). */
+function formActionOf(clients: NonNullable<Configuration['clients']>, issuer: string): string[] {
+  const uris = clients.flatMap((c) => [...(c.redirect_uris ?? []), ...(c.post_logout_redirect_uris ?? [])]);
+  const origins = uris.flatMap((u) => (URL.canParse(u) ? [new URL(u).origin] : []));
+  return ["'self'", ...new Set(origins.filter((o) => o !== new URL(issuer).origin))];
+}
+
+/**
+ * Deadbolt over services already opened (the reference server's, or createDeadbolt's).
+ * @internal
+ */
+export function deadboltOn(
+  services: Services,
+  options: Omit<DeadboltOptions, 'issuer' | 'stores'>,
+): DeadboltCore {
+  const { accountPages = true } = options;
+  const s = servicesFor(services, options);
   const mfa = createMfa(s, { policy: options.policy, now: options.clock });
   let clients: NonNullable<Configuration['clients']> = [];
   let keys: Koa['keys'] = s.config.cookieKeys;
@@ -174,14 +188,7 @@ export function deadboltOn(
     routes(provider) {
       // I4, V3: sessions ended by Deadbolt (a reset, a lockout) are logged out at their relying parties.
       mfa.sessions.setNotifier(createBackchannelNotifier(provider, s.logger));
-      const formAction = () => {
-        const uris = clients.flatMap((c) => [
-          ...(c.redirect_uris ?? []),
-          ...(c.post_logout_redirect_uris ?? []),
-        ]);
-        const origins = uris.flatMap((u) => (URL.canParse(u) ? [new URL(u).origin] : []));
-        return ["'self'", ...new Set(origins.filter((o) => o !== new URL(s.config.issuer).origin))];
-      };
+      const formAction = () => formActionOf(clients, s.config.issuer);
       const deps = { services: s, mfa, pages: options.pages, formAction };
       const prompt = mfaRoutes(provider, deps);
       if (!accountPages) return prompt;

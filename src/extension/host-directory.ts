@@ -76,23 +76,29 @@ function membershipsOf(account: HostAccount): MembershipWithOrg[] {
   }));
 }
 
-export function hostDirectory(inner: SystemOfRecord, accounts: AccountsPort): SystemOfRecord {
-  /** The mirror row (created the first time the account is seen), under the host's id and e-mail. */
-  async function findUserById(accountId: string): Promise<User | undefined> {
-    const account = await accounts.findAccount(accountId);
-    if (!account || account.accountId !== accountId) return undefined;
-    const id = storageIdOf(accountId);
-    let row = await inner.findUserById(id);
-    if (!row) {
-      const mirror = { id, passwordHash: '', memberships: [], totpSecretEnc: null };
-      const { existing } = await inner.importUsers([{ ...mirror, email: account.email }], 'host directory');
-      // Another (older) mirror holds the address: the row's e-mail is never shown, any will do.
-      if (existing.length > 0) await inner.importUsers([{ ...mirror, email: `${id}@host.invalid` }], 'host');
-      row = await inner.findUserById(id);
-      if (!row) return undefined;
-    }
-    return { ...row, id: accountId, email: account.email, passwordHash: '' };
+/** The mirror row of a host account (created the first time it is seen), under the host's id and e-mail. */
+async function mirrorOf(
+  inner: SystemOfRecord,
+  accounts: AccountsPort,
+  accountId: string,
+): Promise<User | undefined> {
+  const account = await accounts.findAccount(accountId);
+  if (!account || account.accountId !== accountId) return undefined;
+  const id = storageIdOf(accountId);
+  let row = await inner.findUserById(id);
+  if (!row) {
+    const mirror = { id, passwordHash: '', memberships: [], totpSecretEnc: null };
+    const { existing } = await inner.importUsers([{ ...mirror, email: account.email }], 'host directory');
+    // Another (older) mirror holds the address: the row's e-mail is never shown, any will do.
+    if (existing.length > 0) await inner.importUsers([{ ...mirror, email: `${id}@host.invalid` }], 'host');
+    row = await inner.findUserById(id);
+    if (!row) return undefined;
   }
+  return { ...row, id: accountId, email: account.email, passwordHash: '' };
+}
+
+export function hostDirectory(inner: SystemOfRecord, accounts: AccountsPort): SystemOfRecord {
+  const findUserById = (accountId: string) => mirrorOf(inner, accounts, accountId);
 
   const own: Partial<SystemOfRecord> = {
     findUserById,
