@@ -3,6 +3,7 @@
 // before the temporary lockout. The sign-in prompt and the settings pages say it the same way.
 import type { Translate } from '../i18n/index.ts';
 import type { FactorType } from '../store/records.ts';
+import { moduleOf } from './registry.ts';
 import type { MfaVerifyOutcome } from './service.ts';
 
 /** Attempts left are shown from this wrong try on (issue 16 item 2). */
@@ -19,12 +20,10 @@ export function rateLimitedMessage(t: Translate, retryAfterSeconds: number): str
 export function refusalError(t: Translate, method: FactorType, outcome: Refused): string {
   if (outcome.error === 'rate_limited') return rateLimitedMessage(t, outcome.retryAfterSeconds ?? 60);
   if (outcome.error === 'locked') return t('mfa.locked');
-  if (outcome.reason === 'replay') {
-    if (method === 'backup_code') return t('mfa.backup_used');
-    if (method === 'totp') return t('mfa.totp_reused');
-  }
-  if (outcome.reason === 'drift' && method === 'totp') return t('mfa.clock_drift');
-  return t('mfa.incorrect');
+  // What the factor says of a used code or an off clock (FactorModule.refusalKeys).
+  const keys = moduleOf(method).refusalKeys;
+  const key = outcome.reason === 'replay' || outcome.reason === 'drift' ? keys?.[outcome.reason] : undefined;
+  return t((key ?? 'mfa.incorrect') as Parameters<Translate>[0]);
 }
 
 /** X6: "N attempts left" once the user has made WARN_FROM_FAILURE wrong tries in the window. */

@@ -8,4 +8,5 @@ export const backupCodesModule: FactorModule = {
   amr: ['backup'],
   companionOf: 'totp',
   useKey: 'mfa.use_backup',
+  refusalKeys: { replay: 'mfa.backup_used' },
 };
