@@ -47,6 +47,7 @@ async function show(ctx: Context, deps: PageDeps, s: AccountSession, next: Next,
     {
       title: t('binding.title'),
       action: canProve ? `${BASE}/confirm-method?next=${next}` : null,
+      // binding.intro_<type>: the intro that names a factor's part too (binding.intro_sms).
       intro: t(parts.length > 0 ? `binding.intro_${parts[0].type}` : 'binding.intro'),
       proof: withActions(parts, (type) => `${BASE}/confirm-method/${type}?next=${next}`),
       hidden: [{ name: 'csrf', value: s.csrf }],
