@@ -66,83 +66,87 @@ function proposalOfForm(form: Record<string, string | undefined>): Proposal {
   return { allowedMethods: checked.value };
 }
 
-export function orgRolloutRoutes(
-  router: Router,
-  provider: Provider,
-  services: Services,
-  mfa: MfaService,
-): void {
-  const { sor, config } = services;
+interface Deps {
+  sor: Services['sor'];
+  mfa: MfaService;
+}
 
-  const account = accountMiddleware(provider, mfa, config.cookieKeys[0]);
+/** The preview's outcomes, counted for the page's summary. */
+const OUTCOMES = [
+  'must_enroll',
+  'enrolled',
+  'sso_exempt',
+  'required_elsewhere',
+  'grace_period',
+  'locked',
+  'not_required',
+] as const;
 
-  /** The signed-in owner of organization :id (R1: only their own organizations). */
-  async function owner(ctx: Context) {
-    const c = orgMember(ctx, { roles: ['owner'] });
-    return { s: c.s, org: (await sor.findOrgById(c.org.id)) ?? c.org };
-  }
+/** The signed-in owner of organization :id (R1: only their own organizations). */
+async function owner(ctx: Context, sor: Services['sor']) {
+  const c = orgMember(ctx, { roles: ['owner'] });
+  return { s: c.s, org: (await sor.findOrgById(c.org.id)) ?? c.org };
+}
 
-  const rowsOf = (org: Parameters<typeof previewOrg>[1], proposal: Proposal) =>
-    previewOrg({ decisions: mfa.decisions, load: mfa.load, sor }, org, proposal);
+const rowsOf = ({ sor, mfa }: Deps, org: Parameters<typeof previewOrg>[1], proposal: Proposal) =>
+  previewOrg({ decisions: mfa.decisions, load: mfa.load, sor }, org, proposal);
 
-  const view = async (ctx: Context, proposal: Proposal, confirm: boolean) => {
-    const c = await owner(ctx);
-    const rows = await rowsOf(c.org, proposal);
-    const t = ctx.state.t;
-    const self = rows.find((r) => r.userId === c.s.state.user.id);
-    const query = queryOf(proposal);
-    await renderPage(ctx, 'org-preview', {
-      title: t('preview.title', { org: c.org.name }),
-      wide: true,
-      org: c.org,
-      rows,
-      counts: Object.fromEntries(
-        [
-          'must_enroll',
-          'enrolled',
-          'sso_exempt',
-          'required_elsewhere',
-          'grace_period',
-          'locked',
-          'not_required',
-        ].map((o) => [o, rows.filter((r) => r.outcome === o).length]),
-      ),
-      csv: `/account/organizations/${c.org.id}/enforcement-preview.csv?${query}`,
-      // G7: the requirement applies to the owner too, and whether they are ready.
-      confirm,
-      selfReady: self ? self.outcome !== 'must_enroll' && self.outcome !== 'locked' : true,
-      csrf: c.s.csrf,
-    });
-  };
-
-  router.get('/account/organizations/:id/enforcement-preview', account(), (ctx) =>
-    view(ctx, proposalOf(ctx.query), false),
-  );
-
-  router.get('/account/organizations/:id/enforcement-preview.csv', account(), async (ctx) => {
-    const c = await owner(ctx);
-    const rows = await rowsOf(c.org, proposalOf(ctx.query));
-    ctx.set('content-disposition', `attachment; filename="enforcement-preview-${c.org.id}.csv"`);
-    ctx.type = 'text/csv; charset=utf-8';
-    ctx.body = previewCsv(rows);
+async function view(ctx: Context, deps: Deps, proposal: Proposal, confirm: boolean) {
+  const c = await owner(ctx, deps.sor);
+  const rows = await rowsOf(deps, c.org, proposal);
+  const t = ctx.state.t;
+  const self = rows.find((r) => r.userId === c.s.state.user.id);
+  const query = queryOf(proposal);
+  await renderPage(ctx, 'org-preview', {
+    title: t('preview.title', { org: c.org.name }),
+    wide: true,
+    org: c.org,
+    rows,
+    counts: Object.fromEntries(OUTCOMES.map((o) => [o, rows.filter((r) => r.outcome === o).length])),
+    csv: `/account/organizations/${c.org.id}/enforcement-preview.csv?${query}`,
+    // G7: the requirement applies to the owner too, and whether they are ready.
+    confirm,
+    selfReady: self ? self.outcome !== 'must_enroll' && self.outcome !== 'locked' : true,
+    csrf: c.s.csrf,
   });
+}
 
-  // G1: "Preview" on the enforcement-date and allowed-methods forms posts their fields here.
+async function csv(ctx: Context, deps: Deps) {
+  const c = await owner(ctx, deps.sor);
+  const rows = await rowsOf(deps, c.org, proposalOf(ctx.query));
+  ctx.set('content-disposition', `attachment; filename="enforcement-preview-${c.org.id}.csv"`);
+  ctx.type = 'text/csv; charset=utf-8';
+  ctx.body = previewCsv(rows);
+}
+
+/** G1: "Preview" on the enforcement-date and allowed-methods forms posts their fields here. */
+async function previewForm(ctx: Context, deps: Deps) {
+  await owner(ctx, deps.sor); // R1: the owner's, before the form is read
   const formFields = {
     preview: { maxLength: 10 },
     date: { maxLength: 10, optional: true },
     clear: { maxLength: 3, optional: true },
     ...Object.fromEntries(allowableMethods().map((f) => [`method_${f}`, { maxLength: 3, optional: true }])),
   };
-  router.post('/account/organizations/:id/enforcement-preview', account(), async (ctx) => {
-    await owner(ctx); // R1: the owner's, before the form is read
-    const form = readForm(ctx, formFields) as Record<string, string | undefined>;
-    if (form.preview !== 'date' && form.preview !== 'methods') throw new HttpError(400, 'error.bad_request');
-    await view(ctx, proposalOfForm(form), false);
-  });
+  const form = readForm(ctx, formFields) as Record<string, string | undefined>;
+  if (form.preview !== 'date' && form.preview !== 'methods') throw new HttpError(400, 'error.bad_request');
+  await view(ctx, deps, proposalOfForm(form), false);
+}
 
+export function orgRolloutRoutes(
+  router: Router,
+  provider: Provider,
+  services: Services,
+  mfa: MfaService,
+): void {
+  const deps: Deps = { sor: services.sor, mfa };
+  const account = accountMiddleware(provider, mfa, services.config.cookieKeys[0]);
+  const path = '/account/organizations/:id/enforcement-preview';
+  router.get(path, account(), (ctx) => view(ctx, deps, proposalOf(ctx.query), false));
+  router.get(`${path}.csv`, account(), (ctx) => csv(ctx, deps));
+  router.post(path, account(), (ctx) => previewForm(ctx, deps));
   // G7: the confirmation step before switching the requirement on (the form posts to require-mfa).
-  router.post('/account/organizations/:id/require-mfa/confirm', account(), async (ctx) => {
-    await view(ctx, { requireMfaForAllUsers: true }, true);
-  });
+  router.post('/account/organizations/:id/require-mfa/confirm', account(), (ctx) =>
+    view(ctx, deps, { requireMfaForAllUsers: true }, true),
+  );
 }

@@ -10,6 +10,7 @@ import { ensureFresh, reenterPassword } from '../core/flow-steps.ts';
 import { readForm } from '../http/form.ts';
 import { FACTOR_PAGES, FIRST_ENROLLMENT, pagesOf } from '../mfa/page-registry.ts';
 import type { SettingsDeps } from '../mfa/pages.ts';
+import { proofForms } from '../mfa/proof-form.ts';
 import { isFactorType } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
 import type { Services } from '../services.ts';
@@ -32,7 +33,7 @@ function nextOf(value: unknown): FactorType | undefined {
 function settingsDeps(provider: Provider, services: Services, mfa: MfaService) {
   const account = accountMiddleware(provider, mfa, services.config.cookieKeys[0]);
   const flowOf = (s: AccountSession) => settingsFlow(provider, mfa, s);
-  const binding = createBindingGate(services, mfa, account); // G5
+  const binding = createBindingGate({ provider, services, mfa }, account); // G5
   const page = securityPage(services, mfa);
   const deps: SettingsDeps = {
     provider,
@@ -41,6 +42,7 @@ function settingsDeps(provider: Provider, services: Services, mfa: MfaService) {
     account,
     binding,
     flowOf,
+    proof: proofForms({ services, mfa }),
     // G5 first (a recent second factor when a method is enrolled), then T1's password.
     ensureFresh: async (ctx, s, next, expired) =>
       (await binding.ensure(ctx, s, next)) &&

@@ -37,7 +37,10 @@ export async function renderPage(
   // X9; E2: a host's brand (src/extension/pages.ts) where Deadbolt is mounted.
   const branding = ctx.state.pageBrand ?? brandingView(ctx.state.branding);
   const data = { ...locals, t, locale, langSwitch: langSwitchHref(ctx, locale), branding };
-  const body = await ejs.renderFile(`${viewsDir}${view}.ejs`, data, { async: true, cache: true });
+  // A page in a factor's folder (views/factors/<type>/) includes shared partials and other factors'
+  // parts by their path under views/ (looked up there when not found next to the page).
+  const options = { async: true as const, cache: true, views: [viewsDir] };
+  const body = await ejs.renderFile(`${viewsDir}${view}.ejs`, data, options);
   const html = await ejs.renderFile(`${viewsDir}layout.ejs`, { ...data, body }, { async: true, cache: true });
   ctx.status = status;
   ctx.type = 'html';

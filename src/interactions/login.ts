@@ -26,7 +26,12 @@ export interface LoginHooks {
    * user sent back to their organization's SSO (F2).
    */
   show?(ctx: Context, details: Interaction): Promise<boolean>;
-  /** Extra locals for the sign-in page (e.g. the SSO button). */
+  /**
+   * Extra locals for the sign-in page (e.g. the SSO button). `parts` (every hook's, in order) are
+   * partials under views/ drawn under the form, each `{ view, autocomplete?, … }` getting itself as
+   * `part` (e.g. a factor's sign-in button, views/factors/passkey/signin.ejs); `autocomplete` is a
+   * token the e-mail field's autocomplete gets too.
+   */
   page?(ctx: Context, details: Interaction): Promise<Record<string, unknown>>;
   /**
    * Before the password is checked: with an empty password (the e-mail step, L1) or, after the
@@ -57,7 +62,12 @@ export async function showLogin(
 ): Promise<void> {
   const t = ctx.state.t;
   const extra: Record<string, unknown> = {};
-  for (const h of opts.hooks ?? []) Object.assign(extra, await h.page?.(ctx, details));
+  const parts: unknown[] = [];
+  for (const h of opts.hooks ?? []) {
+    const { parts: more, ...locals } = (await h.page?.(ctx, details)) ?? {};
+    Object.assign(extra, locals);
+    if (Array.isArray(more)) parts.push(...more);
+  }
   await renderPage(
     ctx,
     'login',
@@ -70,6 +80,7 @@ export async function showLogin(
       notice: opts.notice ?? null,
       email: opts.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
       sso: null,
+      parts,
       ...extra,
       ...opts.locals,
     },

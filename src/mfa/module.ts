@@ -25,6 +25,9 @@ export interface FactorModule {
   readonly phishingResistant?: boolean;
   /** i18n key of "use this method instead" on the challenge page (default `mfa.use_<type>`; gets `count`). */
   readonly useKey?: string;
-  /** X6: i18n keys of what a refusal says when a code was already used or the clock is off (else "incorrect"). */
+  /**
+   * X6: i18n keys of what a refused code of it says beyond "incorrect" (src/mfa/refusal.ts):
+   * `replay`, a code already used; `drift`, a code off by the clock.
+   */
   readonly refusalKeys?: { readonly replay?: string; readonly drift?: string };
 }

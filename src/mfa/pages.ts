@@ -11,7 +11,7 @@ import type { Flow } from '../core/flow.ts';
 import type { MfaStep } from '../interactions/mfa/context.ts';
 import type { Services } from '../services.ts';
 import type { FactorType } from '../store/records.ts';
-import type { MfaService } from './service.ts';
+import type { MfaService, UserMfaState } from './service.ts';
 
 export interface PageDeps {
   provider: Provider;
@@ -53,7 +53,52 @@ export interface BindingGate {
   routes(router: Router): void;
 }
 
+/** What a factor's part of a proof form (below) uses: pages outside the provider's routes too (U4). */
+export type ProofDeps = Pick<PageDeps, 'services' | 'mfa'>;
+
+/**
+ * What a page asking a second factor outside the sign-in (G5's confirmation, U3's password change,
+ * U4's reset, W4's passkey removal) does with a factor's part of its form. open: the page opened
+ * (a factor may send a code when it is the only one usable); resend: the person asked for one;
+ * status: only describe.
+ */
+export type ProofMode = ChallengeMode;
+
+/**
+ * A factor's part of such a form (src/mfa/proof-form.ts): partials under views/ drawn inside the
+ * form and after it, and what happened as the page opened.
+ */
+export interface ProofPart {
+  readonly type: FactorType;
+  /** Drawn inside the form (e.g. a hidden field); gets `part`. */
+  field?: string;
+  /** Drawn after the form (e.g. "Send a code"); gets `part`, `action` and `hidden` (name/value pairs). */
+  after?: string;
+  data: Record<string, unknown>;
+  notice?: string;
+  error?: string;
+  status?: number;
+}
+
+/** The proof forms' helpers (src/mfa/proof-form.ts), for the factors' own settings pages. */
+export interface ProofForms {
+  /** The factors' parts of the form; `resend`: the factor whose code the person asked for. */
+  parts(
+    ctx: Context,
+    state: UserMfaState,
+    flowKey: string,
+    mode: ProofMode,
+    resend?: FactorType,
+  ): Promise<ProofPart[]>;
+  /** The factors with a part of their own (each with a route asking for its code, e.g. `…/sms`). */
+  readonly types: readonly FactorType[];
+  /** Which method a submitted code is for. */
+  method(state: UserMfaState, code: string, method: string | undefined): FactorType;
+}
+
 export interface SettingsDeps extends PageDeps {
+  /** The proof forms' parts and the method a code is for (src/mfa/proof-form.ts). */
+  proof: ProofForms;
   /**
    * The account middleware of a settings route (src/account/middleware.ts): the signed-in session
    * in ctx.state.account (read it with accountOf), the CSRF token checked for a POST.
@@ -136,6 +181,24 @@ export interface FactorPages {
    * current method", src/account/binding-gate.ts), as a method of its own.
    */
   readonly codeProof?: boolean;
+  /** A code of it typed into a form asking a second factor outside the sign-in (src/mfa/proof-form.ts). */
+  readonly proof?: {
+    /** A code of this shape is one of its codes, whatever the form says (backup codes). */
+    recognizes?(state: UserMfaState, code: string): boolean;
+    /** A code the form says nothing else about is for it, where usable (the app). */
+    typed?: boolean;
+    /**
+     * Its part of the form (e.g. SMS: the code sent on request, the form's method field once sent);
+     * undefined: none for this user. A form's `method` field naming it makes a code its own.
+     */
+    part?(
+      ctx: Context,
+      deps: ProofDeps,
+      state: UserMfaState,
+      flowKey: string,
+      mode: ProofMode,
+    ): Promise<ProofPart | undefined>;
+  };
   /** Its codes have letters: the challenge page's field asks for no numeric keyboard (default digits). */
   readonly lettersInCode?: boolean;
   /** Its part of the security settings page (M1–M4): its row, and lines under the table. */

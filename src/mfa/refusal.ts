@@ -20,9 +20,10 @@ export function rateLimitedMessage(t: Translate, retryAfterSeconds: number): str
 export function refusalError(t: Translate, method: FactorType, outcome: Refused): string {
   if (outcome.error === 'rate_limited') return rateLimitedMessage(t, outcome.retryAfterSeconds ?? 60);
   if (outcome.error === 'locked') return t('mfa.locked');
+  // What the factor says of a used code or an off clock (FactorModule.refusalKeys).
   const keys = moduleOf(method).refusalKeys;
   const key = outcome.reason === 'replay' || outcome.reason === 'drift' ? keys?.[outcome.reason] : undefined;
-  return t(key ?? 'mfa.incorrect');
+  return t((key ?? 'mfa.incorrect') as Parameters<Translate>[0]);
 }
 
 /** X6: "N attempts left" once the user has made WARN_FROM_FAILURE wrong tries in the window. */

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { FactorRecord } from '../../store/records.ts';
 import type { FactorPages, PageNote } from '../pages.ts';
 import type { MfaService } from '../service.ts';
+import { normalizeBackupCode } from './codes.ts';
 import { backupCodesModule } from './module.ts';
 
 const left = (mfa: MfaService, records: FactorRecord[]) =>
@@ -25,6 +26,11 @@ const lowNote = (ctx: Context, count: number): PageNote[] =>
 export const backupCodesPages: FactorPages = {
   type: 'backup_code',
   lettersInCode: true,
+  // A code of their shape is one, where the app they come with is enrolled (T3).
+  proof: {
+    recognizes: (state, code) =>
+      Boolean(normalizeBackupCode(code)) && state.enrolled.includes(backupCodesModule.companionOf!),
+  },
   challengeNotes(ctx, mfa, step, method) {
     // Only where the app they come with is asked for (T3).
     if (!step.decision.allowedFactors.includes(backupCodesModule.companionOf!)) return [];

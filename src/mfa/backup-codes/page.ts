@@ -14,7 +14,7 @@ export function showBackupCodes(
 ) {
   const t = ctx.state.t;
   const text = backupCodesText(codes, { issuer: services.config.mfa.issuerName, email });
-  return renderPage(ctx, 'backup-codes', {
+  return renderPage(ctx, 'factors/backup_code/codes', {
     title: t('codes.title'),
     codes,
     downloadHref: `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`,

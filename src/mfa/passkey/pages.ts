@@ -18,7 +18,7 @@ export async function showPasskeyChallenge(
     : { ceremony: undefined };
   await renderPage(
     ctx,
-    'passkey-challenge',
+    'factors/passkey/challenge',
     {
       title: t('mfa.title'),
       action: `${view.base}/mfa/passkey`,
@@ -42,7 +42,7 @@ export async function showPasskeyEnrollment(
   const options = await registration.start(view.user, view.flowKey);
   await renderPage(
     ctx,
-    'passkey-enroll',
+    'factors/passkey/enroll',
     {
       title: t('passkey.enroll.title'),
       action: `${view.base}/mfa/enroll/passkey`,

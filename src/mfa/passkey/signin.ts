@@ -192,9 +192,15 @@ export function passkeyExtension(
       // W3: the sign-in page's passkey button (and autofill), with a challenge bound to this interaction.
       async page(_ctx, details) {
         const options = await factor.discoverableOptions(details.uid);
-        return {
-          passkey: { action: `/interaction/${details.uid}/passkey`, options: JSON.stringify(options) },
+        const action = `/interaction/${details.uid}/passkey`;
+        // The e-mail field offers the passkeys too (conditional UI: autocomplete="username webauthn").
+        const part = {
+          view: 'factors/passkey/signin',
+          action,
+          options: JSON.stringify(options),
+          autocomplete: 'webauthn',
         };
+        return { parts: [part] };
       },
     },
   };

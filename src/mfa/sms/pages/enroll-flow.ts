@@ -85,7 +85,7 @@ export async function showSmsEnrollPage(
       waitSeconds: pending.retryAfterSeconds,
       changeHref: withQuery(place.page, 'number=new'),
     };
-    return renderPage(ctx, 'enroll-sms-code', view, opts.status);
+    return renderPage(ctx, 'factors/sms/enroll-code', view, opts.status);
   }
   const locale = localeOf(ctx);
   const blocked = services.config.sms.blockedCountries;
@@ -103,7 +103,7 @@ export async function showSmsEnrollPage(
     phone: opts.phoneInput ?? '',
     blockedNames: blocked.map((c) => countryName(c, locale)).join(locale === 'ja' ? '、' : ', '),
   };
-  return renderPage(ctx, 'enroll-sms', view, opts.status);
+  return renderPage(ctx, 'factors/sms/enroll', view, opts.status);
 }
 
 function afterSend(

@@ -3,12 +3,14 @@
 import type { FactorPages } from '../../pages.ts';
 import { smsChallengeView, smsRoutes } from './challenge.ts';
 import { enrollLink, showSmsEnrollment } from './enroll.ts';
+import { smsProofPart } from './proof.ts';
 import { smsSettingsRoutes } from './settings.ts';
 import { smsSettings } from './settings-row.ts';
 
 export const smsPages: FactorPages = {
   type: 'sms',
   codeProof: true,
+  proof: { part: smsProofPart },
   challenge: (ctx, { mfa }, step, mode) => smsChallengeView(ctx, mfa, step, mode),
   enroll: {
     link: enrollLink,

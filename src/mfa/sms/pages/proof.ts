@@ -1,12 +1,13 @@
-// The SMS path of the pages that ask a second factor outside sign-in (U4 recovery, U3 password
-// change): a code sent to the user's phone through the SMS factor (same resend wait, budgets and
-// messages as the sign-in challenge, ./common.ts), checked afterwards with
-// mfa.verify(…, 'sms', code, flowKey) — the flow key names the page's flow so a code sent here
-// works only here.
+// SMS's part of the pages that ask a second factor outside sign-in (G5's confirmation, U3 password
+// change, U4 recovery, W4 passkey removal; FactorPages.proof, src/mfa/proof-form.ts): a code sent
+// to the user's phone through the SMS factor (same resend wait, budgets and messages as the sign-in
+// challenge, ./common.ts), checked afterwards with mfa.verify(…, 'sms', code, flowKey) — the flow
+// key names the page's flow so a code sent here works only here. Once sent, the form's method
+// field says so (views/factors/sms/proof-field.ejs); "Send a code by SMS" follows the form
+// (views/factors/sms/proof-after.ejs).
 import type { Context } from 'koa';
 import type { Services } from '../../../services.ts';
-import type { FactorType } from '../../../store/records.ts';
-import { normalizeBackupCode } from '../../backup-codes/codes.ts';
+import type { FactorPages, ProofMode } from '../../pages.ts';
 import type { MfaService, UserMfaState } from '../../service.ts';
 import { maskPhone } from '../phone.ts';
 import { describeSend, sendSigninCode, smsParts, tOf } from './common.ts';
@@ -22,13 +23,13 @@ export interface SmsProofView {
 }
 
 /** Only SMS is usable: the page sends the code as it opens. */
-export const smsOnly = (state: UserMfaState) => state.usable.length === 1 && state.usable[0] === 'sms';
+const smsOnly = (state: UserMfaState) => state.usable.length === 1 && state.usable[0] === 'sms';
 
 /**
  * The SMS part of such a page. mode 'open': send unless this flow already has a code; 'resend':
  * the person asked (refused within the resend wait); 'status': only say whether a code was sent.
  */
-export async function smsProof(
+async function smsProof(
   ctx: Context,
   services: Services,
   mfa: MfaService,
@@ -50,9 +51,24 @@ export async function smsProof(
   return view;
 }
 
-/** Which method a submitted code is for: a backup code, the SMS code sent here, or the app. */
-export function proofMethod(state: UserMfaState, code: string, method: string | undefined): FactorType {
-  if (normalizeBackupCode(code) && state.enrolled.includes('totp')) return 'backup_code';
-  if (method === 'sms' && state.usable.includes('sms')) return 'sms';
-  return state.usable.includes('totp') ? 'totp' : (state.usable[0] ?? state.enrolled[0]);
-}
+export const smsProofPart: NonNullable<FactorPages['proof']>['part'] = async (
+  ctx,
+  { services, mfa },
+  state,
+  flowKey,
+  mode: ProofMode,
+) => {
+  // An SMS-only user gets the code as the page opens (once per flow; resend on request).
+  const own = mode === 'open' && !smsOnly(state) ? 'status' : mode;
+  const view = await smsProof(ctx, services, mfa, state, flowKey, own);
+  if (!view.phone) return undefined;
+  return {
+    type: 'sms',
+    field: 'factors/sms/proof-field',
+    after: 'factors/sms/proof-after',
+    data: { phone: view.phone, sent: view.sent },
+    notice: view.notice,
+    error: view.error,
+    status: view.status,
+  };
+};

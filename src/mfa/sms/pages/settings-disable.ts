@@ -50,7 +50,7 @@ async function showDisablePage(
   }
   await renderPage(
     ctx,
-    'sms-disable',
+    'factors/sms/disable',
     {
       title: t('security.sms.disable_title'),
       phone: maskPhone(phone),

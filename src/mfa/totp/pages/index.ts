@@ -8,6 +8,7 @@ import { totpSettings } from './settings-row.ts';
 export const totpPages: FactorPages = {
   type: 'totp',
   codeProof: true,
+  proof: { typed: true },
   enroll: { show: showSignInEnrollment },
   settings: totpSettings,
   routes: { signIn: totpSignInRoutes, settings: totpSettingsRoutes },

@@ -23,7 +23,7 @@ export async function showTotpEnrollment(ctx: Context, mfa: MfaService, opts: To
   const pending = await mfa.totpEnrollment.start(opts.userFlow.user, opts.userFlow.flowKey, opts.restart);
   return renderPage(
     ctx,
-    'enroll-totp',
+    'factors/totp/enroll',
     {
       title: t('enroll.totp.title'),
       required: opts.required,
