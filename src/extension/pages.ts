@@ -1,5 +1,5 @@
 // E2: a host's look for Deadbolt's pages — its brand (name, logo, stylesheet) in the layout, and
-// any string replaced per locale (ICU MessageFormat, like src/i18n/*.json).
+// any string replaced per locale (ICU MessageFormat, like src/i18n/*.json and src/mfa/<folder>/i18n/).
 import { IntlMessageFormat } from 'intl-messageformat';
 import type { Context, Next } from 'koa';
 import type { Locale, Translate } from '../i18n/index.ts';
@@ -7,7 +7,7 @@ import type { Locale, Translate } from '../i18n/index.ts';
 export interface PagesOptions {
   /** Shown in the layout's header instead of "Deadbolt"; `logoUrl` and `stylesheetUrl` are the host's own URLs. */
   brand?: { name?: string; logoUrl?: string; stylesheetUrl?: string };
-  /** Replacements of Deadbolt's strings (keys of src/i18n/en.json), per locale. */
+  /** Replacements of Deadbolt's strings (keys of src/i18n/en.json and the factors' src/mfa/<folder>/i18n/en.json), per locale. */
   strings?: Partial<Record<Locale, Record<string, string>>>;
 }
 

@@ -7,8 +7,8 @@
 import { audit } from '../audit.ts';
 import { isLocked } from '../mfa/factor.ts';
 import type { MfaDecision } from '../mfa/policy.ts';
+import { moduleOf } from '../mfa/registry.ts';
 import type { MfaService } from '../mfa/service.ts';
-import { maskPhone } from '../mfa/sms/phone.ts';
 import type { SystemOfRecord } from '../store/ports.ts';
 import type { FactorRecord, FactorType } from '../store/records.ts';
 import { DeadboltUsersError } from './errors.ts';
@@ -87,25 +87,28 @@ function checked(request: ResetRequest | undefined): { actor: string; reason: st
 const latest = (dates: (Date | null)[]) =>
   dates.reduce<Date | null>((a, d) => (d && (!a || d > a) ? d : a), null);
 
-/** The records as methods: one entry a factor, the backup codes as one with the count left. */
+/** The records as methods: one entry a record, a companion's (backup codes) as one with the count left. */
 export function methodsOf(mfa: MfaService, records: FactorRecord[]): UserMethod[] {
   const view = (r: FactorRecord): UserMethod => ({
     type: r.type,
     createdAt: r.createdAt,
     lastUsedAt: r.usedAt,
     locked: isLocked(r),
-    ...(r.type === 'sms' && typeof r.data.phone === 'string' ? { phone: maskPhone(r.data.phone) } : {}),
+    ...moduleOf(r.type).describe?.(r),
   });
-  const codes = records.filter((r) => r.type === 'backup_code');
-  const methods = records.filter((r) => r.type !== 'backup_code').map(view);
-  if (codes.length === 0) return methods;
-  const created = new Date(Math.min(...codes.map((r) => r.createdAt.getTime())));
-  const remaining = mfa.factors.get('backup_code')?.usable(codes).length ?? 0;
-  const lastUsedAt = latest(codes.map((r) => r.usedAt));
-  return [
-    ...methods,
-    { type: 'backup_code', createdAt: created, lastUsedAt, locked: codes.some(isLocked), remaining },
-  ];
+  const grouped = (r: FactorRecord) => moduleOf(r.type).companionOf !== undefined;
+  const methods = records.filter((r) => !grouped(r)).map(view);
+  const companions = [...new Set(records.filter(grouped).map((r) => r.type))].map((type) => {
+    const of = records.filter((r) => r.type === type);
+    return {
+      type,
+      createdAt: new Date(Math.min(...of.map((r) => r.createdAt.getTime()))),
+      lastUsedAt: latest(of.map((r) => r.usedAt)),
+      locked: of.some(isLocked),
+      remaining: mfa.factors.get(type)?.usable(of).length ?? 0,
+    };
+  });
+  return [...methods, ...companions];
 }
 
 export function createUsers(sor: SystemOfRecord, mfa: MfaService): DeadboltUsers {

@@ -1,14 +1,33 @@
-// Hosted-page strings in English and Japanese (X3). The Japanese wording of the MFA messages is
+// Hosted-page strings in English and Japanese (X3), shared ones here and each factor's in its folder. The Japanese wording of the MFA messages is
 // taken from the seed help article (shared/seed).
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { IntlMessageFormat } from 'intl-messageformat';
 
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
 
 type Catalog = Record<string, string>;
-const load = (name: Locale): Catalog =>
-  JSON.parse(readFileSync(new URL(`./${name}.json`, import.meta.url), 'utf8')) as Catalog;
+const read = (url: URL): Catalog => JSON.parse(readFileSync(url, 'utf8')) as Catalog;
+
+/**
+ * The shared strings (./en.json, ./ja.json) and each factor's own (issue 10: a factor's strings live
+ * in its folder, src/mfa/<folder>/i18n/<locale>.json). A key defined twice is a mistake: it fails
+ * at start, naming the key and the files.
+ */
+function load(name: Locale): Catalog {
+  const catalog = read(new URL(`./${name}.json`, import.meta.url));
+  const factors = new URL('../mfa/', import.meta.url);
+  for (const entry of readdirSync(factors, { withFileTypes: true })) {
+    const file = new URL(`${entry.name}/i18n/${name}.json`, factors);
+    if (!entry.isDirectory() || !existsSync(file)) continue;
+    for (const [key, text] of Object.entries(read(file))) {
+      if (key in catalog)
+        throw new Error(`i18n: "${key}" is defined twice (src/mfa/${entry.name}/i18n/${name}.json)`);
+      catalog[key] = text;
+    }
+  }
+  return catalog;
+}
 const catalogs: Record<Locale, Catalog> = { en: load('en'), ja: load('ja') };
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;

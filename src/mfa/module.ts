@@ -2,7 +2,7 @@
 // describes itself with one of these, and src/mfa/registry.ts lists them. The policy, the decision
 // point and the MFA step iterate the registry instead of spelling out factor types.
 import type { Amr } from '../oidc/acr.ts';
-import type { FactorType } from '../store/records.ts';
+import type { FactorRecord, FactorType } from '../store/records.ts';
 
 export interface FactorModule {
   readonly type: FactorType;
@@ -30,4 +30,6 @@ export interface FactorModule {
    * `replay`, a code already used; `drift`, a code off by the clock.
    */
   readonly refusalKeys?: { readonly replay?: string; readonly drift?: string };
+  /** What an operator may see of one record besides its dates (e.g. SMS: the masked phone); no secret. */
+  readonly describe?: (record: FactorRecord) => { phone?: string };
 }
