@@ -6,7 +6,9 @@
 // when notices may have been missed the cache is emptied, and a read that raced a notice is not
 // kept. MAX_AGE_MS bounds what a change made behind the feed's back (a row edited by hand, a CLI
 // without REDIS_URL) can leave stale. Unknown client ids are never kept, so a flood of made-up ids
-// cannot fill it; MAX_ENTRIES bounds it anyway.
+// cannot fill it; MAX_ENTRIES bounds it anyway. The endpoints where a client authenticates and
+// tokens are issued or inspected read it from the system of record every time (`fresh`), so once a
+// removal has returned no instance mints or honours a token for that client, whatever the feed.
 import type { ChangeFeed } from '../store/ephemeral/change-feed.ts';
 
 export const CLIENTS_TOPIC = 'clients';
@@ -14,8 +16,11 @@ const MAX_AGE_MS = 30_000;
 const MAX_ENTRIES = 1_000;
 
 export interface ClientCache<T> {
-  /** The client by id, from the cache when it may be trusted, else from `load` (and kept). */
-  read(clientId: string, load: () => Promise<T | undefined>): Promise<T | undefined>;
+  /**
+   * The client by id, from the cache when it may be trusted, else from `load` (and kept).
+   * `fresh`: always from `load` (the copy is renewed).
+   */
+  read(clientId: string, load: () => Promise<T | undefined>, fresh?: boolean): Promise<T | undefined>;
   /** After a change to `clientId` was committed: drops it here and tells every instance. */
   changed(clientId: string): Promise<void>;
 }
@@ -40,11 +45,12 @@ export function createClientCache<T>(
   });
   const trusted = () => subscription?.live() === true;
   return {
-    async read(clientId, load) {
+    async read(clientId, load, fresh = false) {
       const hit = entries.get(clientId);
-      if (hit && trusted() && now() - hit.at < MAX_AGE_MS) return hit.value;
+      if (!fresh && hit && trusted() && now() - hit.at < MAX_AGE_MS) return hit.value;
       const before = generation;
       const value = await load();
+      if (value === undefined) entries.delete(clientId);
       if (value === undefined || !trusted() || generation !== before) return value;
       if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
       entries.set(clientId, { at: now(), value });

@@ -4,7 +4,7 @@
 // a hash of the metadata, so a change or a removal is seen at once, on every instance.
 // Secrets are sealed at rest like TOTP secrets (AES-256-GCM, AAD `client:<id>`). The built-in
 // first-party clients (account pages, demo) stay static in the provider's configuration.
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import { open, seal } from '../crypto/sealed.ts';
 import type { ChangeFeed } from '../store/ephemeral/change-feed.ts';
@@ -29,8 +29,8 @@ export type PublicClient = Omit<ClientConfig, 'client_secret'> & {
 export interface ClientRegistry {
   /** Built-in first-party clients: static in the provider's configuration. */
   readonly builtIn: ClientConfig[];
-  /** A client (built-in or stored) with its secret opened, for the provider only. */
-  find(clientId: string): Promise<ClientConfig | undefined>;
+  /** A client (built-in or stored) with its secret opened, for the provider only; `fresh`: not from the cache. */
+  find(clientId: string, options?: { fresh?: boolean }): Promise<ClientConfig | undefined>;
   /** Every client, built-in first; `maxAgeMs` allows a briefly cached answer. */
   list(options?: { maxAgeMs?: number }): Promise<ClientConfig[]>;
   /** Every client without secrets. */
@@ -81,13 +81,14 @@ export function createClientRegistry(
   const storedPublic = (r: ClientRecord) => publicOf(metadataOf(r), false, r);
   return {
     builtIn,
-    async find(clientId) {
+    async find(clientId, { fresh = false } = {}) {
       const b = builtIn.find((c) => c.client_id === clientId);
       if (b) return b;
-      return stored.read(clientId, async () => {
+      const load = async () => {
         const r = await sor.findClient(clientId);
         return r && fromRecord(keys, r);
-      });
+      };
+      return stored.read(clientId, load, fresh);
     },
     async list({ maxAgeMs = 0 } = {}) {
       if (cached && Date.now() - cached.at < maxAgeMs) return cached.list;
@@ -133,6 +134,16 @@ export async function importClients(registry: ClientRegistry, clients: ClientCon
   return clients.length;
 }
 
+/** Where a client authenticates and tokens are issued or inspected: never a cached client (A2). */
+const FRESH_ROUTES = new Set([
+  'token',
+  'introspection',
+  'revocation',
+  'pushed_authorization_request',
+  'backchannel_authentication',
+  'device_authorization',
+]);
+
 /**
  * The provider's adapter for the `Client` model: a read-through view of the system of record
  * (stored clients only; the built-in ones are static). Dynamic registration is not enabled, so the
@@ -145,7 +156,7 @@ export function clientAdapter(registry: ClientRegistry): Adapter {
   return {
     async find(id: string) {
       if (registry.builtIn.some((c) => c.client_id === id)) return undefined;
-      const c = await registry.find(id);
+      const c = await registry.find(id, { fresh: FRESH_ROUTES.has(Provider.ctx?.oidc?.route ?? '') });
       return c && (toMetadata(c) as unknown as AdapterPayload);
     },
     upsert: readOnly,
